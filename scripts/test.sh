@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs Precision Lab's whole test suite; installs what it lacks on first use.
+#   1. format and lint checks (cargo fmt, clippy for the native and the browser build)
+#   2. native `cargo test` (unit tests, the `it` integration binary, doctests)
+#   3. component tests in headless Chromium (wasm-bindgen-test, tests/web)
+#   4. the release site (`trunk build --release`, the build a user gets) driven in headless
+#      Chromium (node --test tests/e2e); screenshots land in test-output/screenshots/
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=tools.sh
+source "$ROOT/scripts/tools.sh"
+cd "$ROOT"
+ensure_test_tools
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native and wasm32)"
+cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
+
+step "native tests"
+cargo test --locked
+
+step "component tests in headless Chromium (wasm-bindgen-test)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  WASM_BINDGEN_TEST_TIMEOUT=120 \
+  cargo test --locked --target wasm32-unknown-unknown --test web
+
+step "release build (trunk build --release)"
+rm -rf dist
+trunk build --release --locked
+
+step "whole-page tests in headless Chromium"
+mkdir -p test-output/screenshots
+node --test --test-concurrency=1 tests/e2e/

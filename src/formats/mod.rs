@@ -1,0 +1,1 @@
+//! Number formats: exact encode/decode, rounding and format facts. Pure: no web dependencies.

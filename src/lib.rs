@@ -1,0 +1,22 @@
+//! Precision Lab: see how deep-learning number formats and mixed-precision training behave.
+//!
+//! The crate is a pure numeric core with a thin browser UI on top (see `ARCHITECTURE.md`):
+//!
+//! - [`formats`]: every number format, exact encode/decode, rounding, format facts.
+//! - [`memory`]: the memory-budget model for training and inference.
+//! - [`plot`]: pure functions from data to SVG strings.
+//! - [`route`]: the view and its state in the URL query string.
+//! - [`train`]: the toy mixed-precision trainer (model, data, precision policies, CPU backend).
+//! - `ui` (browser build only): Leptos components; depends on all of the above, nothing depends on it.
+//!
+//! Architecture Invariant: the core modules (and `route`) never import `leptos`, `web_sys`, `wasm_bindgen` or
+//! `wgpu` (only `train::gpu` may touch `wgpu`); `tests/it/layers.rs` enforces it.
+
+pub mod formats;
+pub mod memory;
+pub mod plot;
+pub mod route;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

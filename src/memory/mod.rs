@@ -1,0 +1,1 @@
+//! The memory-budget model for training and inference. Pure: no web dependencies.

@@ -1,0 +1,1 @@
+//! Plots as pure functions from data to SVG strings. Pure: no web dependencies.

@@ -1,0 +1,180 @@
+//! Where the app is: the view and its state, read from and written to the URL query string.
+//!
+//! Pure: parsing and printing of `?view=...&key=value` lives here so native tests can check it;
+//! `ui::url` only moves strings between this module and the browser's `location` and `history`.
+//! It does not know what any view does with its parameters.
+
+use std::fmt;
+
+/// Longest query value kept. Anything longer is dropped with a notice: no widget needs 2 kB of
+/// text in a parameter, and huge values would otherwise be echoed into the page.
+pub const MAX_VALUE_LEN: usize = 2048;
+
+/// The areas of the site, each reachable as `?view=<slug>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    /// The bit-layout editor and format tables.
+    Formats,
+    /// Range and precision plots.
+    Plots,
+    /// The memory-budget calculator.
+    Memory,
+    /// The toy mixed-precision trainer.
+    Train,
+}
+
+impl View {
+    /// Every view, in navigation order.
+    pub const ALL: [View; 4] = [View::Formats, View::Plots, View::Memory, View::Train];
+
+    /// The view shown when the URL names none (or an unknown one).
+    pub const DEFAULT: View = View::Formats;
+
+    /// The `view=` value in the URL.
+    pub fn slug(self) -> &'static str {
+        match self {
+            View::Formats => "formats",
+            View::Plots => "plots",
+            View::Memory => "memory",
+            View::Train => "train",
+        }
+    }
+
+    /// The name shown in the navigation.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Formats => "Formats",
+            View::Plots => "Range & precision",
+            View::Memory => "Memory",
+            View::Train => "Trainer",
+        }
+    }
+
+    /// Parses a `view=` value; `None` for anything that is not a view's slug.
+    pub fn from_slug(slug: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.slug() == slug)
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// A decoded query string: ordered `(key, value)` pairs, as the URL had them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+/// Something about the URL that the page could not honour, shown to the reader as a small notice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice(pub String);
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Query {
+    /// Decodes `location.search` (with or without the leading `?`). Never fails: malformed
+    /// percent-escapes decode lossily, and over-long values are dropped with a notice.
+    pub fn parse(search: &str) -> (Query, Vec<Notice>) {
+        let search = search.strip_prefix('?').unwrap_or(search);
+        let mut notices = Vec::new();
+        let mut pairs = Vec::new();
+        for (key, value) in form_urlencoded::parse(search.as_bytes()) {
+            if value.len() > MAX_VALUE_LEN || key.len() > MAX_VALUE_LEN {
+                notices.push(Notice(format!(
+                    "Ignored the URL parameter \u{201c}{}\u{201d}: its value is longer than {MAX_VALUE_LEN} characters.",
+                    shorten(&key, 40)
+                )));
+                continue;
+            }
+            pairs.push((key.into_owned(), value.into_owned()));
+        }
+        (Query { pairs }, notices)
+    }
+
+    /// Builds a query from pairs in the given order.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Query {
+        Query { pairs: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    }
+
+    /// The first value for `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets `key` to `value`, replacing every earlier value for it (keeps the first position).
+    pub fn set(&mut self, key: &str, value: &str) {
+        match self.pairs.iter().position(|(k, _)| k == key) {
+            Some(i) => {
+                self.pairs[i].1 = value.to_owned();
+                let mut seen = false;
+                self.pairs.retain(|(k, _)| {
+                    if k != key {
+                        return true;
+                    }
+                    let keep = !seen;
+                    seen = true;
+                    keep
+                });
+            }
+            None => self.pairs.push((key.to_owned(), value.to_owned())),
+        }
+    }
+
+    /// Removes every value for `key`.
+    pub fn remove(&mut self, key: &str) {
+        self.pairs.retain(|(k, _)| k != key);
+    }
+
+    /// The pairs in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// Encodes as `?a=b&c=d` (empty string for an empty query).
+    pub fn to_search(&self) -> String {
+        if self.pairs.is_empty() {
+            return String::new();
+        }
+        let mut out = form_urlencoded::Serializer::new(String::from("?"));
+        for (k, v) in &self.pairs {
+            out.append_pair(k, v);
+        }
+        out.finish()
+    }
+
+    /// The view this query asks for, and a notice when it names one that does not exist.
+    pub fn view(&self) -> (View, Option<Notice>) {
+        match self.get("view") {
+            None | Some("") => (View::DEFAULT, None),
+            Some(slug) => match View::from_slug(slug) {
+                Some(view) => (view, None),
+                None => (
+                    View::DEFAULT,
+                    Some(Notice(format!(
+                        "There is no view called \u{201c}{}\u{201d}; showing {} instead.",
+                        shorten(slug, 40),
+                        View::DEFAULT.title()
+                    ))),
+                ),
+            },
+        }
+    }
+}
+
+/// Cuts user text for display in a notice, on a character boundary, marking the cut.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max_chars).collect();
+    if chars.next().is_some() {
+        format!("{head}\u{2026}")
+    } else {
+        head
+    }
+}

@@ -1,0 +1,1 @@
+//! The toy mixed-precision trainer. Pure outside `train::gpu`: no web dependencies.

@@ -1,0 +1,25 @@
+//! The browser UI: Leptos components over the pure core. Compiled for wasm32 only.
+//!
+//! Owns the DOM, the URL and everything a person clicks; owns no numeric logic (that lives in
+//! `formats`, `memory`, `plot` and `train`, which know nothing of this module).
+
+pub mod panic;
+mod shell;
+pub mod url;
+
+pub use shell::App;
+
+mod views;
+use views::render_view;
+
+/// Marks the app as interactive: `<html data-ready="1">` and a `performance` mark named
+/// `app-ready`, which the whole-page tests and the load-time benchmark wait for.
+pub fn mark_ready() {
+    let window = leptos::prelude::window();
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-ready", "1");
+    }
+    if let Some(performance) = window.performance() {
+        let _ = performance.mark("app-ready");
+    }
+}

@@ -1,0 +1,94 @@
+//! The app shell: header, navigation between the views, URL notices, the current view, footer.
+
+use leptos::prelude::*;
+
+use super::url::{view_href, UrlState};
+use crate::route::View;
+
+/// The whole app. Reads the view from the URL; an unknown view shows the default one and a notice.
+#[component]
+pub fn App() -> impl IntoView {
+    let url = UrlState::from_location();
+    provide_context(url);
+    let current = Memo::new(move |_| url.view().0);
+    // `?debug=panic` crashes on purpose so the whole-page tests can check the crash message.
+    Effect::new(move |_| {
+        if url.param("debug").as_deref() == Some("panic") {
+            panic!("deliberate panic requested by ?debug=panic");
+        }
+    });
+    let notices = move || {
+        let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
+        if let (_, Some(n)) = url.view() {
+            all.push(n.0);
+        }
+        all
+    };
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <div class="brand">
+                <a class="brand-name" href=view_href(View::DEFAULT)>
+                    <span class="brand-mark" aria-hidden="true"></span>
+                    "Precision Lab"
+                </a>
+                <p class="tagline">"See how the number formats of deep learning store, round and break your values."</p>
+            </div>
+            <Nav current=current />
+        </header>
+        <div class="notices" aria-live="polite">
+            <For each=notices key=|text| text.clone() let:text>
+                <p class="notice" role="status" data-testid="url-notice">{text}</p>
+            </For>
+        </div>
+        <main id="main" class="view" data-testid="view" data-view=move || current.get().slug()>
+            {move || super::render_view(current.get())}
+        </main>
+        <footer class="site-footer">
+            <p>
+                "Precision Lab is a teaching tool: every figure comes from an exact engine written in Rust and run in your browser as WebAssembly. Facts carry their sources."
+            </p>
+        </footer>
+    }
+}
+
+/// The navigation bar. Links are real links (they work in a new tab); a plain click navigates
+/// in place through the history API.
+#[component]
+fn Nav(
+    /// The view being shown.
+    current: Memo<View>,
+) -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let links = View::ALL
+        .into_iter()
+        .map(|view| {
+            let on_click = move |ev: leptos::ev::MouseEvent| {
+                let modified = ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() || ev.button() != 0;
+                if !modified {
+                    ev.prevent_default();
+                    url.navigate(view);
+                }
+            };
+            view! {
+                <li>
+                    <a
+                        href=view_href(view)
+                        data-testid=format!("nav-{}", view.slug())
+                        class:active=move || current.get() == view
+                        aria-current=move || (current.get() == view).then_some("page")
+                        on:click=on_click
+                    >
+                        {view.title()}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="site-nav" aria-label="Views">
+            <ul>{links}</ul>
+        </nav>
+    }
+}

@@ -1,0 +1,108 @@
+//! The bridge between [`crate::route::Query`] and the browser's address bar.
+//!
+//! The current query is one signal in a context ([`UrlState`]); views read their parameters from
+//! it and write them back through [`UrlState::update`], which records the new URL in `history`
+//! (`replaceState` for edits, `pushState` for navigation) so that every state is a link and the
+//! back button works. Parsing and printing are `route`'s job, not this module's.
+
+use leptos::prelude::*;
+
+use crate::route::{Notice, Query, View};
+
+/// The shared URL state, provided once by the app shell.
+#[derive(Clone, Copy)]
+pub struct UrlState {
+    query: RwSignal<Query>,
+    /// Notices about the URL the page was opened with (unknown view, over-long values).
+    notices: RwSignal<Vec<Notice>>,
+}
+
+/// How a change is recorded in the browser history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryMode {
+    /// A new history entry (navigation between views).
+    Push,
+    /// Replace the current entry (edits within a view, so Back leaves the view).
+    Replace,
+}
+
+impl UrlState {
+    /// Reads the address bar and listens for back/forward navigation.
+    pub fn from_location() -> UrlState {
+        let (query, notices) = Query::parse(&current_search());
+        let state = UrlState { query: RwSignal::new(query), notices: RwSignal::new(notices) };
+        let handle = window_event_listener(leptos::ev::popstate, move |_| {
+            let (query, notices) = Query::parse(&current_search());
+            state.query.set(query);
+            state.notices.set(notices);
+        });
+        // The app lives as long as the page, so the listener does too.
+        std::mem::forget(handle);
+        state
+    }
+
+    /// The current query (reactive).
+    pub fn query(&self) -> Query {
+        self.query.get()
+    }
+
+    /// One parameter (reactive).
+    pub fn param(&self, key: &str) -> Option<String> {
+        self.query.with(|q| q.get(key).map(str::to_owned))
+    }
+
+    /// The view the URL asks for, and a notice when it asks for one that does not exist.
+    pub fn view(&self) -> (View, Option<Notice>) {
+        self.query.with(Query::view)
+    }
+
+    /// Notices about the URL the page was opened with.
+    pub fn notices(&self) -> Vec<Notice> {
+        self.notices.get()
+    }
+
+    /// Edits the query and writes it to the address bar.
+    pub fn update(&self, mode: HistoryMode, edit: impl FnOnce(&mut Query)) {
+        let mut next = self.query.get_untracked();
+        edit(&mut next);
+        if next == self.query.get_untracked() {
+            return;
+        }
+        write_history(&next, mode);
+        self.query.set(next);
+    }
+
+    /// Shows another view: a new history entry holding only `view=` (each view brings its own
+    /// defaults), and the URL notices of the page we came from are dropped.
+    pub fn navigate(&self, view: View) {
+        self.notices.set(Vec::new());
+        self.update(HistoryMode::Push, |q| *q = Query::from_pairs([("view", view.slug())]));
+    }
+}
+
+/// The address of a view, as a relative link that works from any sub-path.
+pub fn view_href(view: View) -> String {
+    Query::from_pairs([("view", view.slug())]).to_search()
+}
+
+fn current_search() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+fn write_history(query: &Query, mode: HistoryMode) {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_else(|_| String::from("/"));
+    let hash = location.hash().unwrap_or_default();
+    let url = format!("{path}{}{hash}", query.to_search());
+    let history = match window().history() {
+        Ok(history) => history,
+        Err(_) => return,
+    };
+    let result = match mode {
+        HistoryMode::Push => history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)),
+        HistoryMode::Replace => history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)),
+    };
+    if let Err(err) = result {
+        leptos::logging::warn!("could not update the URL: {err:?}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Native tests of `precision_lab::formats`.

@@ -1,0 +1,7 @@
+//! The one native integration-test binary (see ARCHITECTURE.md, "Tests").
+
+mod formats;
+mod layers;
+mod memory;
+mod route;
+mod train;
