@@ -1,0 +1,1 @@
+//! Placeholder for the f32 slice fast path (filled in below).

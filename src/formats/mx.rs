@@ -1,0 +1,1 @@
+//! OCP Microscaling (MX) block quantization (filled in below).
