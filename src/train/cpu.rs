@@ -1,0 +1,391 @@
+//! The CPU backend: forward and backward passes of the MLP with low precision simulated at the points
+//! where hardware rounds.
+//!
+//! Owns the arithmetic of one training step's passes: GEMMs with inputs in the recipe's formats and
+//! f32 accumulation (as tensor cores do; a product of two fp16, bf16 or fp8 values is exact in f32, so
+//! the only roundings are the f32 additions and the final cast), elementwise ops computed in f32 and
+//! rounded once, and fp8 per-tensor scaling around the GEMMs. It also fills the per-tensor gradient
+//! statistics. It does not own parameters (`model`), the loss scale or fp8 scale *choices* (`scaler`),
+//! the optimizer (`optim`), or the step loop (`run`). A WebGPU backend (`train::gpu`, later) must
+//! reproduce these numbers; this module is its reference.
+//!
+//! Determinism: every sum runs in a fixed order (ascending index) with separate multiply and add (Rust
+//! never fuses them into FMA), so results are the same bits on every IEEE-754 machine.
+
+use super::model::{Activation, Mlp};
+use super::precision::{Overflow, Precision};
+use super::stats::{TensorKind, TensorRecord, TensorStats};
+
+/// Where a recipe rounds: the formats of activations, gradients and the weights the GEMMs read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Numerics {
+    /// Format of activations between ops (GEMM outputs, activation outputs).
+    pub act: Precision,
+    /// Format of gradients between ops (GEMM outputs in the backward pass, elementwise backward ops).
+    pub grad: Precision,
+    /// Format the forward GEMMs read weights in (the per-step cast of the master weights).
+    pub weight: Precision,
+    /// Whether GEMM operands are additionally quantized to fp8 with per-tensor scales.
+    pub gemm: Gemm,
+}
+
+/// How GEMM operands are formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Gemm {
+    /// Operands are the tensors as stored (already in `act` / `weight` / `grad`).
+    Plain,
+    /// Transformer Engine's HYBRID fp8: activations and weights quantized to E4M3, gradients to E5M2,
+    /// each after multiplying by its per-tensor scale, saturating (`satfinite`); the f32 accumulator
+    /// is multiplied by the inverse scales and kept in the high-precision format.
+    Fp8,
+}
+
+/// Per-layer fp8 scales (all 1 for plain GEMMs): for the layer input, the weights and the gradient of
+/// the layer output.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Fp8Scales {
+    pub input: Vec<f32>,
+    pub weight: Vec<f32>,
+    pub grad: Vec<f32>,
+}
+
+/// What the backward pass needs from the forward pass, plus fp8 amax observations. Reused across steps
+/// to avoid allocation.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Tape {
+    /// Per layer: the GEMM's input operand as it was fed (quantized for fp8).
+    gemm_input: Vec<Vec<f32>>,
+    /// Per layer: the GEMM's weight operand.
+    gemm_weight: Vec<Vec<f32>>,
+    /// Per layer: pre-activation outputs (the logits for the last layer).
+    z: Vec<Vec<f32>>,
+    /// Per hidden layer: activation outputs.
+    h: Vec<Vec<f32>>,
+    /// Per layer: max |input|, max |weight|, max |output gradient| before fp8 quantization.
+    pub amax_input: Vec<f32>,
+    pub amax_weight: Vec<f32>,
+    pub amax_grad: Vec<f32>,
+    /// Scratch buffers for the backward pass.
+    dz: Vec<f32>,
+    dz_before: Vec<f32>,
+    dh: Vec<f32>,
+    dh_before: Vec<f32>,
+    operand: Vec<f32>,
+    before: Vec<f32>,
+}
+
+impl Numerics {
+    /// Everything in fp32.
+    pub fn fp32() -> Self {
+        Self::fp32_with_gemm(Gemm::Plain)
+    }
+
+    /// Everything between GEMMs in fp32, GEMM operands as `gemm` says.
+    pub fn fp32_with_gemm(gemm: Gemm) -> Self {
+        Numerics {
+            act: Precision::F32,
+            grad: Precision::F32,
+            weight: Precision::F32,
+            gemm,
+        }
+    }
+}
+
+impl Fp8Scales {
+    pub fn ones(layers: usize) -> Self {
+        Fp8Scales {
+            input: vec![1.0; layers],
+            weight: vec![1.0; layers],
+            grad: vec![1.0; layers],
+        }
+    }
+}
+
+impl Tape {
+    /// The network output of the last forward pass, row-major `batch x outputs`.
+    pub fn logits(&self) -> &[f32] {
+        self.z.last().map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// The forward pass on `batch` rows of `inputs` (f32 data; cast to the activation format first, as
+/// autocast casts a linear layer's input). Leaves the logits in `tape.logits()`.
+pub(crate) fn forward(
+    mlp: &Mlp,
+    numerics: &Numerics,
+    scales: &Fp8Scales,
+    inputs: &[f32],
+    batch: usize,
+    tape: &mut Tape,
+) {
+    let n_layers = mlp.layers.len();
+    tape.gemm_input.resize_with(n_layers, Vec::new);
+    tape.gemm_weight.resize_with(n_layers, Vec::new);
+    tape.z.resize_with(n_layers, Vec::new);
+    tape.h.resize_with(n_layers - 1, Vec::new);
+    tape.amax_input.resize(n_layers, 0.0);
+    tape.amax_weight.resize(n_layers, 0.0);
+    tape.amax_grad.resize(n_layers, 0.0);
+    let activation = mlp.activation();
+    for (l, layer) in mlp.layers.iter().enumerate() {
+        let (n_in, n_out) = (layer.inputs(), layer.outputs());
+        // The GEMM input operand.
+        let mut x = std::mem::take(&mut tape.gemm_input[l]);
+        x.clear();
+        if l == 0 {
+            x.extend(inputs.iter().map(|&v| numerics.act.round(v)));
+        } else {
+            x.extend_from_slice(&tape.h[l - 1]);
+        }
+        let mut w = std::mem::take(&mut tape.gemm_weight[l]);
+        w.clear();
+        w.extend(layer.weights.iter().map(|&v| numerics.weight.round(v)));
+        let dequant = match numerics.gemm {
+            Gemm::Plain => 1.0,
+            Gemm::Fp8 => {
+                tape.amax_input[l] = amax(&x);
+                tape.amax_weight[l] = amax(&w);
+                quantize(&mut x, scales.input[l], Precision::E4m3);
+                quantize(&mut w, scales.weight[l], Precision::E4m3);
+                // Scales are powers of two, so the inverse and the product are exact.
+                (1.0 / scales.input[l]) * (1.0 / scales.weight[l])
+            }
+        };
+        let mut z = std::mem::take(&mut tape.z[l]);
+        matmul(&x, &w, batch, n_in, n_out, &mut z);
+        // The bias is cast like the weights; it is added to the f32 accumulator before the single
+        // rounding of the output (a GEMM epilogue).
+        for row in z.chunks_mut(n_out) {
+            for (v, &b) in row.iter_mut().zip(&layer.bias) {
+                let acc = if dequant == 1.0 { *v } else { *v * dequant };
+                *v = numerics.act.round(acc + numerics.weight.round(b));
+            }
+        }
+        if l + 1 < n_layers {
+            let h = &mut tape.h[l];
+            h.clear();
+            h.extend(z.iter().map(|&v| numerics.act.round(activation.apply(v))));
+        }
+        tape.gemm_input[l] = x;
+        tape.gemm_weight[l] = w;
+        tape.z[l] = z;
+    }
+}
+
+/// The backward pass from `dlogits` (f32, already multiplied by the loss scale), writing the parameter
+/// gradients as the recipe's GEMMs deliver them (still scaled) into `grads`, and, if `records` is
+/// given, one [`TensorRecord`] per watched tensor. `loss_scale` is only reported in the records.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward(
+    mlp: &Mlp,
+    numerics: &Numerics,
+    scales: &Fp8Scales,
+    tape: &mut Tape,
+    dlogits: &[f32],
+    batch: usize,
+    loss_scale: f32,
+    grads: &mut Vec<super::model::DenseGrad>,
+    mut records: Option<&mut Vec<TensorRecord>>,
+) {
+    let n_layers = mlp.layers.len();
+    grads.resize_with(n_layers, Default::default);
+    if let Some(r) = records.as_deref_mut() {
+        r.clear();
+    }
+    let activation: Activation = mlp.activation();
+    // dz: the stored gradient of the current layer's output; dz_before: the same before its rounding.
+    let mut dz = std::mem::take(&mut tape.dz);
+    let mut dz_before = std::mem::take(&mut tape.dz_before);
+    let mut dh = std::mem::take(&mut tape.dh);
+    let mut dh_before = std::mem::take(&mut tape.dh_before);
+    let mut operand = std::mem::take(&mut tape.operand);
+    let mut before = std::mem::take(&mut tape.before);
+    dz_before.clear();
+    dz_before.extend_from_slice(dlogits);
+    dz.clear();
+    dz.extend(dlogits.iter().map(|&v| numerics.grad.round(v)));
+    for l in (0..n_layers).rev() {
+        let layer = &mlp.layers[l];
+        let (n_in, n_out) = (layer.inputs(), layer.outputs());
+        // The output-gradient operand of both backward GEMMs, and its statistics.
+        operand.clear();
+        operand.extend_from_slice(&dz);
+        let (out_format, out_scale, dequant_w, dequant_x) = match numerics.gemm {
+            Gemm::Plain => {
+                if let Some(r) = records.as_deref_mut() {
+                    r.push(TensorRecord {
+                        kind: TensorKind::OutputGrad { layer: l },
+                        format: numerics.grad,
+                        scale: loss_scale,
+                        stats: TensorStats::of_rounding(&dz_before, &dz, numerics.grad),
+                    });
+                }
+                (numerics.grad, loss_scale, 1.0, 1.0)
+            }
+            Gemm::Fp8 => {
+                let s = scales.grad[l];
+                tape.amax_grad[l] = amax(&dz);
+                before.clear();
+                before.extend(dz.iter().map(|&v| v * s));
+                operand.clear();
+                operand.extend(
+                    before
+                        .iter()
+                        .map(|&v| Precision::E5m2.round_with(v, Overflow::Saturate)),
+                );
+                if let Some(r) = records.as_deref_mut() {
+                    r.push(TensorRecord {
+                        kind: TensorKind::OutputGrad { layer: l },
+                        format: Precision::E5m2,
+                        scale: s,
+                        stats: TensorStats::of_rounding(&before, &operand, Precision::E5m2),
+                    });
+                }
+                let inv_g = 1.0 / s;
+                (
+                    numerics.grad,
+                    1.0,
+                    inv_g * (1.0 / scales.input[l]),
+                    inv_g * (1.0 / scales.weight[l]),
+                )
+            }
+        };
+        // Weight gradient: input^T . dz, f32 accumulation over the batch, one rounding.
+        let grad = &mut grads[l];
+        matmul_at_b(
+            &tape.gemm_input[l],
+            &operand,
+            batch,
+            n_in,
+            n_out,
+            &mut before,
+        );
+        if dequant_w != 1.0 {
+            before.iter_mut().for_each(|v| *v *= dequant_w);
+        }
+        grad.weights.clear();
+        grad.weights
+            .extend(before.iter().map(|&v| out_format.round(v)));
+        if let Some(r) = records.as_deref_mut() {
+            r.push(TensorRecord {
+                kind: TensorKind::WeightGrad { layer: l },
+                format: out_format,
+                scale: out_scale,
+                stats: TensorStats::of_rounding(&before, &grad.weights, out_format),
+            });
+        }
+        // Bias gradient: column sums of the (high-precision for fp8) output gradient.
+        grad.bias.clear();
+        grad.bias.resize(n_out, 0.0);
+        for row in dz.chunks(n_out) {
+            for (g, &v) in grad.bias.iter_mut().zip(row) {
+                *g += v;
+            }
+        }
+        grad.bias.iter_mut().for_each(|g| *g = out_format.round(*g));
+        if l == 0 {
+            break;
+        }
+        // Gradient of the layer input (the previous layer's activation): dz . W^T, one rounding.
+        matmul_a_bt(
+            &operand,
+            &tape.gemm_weight[l],
+            batch,
+            n_out,
+            n_in,
+            &mut dh_before,
+        );
+        if dequant_x != 1.0 {
+            dh_before.iter_mut().for_each(|v| *v *= dequant_x);
+        }
+        dh.clear();
+        dh.extend(dh_before.iter().map(|&v| numerics.grad.round(v)));
+        // Through the previous layer's activation: computed in f32, rounded once. The "before" value
+        // chains the unrounded GEMM output, so a value lost at either rounding counts as flushed.
+        let (z_prev, h_prev) = (&tape.z[l - 1], &tape.h[l - 1]);
+        dz.clear();
+        dz_before.clear();
+        for i in 0..dh.len() {
+            let d = activation.derivative(z_prev[i], h_prev[i]);
+            dz.push(numerics.grad.round(dh[i] * d));
+            dz_before.push(dh_before[i] * d);
+        }
+    }
+    tape.dz = dz;
+    tape.dz_before = dz_before;
+    tape.dh = dh;
+    tape.dh_before = dh_before;
+    tape.operand = operand;
+    tape.before = before;
+}
+
+/// Largest magnitude (NaN-propagating, so a NaN shows up as a non-finite amax).
+pub(crate) fn amax(values: &[f32]) -> f32 {
+    let mut m = 0.0f32;
+    for &v in values {
+        let a = v.abs();
+        if a > m || a.is_nan() {
+            m = a;
+        }
+    }
+    m
+}
+
+/// Multiplies by `scale` and rounds to the fp8 `format`, saturating.
+fn quantize(values: &mut [f32], scale: f32, format: Precision) {
+    for v in values {
+        *v = format.round_with(*v * scale, Overflow::Saturate);
+    }
+}
+
+/// out (rows x cols) = a (rows x inner) . b (inner x cols); each sum in ascending k, from +0.
+pub(crate) fn matmul(
+    a: &[f32],
+    b: &[f32],
+    rows: usize,
+    inner: usize,
+    cols: usize,
+    out: &mut Vec<f32>,
+) {
+    out.clear();
+    out.resize(rows * cols, 0.0);
+    for (a_row, out_row) in a.chunks_exact(inner).zip(out.chunks_exact_mut(cols)) {
+        for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(cols)) {
+            for (o, &b_kj) in out_row.iter_mut().zip(b_row) {
+                *o += a_ik * b_kj;
+            }
+        }
+    }
+}
+
+/// out (inner x cols) = a^T . d, with a (rows x inner) and d (rows x cols); sums in ascending row.
+fn matmul_at_b(a: &[f32], d: &[f32], rows: usize, inner: usize, cols: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.resize(inner * cols, 0.0);
+    for (a_row, d_row) in a.chunks_exact(inner).zip(d.chunks_exact(cols)).take(rows) {
+        for (&a_ik, out_row) in a_row.iter().zip(out.chunks_exact_mut(cols)) {
+            for (o, &d_ij) in out_row.iter_mut().zip(d_row) {
+                *o += a_ik * d_ij;
+            }
+        }
+    }
+}
+
+/// out (rows x inner) = d . w^T, with d (rows x cols) and w (inner x cols); sums in ascending column.
+fn matmul_a_bt(d: &[f32], w: &[f32], rows: usize, cols: usize, inner: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.resize(rows * inner, 0.0);
+    for (d_row, out_row) in d
+        .chunks_exact(cols)
+        .zip(out.chunks_exact_mut(inner))
+        .take(rows)
+    {
+        for (o, w_row) in out_row.iter_mut().zip(w.chunks_exact(cols)) {
+            let mut acc = 0.0f32;
+            for (&x, &y) in d_row.iter().zip(w_row) {
+                acc += x * y;
+            }
+            *o = acc;
+        }
+    }
+}

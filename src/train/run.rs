@@ -1,0 +1,767 @@
+//! A training run: one network, one dataset, one precision policy, advanced a bounded number of steps
+//! at a time.
+//!
+//! Owns the step loop ([`Run::step`], [`Run::step_n`]): batching, the scaled loss, unscaling and the
+//! Inf/NaN check, skipped steps, the optimizer call, fp8 scale updates, divergence detection, and the
+//! records a view plots ([`StepRecord`], [`StepSummary`], [`DecisionGrid`]). It is pure and
+//! synchronous: it never sleeps, reads a clock or yields; a view calls `step_n(k)` with a small `k`
+//! and yields to the browser between calls. It does not draw anything and does not know about
+//! Leptos.
+
+use super::cpu::{self, Fp8Scales, Numerics, Tape};
+use super::data::{Data, DataConfig, DatasetKind, Targets};
+use super::model::{
+    self, Activation, BatchTargets, DenseGrad, Loss, Mlp, MAX_HIDDEN_LAYERS, MAX_WIDTH,
+};
+use super::optim::{self, Optimizer, ParamState, UpdateOutcome};
+use super::policy::Policy;
+use super::precision::Precision;
+use super::rng::SplitMix64;
+use super::scaler::{AmaxHistory, Fp8Config, GradScaler};
+use super::stats::TensorRecord;
+
+/// Largest accepted "make it hard" shift (the loss is multiplied by 2^-loss_shift).
+pub const MAX_LOSS_SHIFT: u32 = 60;
+
+/// Everything that defines a run. Same config, same records, bit for bit, on every machine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    pub data: DataConfig,
+    /// Hidden layer widths (0 to 4 layers, 1 to 64 wide).
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub loss: Loss,
+    pub optimizer: Optimizer,
+    /// Points per step (1 to the dataset size); batches walk a reshuffled order each epoch.
+    pub batch_size: usize,
+    pub policy: Policy,
+    /// Seeds the initial weights and the batch order (the data has its own seed).
+    pub seed: u64,
+    /// "Make it hard" (Micikevicius et al.): the loss is multiplied by 2^-loss_shift, so every
+    /// gradient is 2^loss_shift times smaller, as in networks whose gradients sit below fp16's range.
+    /// The optimizer is compensated exactly (SGD's learning rate times 2^loss_shift, Adam's eps times
+    /// 2^-loss_shift), so in fp32 the knob changes nothing (powers of two scale exactly); only a narrow
+    /// format notices.
+    pub loss_shift: u32,
+    /// Multiplies the initial weights. Large weights with a small learning rate show updates lost to
+    /// swamping when weights are stored in fp16 (an update below half an ulp of its weight vanishes).
+    pub weight_scale: f32,
+    /// Stop with [`Stopped::Finished`] after this many steps.
+    pub max_steps: Option<u64>,
+}
+
+/// Why a configuration cannot run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigError {
+    TooFewPoints {
+        points: usize,
+    },
+    BatchSize {
+        batch_size: usize,
+        points: usize,
+    },
+    Hidden {
+        hidden: Vec<usize>,
+    },
+    CrossEntropyNeedsClasses,
+    LossShift {
+        loss_shift: u32,
+    },
+    /// A hyperparameter is not finite or out of range; names it.
+    Hyperparameter(&'static str),
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stopped {
+    /// The loss or the weights became Inf/NaN at `step`.
+    Diverged { step: u64, reason: Divergence },
+    /// `max_steps` reached.
+    Finished { steps: u64 },
+}
+
+/// What went non-finite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Divergence {
+    /// The batch loss was Inf or NaN: the forward pass overflowed (an activation or logit beyond the
+    /// format's range) or the weights had already gone bad.
+    LossNotFinite,
+    /// An optimizer step wrote Inf/NaN into this layer's parameters: an Inf/NaN gradient or update
+    /// was applied because no loss scaler was there to skip the step.
+    WeightsNotFinite { layer: usize },
+}
+
+/// Everything recorded about one step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepRecord {
+    /// Index of this step, from 0.
+    pub step: u64,
+    /// Mean batch loss (unscaled, without the "make it hard" factor), as the recipe computed it.
+    pub loss: f32,
+    /// Share of the batch classified correctly; `None` for regression.
+    pub accuracy: Option<f32>,
+    /// The loss scale this step used (1 without dynamic loss scaling).
+    pub loss_scale: f32,
+    /// Whether the optimizer step was skipped because a gradient was Inf/NaN (loss scaling only).
+    pub skipped: bool,
+    /// Of the parameters whose computed update was nonzero, the share whose stored value did not
+    /// change: updates lost to rounding (swamping). 0 when the step was skipped.
+    pub updates_lost: f32,
+    /// Per watched tensor: output gradient and weight gradient of every layer, last layer first.
+    pub tensors: Vec<TensorRecord>,
+}
+
+/// The scalar part of a [`StepRecord`], kept for every step of a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepSummary {
+    pub step: u64,
+    pub loss: f32,
+    pub accuracy: Option<f32>,
+    pub loss_scale: f32,
+    pub skipped: bool,
+    pub updates_lost: f32,
+    /// Share of all watched gradient values that flushed to zero this step.
+    pub flushed: f32,
+}
+
+/// Loss and accuracy over the whole dataset, with the recipe's forward numerics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eval {
+    pub loss: f32,
+    pub accuracy: Option<f32>,
+}
+
+/// Class-1 probabilities over a grid covering the data (for a Playground-style heat map).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionGrid {
+    /// Cells per side.
+    pub resolution: usize,
+    pub x_range: [f32; 2],
+    pub y_range: [f32; 2],
+    /// `probabilities[row * resolution + col]`: softmax probability of class 1 at the cell centre;
+    /// `col` runs along x from `x_range[0]`, `row` along y from `y_range[0]` (bottom row first).
+    pub probabilities: Vec<f32>,
+}
+
+/// A training run in progress.
+#[derive(Clone, Debug)]
+pub struct Run {
+    config: RunConfig,
+    data: Data,
+    mlp: Mlp,
+    numerics: Numerics,
+    /// The optimizer with the "make it hard" compensation applied.
+    optimizer: Optimizer,
+    storage: Precision,
+    /// Per layer: weight state, bias state.
+    optimizer_state: Vec<(ParamState, ParamState)>,
+    optimizer_steps: u64,
+    scaler: Option<GradScaler>,
+    fp8: Option<Fp8State>,
+    scales: Fp8Scales,
+    batch_rng: SplitMix64,
+    order: Vec<usize>,
+    cursor: usize,
+    steps: u64,
+    stopped: Option<Stopped>,
+    history: Vec<StepSummary>,
+    // Reused buffers.
+    tape: Tape,
+    grads: Vec<DenseGrad>,
+    dlogits: Vec<f32>,
+    batch_inputs: Vec<f32>,
+    batch_classes: Vec<u8>,
+    batch_values: Vec<f32>,
+}
+
+#[derive(Clone, Debug)]
+struct Fp8State {
+    config: Fp8Config,
+    input: Vec<AmaxHistory>,
+    weight: Vec<AmaxHistory>,
+    grad: Vec<AmaxHistory>,
+}
+
+impl Default for RunConfig {
+    /// Circles, two hidden layers of 16 tanh units, cross-entropy, SGD 0.1 with momentum, batch 32,
+    /// fp32.
+    fn default() -> Self {
+        RunConfig {
+            data: DataConfig {
+                kind: DatasetKind::Circles,
+                points: 256,
+                noise: 0.1,
+                seed: 1,
+            },
+            hidden: vec![16, 16],
+            activation: Activation::Tanh,
+            loss: Loss::CrossEntropy,
+            optimizer: Optimizer::sgd(0.1),
+            batch_size: 32,
+            policy: Policy::Fp32,
+            seed: 1,
+            loss_shift: 0,
+            weight_scale: 1.0,
+            max_steps: None,
+        }
+    }
+}
+
+impl RunConfig {
+    /// Checks every field; `Run::new` calls this.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let points = self.data.points;
+        if points < 2 {
+            return Err(ConfigError::TooFewPoints { points });
+        }
+        if self.batch_size == 0 || self.batch_size > points {
+            return Err(ConfigError::BatchSize {
+                batch_size: self.batch_size,
+                points,
+            });
+        }
+        if self.hidden.len() > MAX_HIDDEN_LAYERS
+            || self.hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH)
+        {
+            return Err(ConfigError::Hidden {
+                hidden: self.hidden.clone(),
+            });
+        }
+        if self.loss == Loss::CrossEntropy && !self.data.kind.is_classification() {
+            return Err(ConfigError::CrossEntropyNeedsClasses);
+        }
+        if self.loss_shift > MAX_LOSS_SHIFT {
+            return Err(ConfigError::LossShift {
+                loss_shift: self.loss_shift,
+            });
+        }
+        if !(self.data.noise.is_finite() && (0.0..=0.5).contains(&self.data.noise)) {
+            return Err(ConfigError::Hyperparameter("noise"));
+        }
+        if !(self.weight_scale.is_finite() && self.weight_scale > 0.0) {
+            return Err(ConfigError::Hyperparameter("weight_scale"));
+        }
+        let positive = |x: f32| x.is_finite() && x > 0.0;
+        let unit = |x: f32| x.is_finite() && (0.0..1.0).contains(&x);
+        match self.optimizer {
+            Optimizer::Sgd { lr, momentum } => {
+                if !positive(lr) {
+                    return Err(ConfigError::Hyperparameter("lr"));
+                }
+                if !unit(momentum) {
+                    return Err(ConfigError::Hyperparameter("momentum"));
+                }
+            }
+            Optimizer::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            } => {
+                if !positive(lr) {
+                    return Err(ConfigError::Hyperparameter("lr"));
+                }
+                if !unit(beta1) || !unit(beta2) {
+                    return Err(ConfigError::Hyperparameter("beta"));
+                }
+                if !positive(eps) {
+                    return Err(ConfigError::Hyperparameter("eps"));
+                }
+            }
+        }
+        match self.policy {
+            Policy::Fp16Amp(s) => {
+                if !(positive(s.init_scale)
+                    && s.growth_factor.is_finite()
+                    && s.growth_factor >= 1.0)
+                {
+                    return Err(ConfigError::Hyperparameter("loss scaler"));
+                }
+                if !(unit(s.backoff_factor) && s.backoff_factor > 0.0 && s.growth_interval > 0) {
+                    return Err(ConfigError::Hyperparameter("loss scaler"));
+                }
+            }
+            Policy::Fp8(c)
+                if c.history_len == 0
+                    || c.history_len > 4096
+                    || !(-64..=64).contains(&c.margin) =>
+            {
+                return Err(ConfigError::Hyperparameter("fp8 scaling"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Run {
+    /// Generates the data, initialises the network and the recipe's state.
+    pub fn new(config: RunConfig) -> Result<Run, ConfigError> {
+        config.validate()?;
+        let data = config.data.generate();
+        let kind = config.data.kind;
+        let mut mlp = Mlp::new(
+            kind.input_dim(),
+            &config.hidden,
+            kind.output_dim(),
+            config.activation,
+            config.weight_scale,
+            config.seed,
+        )
+        .ok_or(ConfigError::Hidden {
+            hidden: config.hidden.clone(),
+        })?;
+        let recipe = config.policy.recipe();
+        let storage = recipe.storage;
+        // `model.half()`: the stored weights themselves become fp16.
+        for layer in &mut mlp.layers {
+            storage.round_slice(&mut layer.weights, super::precision::Overflow::Default);
+            storage.round_slice(&mut layer.bias, super::precision::Overflow::Default);
+        }
+        let n_layers = mlp.layers.len();
+        // 2^shift and 2^-shift are exact in f32 for shift <= 60 < 126.
+        let up = f32::from_bits((127 + config.loss_shift) << 23);
+        let down = f32::from_bits((127 - config.loss_shift) << 23);
+        let optimizer = match config.optimizer {
+            Optimizer::Sgd { lr, momentum } => Optimizer::Sgd {
+                lr: lr * up,
+                momentum,
+            },
+            Optimizer::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            } => Optimizer::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps: eps * down,
+            },
+        };
+        let scaler = match config.policy {
+            Policy::Fp16Amp(s) => Some(GradScaler::new(s)),
+            _ => None,
+        };
+        let fp8 = match config.policy {
+            Policy::Fp8(c) => Some(Fp8State {
+                config: c,
+                input: vec![AmaxHistory::new(c.history_len); n_layers],
+                weight: vec![AmaxHistory::new(c.history_len); n_layers],
+                grad: vec![AmaxHistory::new(c.history_len); n_layers],
+            }),
+            _ => None,
+        };
+        let mut batch_rng = SplitMix64::new(config.seed ^ 0x0062_6174_6368_6573); // "batches"
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        shuffle(&mut order, &mut batch_rng);
+        Ok(Run {
+            numerics: config.policy.numerics(),
+            optimizer,
+            storage,
+            optimizer_state: vec![Default::default(); n_layers],
+            optimizer_steps: 0,
+            scaler,
+            fp8,
+            scales: Fp8Scales::ones(n_layers),
+            batch_rng,
+            order,
+            cursor: 0,
+            steps: 0,
+            stopped: None,
+            history: Vec::new(),
+            tape: Tape::default(),
+            grads: Vec::new(),
+            dlogits: Vec::new(),
+            batch_inputs: Vec::new(),
+            batch_classes: Vec::new(),
+            batch_values: Vec::new(),
+            config,
+            data,
+            mlp,
+        })
+    }
+
+    /// Runs up to `k` steps, stopping early if the run stops; returns their records (empty once
+    /// stopped). A view calls this with a small `k` and yields between calls.
+    pub fn step_n(&mut self, k: u32) -> Vec<StepRecord> {
+        let mut records = Vec::with_capacity(k as usize);
+        for _ in 0..k {
+            match self.step() {
+                Some(r) => records.push(r),
+                None => break,
+            }
+        }
+        records
+    }
+
+    /// Runs one step; `None` if the run has stopped.
+    pub fn step(&mut self) -> Option<StepRecord> {
+        if self.stopped.is_some() {
+            return None;
+        }
+        let step = self.steps;
+        let batch = self.config.batch_size;
+        self.next_batch();
+        cpu::forward(
+            &self.mlp,
+            &self.numerics,
+            &self.scales,
+            &self.batch_inputs,
+            batch,
+            &mut self.tape,
+        );
+        let loss_scale = self.scaler.as_ref().map_or(1.0, GradScaler::scale);
+        let down = f64::from(f32::from_bits((127 - self.config.loss_shift) << 23));
+        let multiplier = (f64::from(loss_scale) * down) as f32;
+        let targets = if self.data.kind().is_classification() {
+            BatchTargets::Classes(&self.batch_classes)
+        } else {
+            BatchTargets::Values(&self.batch_values)
+        };
+        let outcome = model::loss_gradient(
+            self.config.loss,
+            self.tape.logits(),
+            targets,
+            self.mlp.output_dim(),
+            multiplier,
+            &mut self.dlogits,
+        );
+        let accuracy = self
+            .data
+            .kind()
+            .is_classification()
+            .then(|| outcome.correct as f32 / batch as f32);
+        let mut record = StepRecord {
+            step,
+            loss: outcome.mean_loss as f32,
+            accuracy,
+            loss_scale,
+            skipped: false,
+            updates_lost: 0.0,
+            tensors: Vec::new(),
+        };
+        if !outcome.mean_loss.is_finite() {
+            self.finish_step(&record, Some(Divergence::LossNotFinite));
+            return Some(record);
+        }
+        cpu::backward(
+            &self.mlp,
+            &self.numerics,
+            &self.scales,
+            &mut self.tape,
+            &self.dlogits,
+            batch,
+            loss_scale,
+            &mut self.grads,
+            Some(&mut record.tensors),
+        );
+        // GradScaler.unscale_: check for Inf/NaN, multiply by the f32 inverse scale.
+        if let Some(scaler) = &self.scaler {
+            let inv_scale = scaler.inv_scale();
+            let mut found_inf = false;
+            for g in &mut self.grads {
+                for v in g.weights.iter_mut().chain(g.bias.iter_mut()) {
+                    found_inf |= !v.is_finite();
+                    *v *= inv_scale;
+                }
+            }
+            record.skipped = found_inf;
+        }
+        if !record.skipped {
+            self.optimizer_steps += 1;
+            let mut outcome = UpdateOutcome::default();
+            for ((layer, grad), (w_state, b_state)) in self
+                .mlp
+                .layers
+                .iter_mut()
+                .zip(&self.grads)
+                .zip(&mut self.optimizer_state)
+            {
+                let (o, s, t) = (&self.optimizer, self.storage, self.optimizer_steps);
+                outcome += optim::update(o, s, t, &mut layer.weights, &grad.weights, w_state);
+                outcome += optim::update(o, s, t, &mut layer.bias, &grad.bias, b_state);
+            }
+            record.updates_lost = if outcome.attempted == 0 {
+                0.0
+            } else {
+                outcome.lost as f32 / outcome.attempted as f32
+            };
+        }
+        if let Some(scaler) = &mut self.scaler {
+            scaler.update(record.skipped);
+        }
+        if let Some(fp8) = &mut self.fp8 {
+            let (m, e4, e5) = (
+                fp8.config.margin,
+                Precision::E4m3.max_finite(),
+                Precision::E5m2.max_finite(),
+            );
+            for l in 0..self.mlp.layers.len() {
+                fp8.input[l].record(self.tape.amax_input[l], e4, m);
+                fp8.weight[l].record(self.tape.amax_weight[l], e4, m);
+                fp8.grad[l].record(self.tape.amax_grad[l], e5, m);
+                self.scales.input[l] = fp8.input[l].scale();
+                self.scales.weight[l] = fp8.weight[l].scale();
+                self.scales.grad[l] = fp8.grad[l].scale();
+            }
+        }
+        let bad_layer = self
+            .mlp
+            .layers
+            .iter()
+            .position(|l| l.weights.iter().chain(&l.bias).any(|v| !v.is_finite()));
+        self.finish_step(
+            &record,
+            bad_layer.map(|layer| Divergence::WeightsNotFinite { layer }),
+        );
+        Some(record)
+    }
+
+    /// Loss and accuracy over the whole dataset with the recipe's forward numerics (and the current
+    /// fp8 scales), without touching the run's state.
+    pub fn evaluate(&self) -> Eval {
+        let mut tape = Tape::default();
+        let n = self.data.len();
+        cpu::forward(
+            &self.mlp,
+            &self.numerics,
+            &self.scales,
+            self.data.inputs(),
+            n,
+            &mut tape,
+        );
+        let targets = match self.data.targets() {
+            Targets::Classes(c) => BatchTargets::Classes(c),
+            Targets::Values(v) => BatchTargets::Values(v),
+        };
+        let mut dlogits = Vec::new();
+        let outcome = model::loss_gradient(
+            self.config.loss,
+            tape.logits(),
+            targets,
+            self.mlp.output_dim(),
+            1.0,
+            &mut dlogits,
+        );
+        Eval {
+            loss: outcome.mean_loss as f32,
+            accuracy: self
+                .data
+                .kind()
+                .is_classification()
+                .then(|| outcome.correct as f32 / n as f32),
+        }
+    }
+
+    /// Class-1 probabilities on a `resolution x resolution` grid over the data's bounds, with the
+    /// recipe's forward numerics; `None` for regression or `resolution == 0`.
+    pub fn decision_grid(&self, resolution: usize) -> Option<DecisionGrid> {
+        if !self.data.kind().is_classification() || resolution == 0 {
+            return None;
+        }
+        let (x_range, y_range) = self.data.bounds();
+        let centre = |range: [f32; 2], i: usize| {
+            range[0] + (range[1] - range[0]) * ((i as f32 + 0.5) / resolution as f32)
+        };
+        let mut inputs = Vec::with_capacity(resolution * resolution * 2);
+        for row in 0..resolution {
+            for col in 0..resolution {
+                inputs.extend([centre(x_range, col), centre(y_range, row)]);
+            }
+        }
+        let logits = self.forward(&inputs, resolution * resolution);
+        let probabilities = logits
+            .chunks(2)
+            .map(|z| {
+                // p1 = 1 / (1 + e^(z0 - z1)), the two-class softmax.
+                (1.0 / (1.0 + super::detmath::exp(f64::from(z[0]) - f64::from(z[1])))) as f32
+            })
+            .collect();
+        Some(DecisionGrid {
+            resolution,
+            x_range,
+            y_range,
+            probabilities,
+        })
+    }
+
+    /// The network's prediction at `points` evenly spaced x over the data's range, as (x, y) pairs;
+    /// `None` for classification or `points < 2`.
+    pub fn prediction_curve(&self, points: usize) -> Option<Vec<[f32; 2]>> {
+        if self.data.kind().is_classification() || points < 2 {
+            return None;
+        }
+        let ([low, high], _) = self.data.bounds();
+        let xs: Vec<f32> = (0..points)
+            .map(|i| low + (high - low) * (i as f32 / (points - 1) as f32))
+            .collect();
+        let ys = self.forward(&xs, points);
+        Some(xs.into_iter().zip(ys).map(|(x, y)| [x, y]).collect())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// The training data.
+    pub fn data(&self) -> &Data {
+        &self.data
+    }
+
+    /// The network as stored (fp32 master weights, or fp16 values for pure fp16).
+    pub fn model(&self) -> &Mlp {
+        &self.mlp
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Why the run stopped, if it has.
+    pub fn stopped(&self) -> Option<Stopped> {
+        self.stopped
+    }
+
+    /// Whether `step` would do anything.
+    pub fn is_running(&self) -> bool {
+        self.stopped.is_none()
+    }
+
+    /// The loss scale the next step will use (1 without dynamic loss scaling).
+    pub fn loss_scale(&self) -> f32 {
+        self.scaler.as_ref().map_or(1.0, GradScaler::scale)
+    }
+
+    /// The scalar record of every step so far.
+    pub fn history(&self) -> &[StepSummary] {
+        &self.history
+    }
+
+    fn forward(&self, inputs: &[f32], rows: usize) -> Vec<f32> {
+        let mut tape = Tape::default();
+        cpu::forward(
+            &self.mlp,
+            &self.numerics,
+            &self.scales,
+            inputs,
+            rows,
+            &mut tape,
+        );
+        tape.logits().to_vec()
+    }
+
+    fn finish_step(&mut self, record: &StepRecord, divergence: Option<Divergence>) {
+        let (flushed, count) = record.tensors.iter().fold((0u64, 0u64), |(f, c), t| {
+            (f + u64::from(t.stats.flushed), c + u64::from(t.stats.count))
+        });
+        self.history.push(StepSummary {
+            step: record.step,
+            loss: record.loss,
+            accuracy: record.accuracy,
+            loss_scale: record.loss_scale,
+            skipped: record.skipped,
+            updates_lost: record.updates_lost,
+            flushed: if count == 0 {
+                0.0
+            } else {
+                (flushed as f64 / count as f64) as f32
+            },
+        });
+        self.steps = record.step + 1;
+        if let Some(reason) = divergence {
+            self.stopped = Some(Stopped::Diverged {
+                step: record.step,
+                reason,
+            });
+        } else if self.config.max_steps.is_some_and(|max| self.steps >= max) {
+            self.stopped = Some(Stopped::Finished { steps: self.steps });
+        }
+    }
+
+    /// Fills the batch buffers with the next `batch_size` points of the shuffled order, reshuffling at
+    /// the end of an epoch (a partial tail is skipped, like `drop_last=True`).
+    fn next_batch(&mut self) {
+        let batch = self.config.batch_size;
+        if self.cursor + batch > self.order.len() {
+            shuffle(&mut self.order, &mut self.batch_rng);
+            self.cursor = 0;
+        }
+        let dim = self.data.kind().input_dim();
+        let outputs = self.data.kind().output_dim();
+        self.batch_inputs.clear();
+        self.batch_classes.clear();
+        self.batch_values.clear();
+        for &i in &self.order[self.cursor..self.cursor + batch] {
+            self.batch_inputs
+                .extend_from_slice(&self.data.inputs()[i * dim..(i + 1) * dim]);
+            match self.data.targets() {
+                Targets::Classes(c) => self.batch_classes.push(c[i]),
+                Targets::Values(v) => self
+                    .batch_values
+                    .extend_from_slice(&v[i * outputs..(i + 1) * outputs]),
+            }
+        }
+        self.cursor += batch;
+    }
+}
+
+impl Stopped {
+    /// A sentence for the view.
+    pub fn explanation(&self) -> String {
+        match self {
+            Stopped::Finished { steps } => format!("Finished after {steps} steps."),
+            Stopped::Diverged { step, reason } => {
+                format!("Diverged at step {step}: {}", reason.explanation())
+            }
+        }
+    }
+}
+
+impl Divergence {
+    /// Why this happens, in a sentence.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Divergence::LossNotFinite => {
+                "the loss became Inf or NaN: a value in the forward pass overflowed the format's range, \
+                 or the weights were already non-finite."
+            }
+            Divergence::WeightsNotFinite { .. } => {
+                "an optimizer step wrote Inf or NaN into the weights: a gradient or update overflowed and \
+                 no loss scaler was there to skip the step."
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::TooFewPoints { points } => write!(f, "a dataset needs at least 2 points, not {points}"),
+            ConfigError::BatchSize { batch_size, points } => {
+                write!(f, "batch size {batch_size} must be between 1 and the {points} points")
+            }
+            ConfigError::Hidden { hidden } => write!(
+                f,
+                "hidden layers {hidden:?}: at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} units"
+            ),
+            ConfigError::CrossEntropyNeedsClasses => f.write_str("cross-entropy needs a classification dataset"),
+            ConfigError::LossShift { loss_shift } => {
+                write!(f, "loss shift {loss_shift} is beyond the maximum {MAX_LOSS_SHIFT}")
+            }
+            ConfigError::Hyperparameter(name) => write!(f, "{name} is out of range"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Fisher-Yates shuffle with the run's generator.
+fn shuffle(order: &mut [usize], rng: &mut SplitMix64) {
+    for i in (1..order.len()).rev() {
+        let j = rng.below(i + 1);
+        order.swap(i, j);
+    }
+}
