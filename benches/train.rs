@@ -1,1 +1,71 @@
-fn main() {}
+//! Training steps per second for each precision policy on the CPU backend (native).
+//!
+//! `cargo bench --bench train`. Not a timed test: it prints a table. Workloads: two spirals (512
+//! points, noise 0.1), SGD 0.03 with momentum, tanh, cross-entropy, batch 64, and two networks (2 hidden
+//! layers of 32, and 4 hidden layers of 64, the largest the view allows). Each figure is the best of
+//! three timed windows of at least 0.3 s after a warm-up, so a busy machine reads slower, not faster.
+//! The bench profile inherits `[profile.release]` (opt-level "z", LTO), the same as the wasm build.
+
+use precision_lab::train::{
+    Activation, DataConfig, DatasetKind, Loss, Optimizer, Policy, Run, RunConfig,
+};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+fn config(policy: Policy, hidden: &[usize]) -> RunConfig {
+    RunConfig {
+        data: DataConfig {
+            kind: DatasetKind::Spirals,
+            points: 512,
+            noise: 0.1,
+            seed: 1,
+        },
+        hidden: hidden.to_vec(),
+        activation: Activation::Tanh,
+        loss: Loss::CrossEntropy,
+        optimizer: Optimizer::sgd(0.03),
+        batch_size: 64,
+        policy,
+        seed: 1,
+        loss_shift: 0,
+        weight_scale: 1.0,
+        max_steps: None,
+    }
+}
+
+/// Steps per second over one window of at least `window`, in slices of 10 steps as a view would run.
+fn steps_per_second(policy: Policy, hidden: &[usize], window: Duration) -> f64 {
+    let mut run = Run::new(config(policy, hidden)).expect("valid bench config");
+    black_box(run.step_n(20));
+    let start = Instant::now();
+    let mut steps = 0u64;
+    while start.elapsed() < window {
+        let records = run.step_n(10);
+        if records.is_empty() {
+            // A run that stopped (it should not with these settings) restarts so timing continues.
+            run = Run::new(config(policy, hidden)).expect("valid bench config");
+            continue;
+        }
+        steps += records.len() as u64;
+        black_box(records);
+    }
+    steps as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let window = Duration::from_millis(300);
+    for hidden in [&[32usize, 32][..], &[64, 64, 64, 64][..]] {
+        println!(
+            "\nspirals 512 points, hidden {hidden:?} tanh, batch 64, SGD momentum, cross-entropy"
+        );
+        println!("{:<12} {:>12} {:>10}", "policy", "steps/s", "vs fp32");
+        let mut fp32 = None;
+        for policy in Policy::presets() {
+            let best = (0..3)
+                .map(|_| steps_per_second(policy, hidden, window))
+                .fold(0.0, f64::max);
+            let base = *fp32.get_or_insert(best);
+            println!("{:<12} {:>12.0} {:>9.2}x", policy.name(), best, base / best);
+        }
+    }
+}

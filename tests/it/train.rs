@@ -932,3 +932,43 @@ fn datasets_are_balanced_and_reproducible() {
         assert_eq!(Policy::from_name(policy.name()), Some(policy));
     }
 }
+
+#[test]
+fn trainer_rounding_agrees_with_the_format_engine() {
+    use precision_lab::formats::{Format, Overflow as EngineOverflow, Rounding};
+    // The trainer's fast f32 rounder must give exactly what the site's format engine gives (it decides
+    // on exact integers and shares no code with `train::precision`), for both overflow rules.
+    for precision in [
+        Precision::F16,
+        Precision::Bf16,
+        Precision::E4m3,
+        Precision::E5m2,
+    ] {
+        let format: Format = precision.name().parse().expect("catalogue name");
+        let mut codes: Vec<f32> = (0..1u64 << format.total_bits())
+            .map(|c| format.decode(c) as f32)
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .collect();
+        codes.sort_by(f32::total_cmp);
+        codes.dedup();
+        let mut inputs = probes(&codes);
+        inputs.extend([f32::INFINITY, f32::NEG_INFINITY, f32::MAX, 1e-45, -1e-45]);
+        for (ours, theirs) in [
+            (Overflow::Default, EngineOverflow::Default),
+            (Overflow::Saturate, EngineOverflow::Saturate),
+        ] {
+            for &x in &inputs {
+                if ours == Overflow::Saturate && x.is_infinite() {
+                    continue; // The engine keeps Inf as Inf; satfinite clamps it. Tested by hand above.
+                }
+                let want = format.decode(format.encode(f64::from(x), Rounding::NearestEven, theirs))
+                    as f32;
+                let got = precision.round_with(x, ours);
+                assert!(
+                    same(got, want),
+                    "{precision} {ours:?}: round({x:e}) = {got:e}, engine says {want:e}"
+                );
+            }
+        }
+    }
+}
