@@ -251,7 +251,7 @@ impl Architecture {
                 });
             }
         }
-        if spec.heads % spec.kv_heads != 0 {
+        if !spec.heads.is_multiple_of(spec.kv_heads) {
             return Err(ArchError::HeadsNotMultipleOfKvHeads {
                 heads: spec.heads,
                 kv_heads: spec.kv_heads,

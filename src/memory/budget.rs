@@ -8,8 +8,8 @@ use super::arch::{Architecture, Mlp, Positions, Split, Tensor, TensorRole};
 use super::dtype::{check_group, DoubleQuant, Storage, WeightFormat};
 use super::error::MemoryError;
 use super::inputs::{
-    Dropout, Finetune, GradientCopy, Inputs, LoraMatrix, Mode, Optimizer, Recipe,
-    Recompute, SequenceParallel, TrainingSettings, ZeroStage,
+    Dropout, Finetune, GradientCopy, Inputs, LoraMatrix, Mode, Optimizer, Recipe, Recompute,
+    SequenceParallel, TrainingSettings, ZeroStage,
 };
 use super::units::{div_ceil, group_thousands, Bytes, UnitLead};
 
@@ -310,6 +310,15 @@ fn n(value: u128) -> String {
     group_thousands(value)
 }
 
+/// "1 sequence" / "4 sequences".
+fn sequences(count: u64) -> String {
+    if count == 1 {
+        "1 sequence".to_string()
+    } else {
+        format!("{} sequences", n(u128::from(count)))
+    }
+}
+
 /// "1 byte" / "2 bytes".
 fn bytes_word(count: u32) -> String {
     if count == 1 {
@@ -408,17 +417,17 @@ fn check_tensor_parallel(
             "Tensor parallelism over {t} GPUs needs {what} ({value}) to be a multiple of {t}."
         ),
     };
-    if arch.heads() % t != 0 {
+    if !arch.heads().is_multiple_of(t) {
         return Err(fail("the attention heads", arch.heads()));
     }
     // Fewer kv heads than ranks: each rank keeps a replica of one kv head (vLLM does this).
-    if arch.kv_heads() % t != 0 && t % arch.kv_heads() != 0 {
+    if !arch.kv_heads().is_multiple_of(t) && !t.is_multiple_of(arch.kv_heads()) {
         return Err(fail("the key/value heads", arch.kv_heads()));
     }
-    if arch.ffn() % t != 0 {
+    if !arch.ffn().is_multiple_of(t) {
         return Err(fail("the MLP width", arch.ffn()));
     }
-    if arch.hidden() % t != 0 {
+    if !arch.hidden().is_multiple_of(t) {
         return Err(fail("the hidden size", arch.hidden()));
     }
     Ok(())
@@ -489,7 +498,7 @@ fn weight_terms(
     };
     let stored = store(&quantized, storage);
     let element_bytes = div_ceil(stored.element_bits, 8);
-    let expression = if storage.element_bits() % 8 == 0 {
+    let expression = if storage.element_bits().is_multiple_of(8) {
         format!(
             "{} x {} params",
             bytes_word(storage.element_bits() / 8),
@@ -543,7 +552,7 @@ fn weight_terms(
         let mut detail = Vec::new();
         if format == WeightFormat::Nf4 {
             let (num, den) = storage.asymptotic_scale_bits();
-            let average = super::units::decimal(num, den, 9);
+            let average = super::units::decimal(num, den, 15);
             let average = average.trim_end_matches('0');
             detail.push(format!(
                 "Per weight: 4 + {average} bits on average for large tensors{}.",
@@ -581,9 +590,9 @@ fn inference(inputs: &Inputs) -> Result<Ledger, MemoryError> {
         MAX_TOKENS,
     )?;
     let group = if settings.weights.uses_groups() {
-        check_group(u64::from(settings.group))?
+        check_group(u64::from(settings.effective_group()))?
     } else {
-        settings.group
+        settings.effective_group()
     };
     let storage = Storage::of(settings.weights, group, settings.double_quant);
     let arch = inputs.model.architecture();
@@ -649,12 +658,12 @@ fn inference(inputs: &Inputs) -> Result<Ledger, MemoryError> {
                 "KV cache",
             )?;
             let expression = format!(
-                "2 (K and V) x {} layers x {} kv heads x {} head dim x {} tokens x {} sequences x {}",
+                "2 (K and V) x {} layers x {} kv heads x {} head dim x {} tokens x {} x {}",
                 a.layers(),
                 kv_local,
                 a.head_dim(),
                 n(u128::from(settings.context)),
-                settings.batch,
+                sequences(settings.batch),
                 bytes_word(kv_bytes)
             );
             let mut detail = Vec::new();
@@ -712,9 +721,9 @@ fn inference(inputs: &Inputs) -> Result<Ledger, MemoryError> {
                 Category::Activations,
                 bytes,
                 format!(
-                    "{} x {} sequences x {} tokens x (2 x {} hidden + {} x {} ffn)",
+                    "{} x {} x {} tokens x (2 x {} hidden + {} x {} ffn)",
                     bytes_word(act_bytes),
-                    settings.batch,
+                    sequences(settings.batch),
                     n(u128::from(settings.context)),
                     a.hidden(),
                     ffn_tensors,
@@ -739,8 +748,8 @@ fn inference(inputs: &Inputs) -> Result<Ledger, MemoryError> {
                 Category::Buffers,
                 bytes,
                 format!(
-                    "4 bytes (fp32) x {} sequences x {} vocab",
-                    settings.batch,
+                    "4 bytes (fp32) x {} x {} vocab",
+                    sequences(settings.batch),
                     n(u128::from(vocab_local))
                 ),
                 1,
@@ -824,7 +833,7 @@ fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
         MAX_BATCH,
     )?;
     range("seq", "The sequence length", s.seq_len, 1, MAX_TOKENS)?;
-    if devices % t != 0 {
+    if !devices.is_multiple_of(t) {
         return Err(MemoryError::NotDivisible {
             field: "tp",
             message: format!(
@@ -842,7 +851,7 @@ fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
     let local = match &arch {
         Some(a) => {
             check_tensor_parallel(a, t, "tp")?;
-            if s.sequence_parallel == SequenceParallel::On && s.seq_len % t != 0 {
+            if s.sequence_parallel == SequenceParallel::On && !s.seq_len.is_multiple_of(t) {
                 return Err(MemoryError::NotDivisible {
                     field: "seq",
                     message: format!(
@@ -1464,6 +1473,13 @@ fn activation_terms(
             String::new()
         }
     )];
+    if s.dropout == Dropout::On && s.recompute != Recompute::Full {
+        detail.push(
+            "Dropout on, as Korthikanti et al. count it; Llama-family models train without \
+             dropout (turn it off to drop its masks)."
+                .to_string(),
+        );
+    }
     for c in &components {
         detail.push(format!("{}: {} = {}", c.name, c.formula, n(c.bytes)));
     }
@@ -1501,9 +1517,9 @@ fn activation_terms(
         Category::Activations,
         bytes,
         format!(
-            "4 bytes x {} tokens x {} sequences x {} vocab",
+            "4 bytes x {} tokens x {} x {} vocab",
             n(u128::from(s.seq_len)),
-            s.micro_batch,
+            sequences(s.micro_batch),
             n(u128::from(vocab_local))
         ),
         1,

@@ -76,8 +76,9 @@ impl Mode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct InferenceSettings {
     pub weights: WeightFormat,
-    /// Weights per scale for int8/int4 and per block for NF4 (ignored otherwise).
-    pub group: u32,
+    /// Weights per scale for int8/int4 and per block for NF4 (ignored otherwise); `None` uses
+    /// the format's default ([`WeightFormat::default_group`]).
+    pub group: Option<u32>,
     pub double_quant: DoubleQuant,
     pub kv: KvFormat,
     /// Tokens held in the KV cache per sequence (prompt plus generated).
@@ -86,11 +87,18 @@ pub struct InferenceSettings {
     pub batch: u64,
 }
 
+impl InferenceSettings {
+    /// The group size in effect: the chosen one, or the format's default.
+    pub fn effective_group(&self) -> u32 {
+        self.group.unwrap_or(self.weights.default_group())
+    }
+}
+
 impl Default for InferenceSettings {
     fn default() -> Self {
         InferenceSettings {
             weights: WeightFormat::Bf16,
-            group: 128,
+            group: None,
             double_quant: DoubleQuant::On,
             kv: KvFormat::Bf16,
             context: 4096,

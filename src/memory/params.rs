@@ -93,7 +93,7 @@ impl ParamCount {
     pub fn to_query_text(self) -> String {
         let mut mantissa = self.0;
         let mut exponent = 0u32;
-        while mantissa % 10 == 0 {
+        while mantissa.is_multiple_of(10) {
             mantissa /= 10;
             exponent += 1;
         }

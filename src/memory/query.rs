@@ -17,8 +17,8 @@ use super::budget::{MAX_BATCH, MAX_DEVICES, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, 
 use super::dtype::{check_group, DoubleQuant, KvFormat, WeightFormat};
 use super::gpu::Gpu;
 use super::inputs::{
-    Dropout, Finetune, GradientCopy, Inputs, LoraMatrix, LoraTargets, Mode, ModelChoice,
-    Optimizer, Recipe, Recompute, SequenceParallel, ZeroStage,
+    Dropout, Finetune, GradientCopy, Inputs, LoraMatrix, LoraTargets, Mode, ModelChoice, Optimizer,
+    Recipe, Recompute, SequenceParallel, ZeroStage,
 };
 use super::params::{shorten, ParamCount};
 use super::units::UnitLead;
@@ -45,10 +45,10 @@ pub fn from_query(pairs: &[(String, String)]) -> (Inputs, Vec<Notice>) {
         pairs,
         notices: Vec::new(),
     };
-    let mut inputs = Inputs::default();
-    let defaults = Inputs::default();
-
-    inputs.model = reader.model();
+    let mut inputs = Inputs {
+        model: reader.model(),
+        ..Inputs::default()
+    };
     if let Some(mode) = reader.choice("mode", "inference or training", Mode::from_id) {
         inputs.mode = mode;
     }
@@ -62,19 +62,17 @@ pub fn from_query(pairs: &[(String, String)]) -> (Inputs, Vec<Notice>) {
     ) {
         inf.weights = v;
     }
-    inf.group = inf.weights.default_group();
     if let Some(v) = reader.number("group", 16, 4096) {
         match check_group(v) {
-            Ok(g) => inf.group = g,
-            Err(e) => reader.notice("group", format!("{e} Using {}.", inf.group)),
+            Ok(g) => inf.group = Some(g),
+            Err(e) => reader.notice(
+                "group",
+                format!("{e} Using the default, {}.", inf.weights.default_group()),
+            ),
         }
     }
     if let Some(v) = reader.choice("dq", "on or off", on_off) {
-        inf.double_quant = if v {
-            DoubleQuant::On
-        } else {
-            DoubleQuant::Off
-        };
+        inf.double_quant = if v { DoubleQuant::On } else { DoubleQuant::Off };
     }
     if let Some(v) = reader.choice("kv", "fp32, fp16, bf16, fp8 or int8", KvFormat::from_id) {
         inf.kv = v;
@@ -154,7 +152,6 @@ pub fn from_query(pairs: &[(String, String)]) -> (Inputs, Vec<Notice>) {
     if let Some(v) = reader.choice("unit", "gb or gib", UnitLead::from_id) {
         inputs.unit = v;
     }
-    let _ = defaults;
     (inputs, reader.notices)
 }
 
@@ -229,11 +226,14 @@ pub fn to_query(inputs: &Inputs) -> Vec<(String, String)> {
     if inputs.mode == Mode::Inference || i.weights != di.weights {
         put("weights", i.weights.id().to_string());
     }
-    if i.group != i.weights.default_group() {
-        put("group", i.group.to_string());
+    if let Some(group) = i.group {
+        put("group", group.to_string());
     }
     if i.double_quant != di.double_quant {
-        put("dq", on_off_id(i.double_quant == DoubleQuant::On).to_string());
+        put(
+            "dq",
+            on_off_id(i.double_quant == DoubleQuant::On).to_string(),
+        );
     }
     if i.kv != di.kv {
         put("kv", i.kv.id().to_string());
@@ -322,7 +322,12 @@ impl Reader<'_> {
     }
 
     /// A value from a fixed set; an unknown one leaves the default and a notice.
-    fn choice<T>(&mut self, key: &str, expected: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    fn choice<T>(
+        &mut self,
+        key: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
         let raw = self.get(key)?;
         match parse(raw.trim()) {
             Some(v) => Some(v),
@@ -330,7 +335,9 @@ impl Reader<'_> {
                 let shown = shorten(raw);
                 self.notice(
                     key,
-                    format!("\"{shown}\" is not recognised (expected {expected}); using the default."),
+                    format!(
+                        "\"{shown}\" is not recognised (expected {expected}); using the default."
+                    ),
                 );
                 None
             }
@@ -341,7 +348,10 @@ impl Reader<'_> {
     fn number(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
         let raw = self.get(key)?;
         let trimmed = raw.trim();
-        let parsed = if !trimmed.is_empty() && trimmed.len() <= 20 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        let parsed = if !trimmed.is_empty()
+            && trimmed.len() <= 20
+            && trimmed.bytes().all(|b| b.is_ascii_digit())
+        {
             trimmed.parse::<u64>().ok()
         } else {
             None
@@ -352,7 +362,9 @@ impl Reader<'_> {
                 let shown = shorten(raw);
                 self.notice(
                     key,
-                    format!("\"{shown}\" is not a whole number from {min} to {max}; using the default."),
+                    format!(
+                        "\"{shown}\" is not a whole number from {min} to {max}; using the default."
+                    ),
                 );
                 None
             }
@@ -427,10 +439,7 @@ impl Reader<'_> {
                         *slot = v;
                     }
                 }
-                None => self.notice(
-                    key,
-                    format!("Missing; using {} from Llama-3-8B.", *slot),
-                ),
+                None => self.notice(key, format!("Missing; using {} from Llama-3-8B.", *slot)),
             }
         }
         if let Some(v) = self.choice("tied", "on or off", on_off) {

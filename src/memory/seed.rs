@@ -48,8 +48,8 @@ pub fn seed_check() -> Vec<SeedExample> {
             computed: weights.formula(lead),
             verdict: format!(
                 "The arithmetic is right and the unit is wrong: dividing {} bytes by 1024^3 gives \
-                 {}, which is GiB; in GB (10^9 bytes) it is {}. Weights alone already exceed one \
-                 80 GB GPU either way.",
+                 {}; in GB (10^9 bytes) it is {}. The weights alone exceed one 80 GB GPU either \
+                 way.",
                 group_thousands(weights.per_device.get()),
                 weights.per_device.gib(),
                 weights.per_device.gb()
@@ -89,7 +89,7 @@ pub fn seed_check() -> Vec<SeedExample> {
                 ),
                 verdict: format!(
                     "112 GB is right for 7e9 parameters, but the formula it shows divides by \
-                     1024^3, which gives {} (GiB). Mistral-7B has 7,241,732,096 parameters, so \
+                     1024^3, which gives {}, not 112. Mistral-7B has 7,241,732,096 parameters, so \
                      the model states are {}; activations come on top, and Megatron's fp32 \
                      gradients make it 18 bytes per parameter.",
                     bytes.gib(),

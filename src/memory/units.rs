@@ -118,7 +118,7 @@ impl fmt::Display for Bytes {
 
 /// `ceil(a / b)` for `b > 0`, without the overflow of `(a + b - 1) / b`.
 pub fn div_ceil(a: u128, b: u128) -> u128 {
-    a / b + u128::from(a % b != 0)
+    a / b + u128::from(!a.is_multiple_of(b))
 }
 
 /// Writes `n` with a comma every three digits: 72706203648 -> "72,706,203,648".
@@ -126,7 +126,7 @@ pub fn group_thousands(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -32,6 +32,13 @@ fn training(model: ModelChoice) -> Inputs {
     }
 }
 
+fn inference(model: ModelChoice) -> Inputs {
+    Inputs {
+        model,
+        ..Inputs::default()
+    }
+}
+
 fn params(n: u128) -> ModelChoice {
     ModelChoice::Params(ParamCount::new(n).expect("valid count"))
 }
@@ -40,7 +47,11 @@ fn params(n: u128) -> ModelChoice {
 
 #[track_caller]
 fn check_parse(text: &str, expected: u128) {
-    assert_eq!(ParamCount::parse(text).map(ParamCount::get), Ok(expected), "{text}");
+    assert_eq!(
+        ParamCount::parse(text).map(ParamCount::get),
+        Ok(expected),
+        "{text}"
+    );
 }
 
 #[test]
@@ -139,11 +150,26 @@ fn every_preset_parameter_count_comes_out_of_its_architecture() {
     }
     // The counts as REFERENCE.md lists them, written out once more so a typo in the table above
     // cannot hide.
-    assert_eq!(Preset::Qwen2_72b.architecture().param_count(), 72_706_203_648);
-    assert_eq!(Preset::Mistral7b.architecture().param_count(), 7_241_732_096);
-    assert_eq!(Preset::Llama3_8b.architecture().param_count(), 8_030_261_248);
-    assert_eq!(Preset::Llama3_70b.architecture().param_count(), 70_553_706_496);
-    assert_eq!(Preset::Llama31_405b.architecture().param_count(), 405_853_388_800);
+    assert_eq!(
+        Preset::Qwen2_72b.architecture().param_count(),
+        72_706_203_648
+    );
+    assert_eq!(
+        Preset::Mistral7b.architecture().param_count(),
+        7_241_732_096
+    );
+    assert_eq!(
+        Preset::Llama3_8b.architecture().param_count(),
+        8_030_261_248
+    );
+    assert_eq!(
+        Preset::Llama3_70b.architecture().param_count(),
+        70_553_706_496
+    );
+    assert_eq!(
+        Preset::Llama31_405b.architecture().param_count(),
+        405_853_388_800
+    );
     assert_eq!(Preset::Gpt2.architecture().param_count(), 124_439_808);
 }
 
@@ -152,7 +178,14 @@ fn preset_ids_are_the_documented_ones() {
     let ids: Vec<&str> = Preset::ALL.iter().map(|p| p.id()).collect();
     assert_eq!(
         ids,
-        ["qwen2-72b", "mistral-7b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b", "gpt2"]
+        [
+            "qwen2-72b",
+            "mistral-7b",
+            "llama-3-8b",
+            "llama-3-70b",
+            "llama-3.1-405b",
+            "gpt2"
+        ]
     );
     for p in Preset::ALL {
         assert_eq!(Preset::from_id(p.id()), Some(p));
@@ -163,12 +196,21 @@ fn preset_ids_are_the_documented_ones() {
 fn architecture_checks_reject_impossible_shapes() {
     let mut spec = Preset::Llama3_8b.architecture().spec();
     spec.kv_heads = 5;
-    assert!(Architecture::new(spec).unwrap_err().to_string().contains("multiple of kv heads"));
+    assert!(Architecture::new(spec)
+        .unwrap_err()
+        .to_string()
+        .contains("multiple of kv heads"));
     spec.kv_heads = 0;
-    assert!(Architecture::new(spec).unwrap_err().to_string().contains("at least 1"));
+    assert!(Architecture::new(spec)
+        .unwrap_err()
+        .to_string()
+        .contains("at least 1"));
     spec.kv_heads = 8;
     spec.layers = 1_000_000;
-    assert!(Architecture::new(spec).unwrap_err().to_string().contains("larger than"));
+    assert!(Architecture::new(spec)
+        .unwrap_err()
+        .to_string()
+        .contains("larger than"));
 }
 
 // ---------------------------------------------------------------- weight formats
@@ -193,10 +235,9 @@ fn nf4_with_double_quantization_is_4_127_bits_derived_not_typed() {
 
 #[test]
 fn quantized_inference_keeps_embeddings_in_16_bits_and_counts_scales() {
-    let mut inputs = Inputs::default();
-    inputs.model = ModelChoice::Preset(Preset::Llama3_8b);
+    let mut inputs = inference(ModelChoice::Preset(Preset::Llama3_8b));
     inputs.inference.weights = WeightFormat::Int4;
-    inputs.inference.group = 128;
+    inputs.inference.group = Some(128);
     let r = estimate(&inputs).unwrap();
     let arch = Preset::Llama3_8b.architecture();
     // Block matrices per layer: q 4096x4096, k and v 1024x4096, o 4096x4096, 3 x 14336x4096.
@@ -206,7 +247,10 @@ fn quantized_inference_keeps_embeddings_in_16_bits_and_counts_scales() {
     let kept = arch.param_count() - matrices;
     assert_eq!(r.term("weights-kept").unwrap().per_device.get(), kept * 2);
     // Every matrix has a multiple of 128 elements, so scales = matrices / 128 x 2 bytes.
-    assert_eq!(r.term("weight-scales").unwrap().per_device.get(), matrices / 128 * 2);
+    assert_eq!(
+        r.term("weight-scales").unwrap().per_device.get(),
+        matrices / 128 * 2
+    );
 }
 
 // ---------------------------------------------------------------- seed examples
@@ -225,14 +269,30 @@ fn seed_examples_are_reproduced_exactly() {
 
     let adam = &examples[1];
     assert_eq!(adam.bytes.get(), 112_000_000_000);
-    assert!(adam.computed.ends_with("= 112.00 GB = 104.31 GiB"), "{}", adam.computed);
+    assert!(
+        adam.computed.ends_with("= 112.00 GB = 104.31 GiB"),
+        "{}",
+        adam.computed
+    );
     // The real Mistral-7B count: 7,241,732,096 x 16 = 115,867,713,536 bytes.
-    assert!(adam.verdict.contains("115.87 GB = 107.91 GiB"), "{}", adam.verdict);
+    assert!(
+        adam.verdict.contains("115.87 GB = 107.91 GiB"),
+        "{}",
+        adam.verdict
+    );
 
     let infer = &examples[2];
     assert_eq!(infer.bytes.get(), 14_000_000_000);
-    assert!(infer.computed.ends_with("= 14.00 GB = 13.04 GiB"), "{}", infer.computed);
-    assert!(infer.verdict.contains("14.48 GB = 13.49 GiB"), "{}", infer.verdict);
+    assert!(
+        infer.computed.ends_with("= 14.00 GB = 13.04 GiB"),
+        "{}",
+        infer.computed
+    );
+    assert!(
+        infer.verdict.contains("14.48 GB = 13.49 GiB"),
+        "{}",
+        infer.verdict
+    );
 }
 
 #[test]
@@ -271,9 +331,18 @@ fn zero_paper_model_states_per_device() {
     assert_eq!(states(ZeroStage::Zero2, 64).get(), 16_640_625_000);
     assert_eq!(states(ZeroStage::Zero3, 64).get(), 1_875_000_000);
     // As the paper rounds them.
-    assert_eq!(decimal(states(ZeroStage::Zero1, 64).get(), 1_000_000_000, 1), "31.4");
-    assert_eq!(decimal(states(ZeroStage::Zero2, 64).get(), 1_000_000_000, 1), "16.6");
-    assert_eq!(decimal(states(ZeroStage::Zero3, 64).get(), 1_000_000_000, 1), "1.9");
+    assert_eq!(
+        decimal(states(ZeroStage::Zero1, 64).get(), 1_000_000_000, 1),
+        "31.4"
+    );
+    assert_eq!(
+        decimal(states(ZeroStage::Zero2, 64).get(), 1_000_000_000, 1),
+        "16.6"
+    );
+    assert_eq!(
+        decimal(states(ZeroStage::Zero3, 64).get(), 1_000_000_000, 1),
+        "1.9"
+    );
 }
 
 #[test]
@@ -282,7 +351,8 @@ fn fp32_gradient_copy_gives_18_bytes_per_param() {
     inputs.training.gradients = GradientCopy::Fp32;
     let r = estimate(&inputs).unwrap();
     assert_eq!(
-        r.per_device_of(&[Category::Weights, Category::TrainingState]).get(),
+        r.per_device_of(&[Category::Weights, Category::TrainingState])
+            .get(),
         18_000_000_000
     );
 }
@@ -307,7 +377,10 @@ fn optimizer_states_per_param() {
     assert_eq!(state(Optimizer::Lion, Recipe::MixedBf16), 4_000_000);
     assert_eq!(state(Optimizer::AdamW, Recipe::PureBf16), 4_000_000);
     // 8-bit Adam on one tensor of 10^6: 2 x (10^6 + 4 x ceil(10^6 / 2048) = 489 blocks).
-    assert_eq!(state(Optimizer::Adam8bit, Recipe::MixedBf16), 2 * (1_000_000 + 4 * 489));
+    assert_eq!(
+        state(Optimizer::Adam8bit, Recipe::MixedBf16),
+        2 * (1_000_000 + 4 * 489)
+    );
 }
 
 #[test]
@@ -323,7 +396,10 @@ fn adafactor_factors_each_matrix_and_needs_shapes() {
     let per_layer_matrices: u128 = 4 * (768 + 768) + 2 * (3072 + 768);
     let per_layer_vectors: u128 = 2 * 1536 + 2304 + 768 + 3072 + 768;
     let expected = 4 * (matrices + 12 * (per_layer_matrices + per_layer_vectors) + 1536);
-    assert_eq!(r.term("optimizer-v-factored").unwrap().per_device.get(), expected);
+    assert_eq!(
+        r.term("optimizer-v-factored").unwrap().per_device.get(),
+        expected
+    );
 
     let mut bare = training(params(7_000_000_000));
     bare.training.optimizer = Optimizer::Adafactor;
@@ -342,7 +418,10 @@ fn lora_trains_only_the_adapters() {
     // q: 16 x (4096 + 4096), v: 16 x (4096 + 1024), per layer, 32 layers.
     let adapters: u128 = 32 * 16 * ((4096 + 4096) + (4096 + 1024));
     assert_eq!(r.n_trainable, adapters);
-    assert_eq!(r.term("adapter-weights").unwrap().per_device.get(), adapters * 2);
+    assert_eq!(
+        r.term("adapter-weights").unwrap().per_device.get(),
+        adapters * 2
+    );
     assert_eq!(r.term("gradients").unwrap().per_device.get(), adapters * 2);
     assert_eq!(
         r.term("weights").unwrap().per_device.get(),
@@ -401,7 +480,10 @@ fn korthikanti_activation_formulas_for_a_gpt3_layer() {
     let sbh = s * b * h;
     // Table 2, computed in integers: 5as/h x sbh = 5 a s^2 b.
     let attention_core = 5 * a * s * s * b;
-    assert_eq!(layer_bytes(1, SequenceParallel::Off, Recompute::None), 34 * sbh + attention_core);
+    assert_eq!(
+        layer_bytes(1, SequenceParallel::Off, Recompute::None),
+        34 * sbh + attention_core
+    );
     for t in [2u128, 4, 8] {
         let t64 = t as u64;
         // Tensor parallel: sbh(10 + 24/t + 5as/(ht)).
@@ -419,13 +501,22 @@ fn korthikanti_activation_formulas_for_a_gpt3_layer() {
             layer_bytes(t64, SequenceParallel::Off, Recompute::Selective),
             10 * sbh + 24 * sbh / t
         );
-        assert_eq!(layer_bytes(t64, SequenceParallel::On, Recompute::Selective), 34 * sbh / t);
+        assert_eq!(
+            layer_bytes(t64, SequenceParallel::On, Recompute::Selective),
+            34 * sbh / t
+        );
     }
     // Full recomputation keeps the layer input: 2sbh.
-    assert_eq!(layer_bytes(1, SequenceParallel::Off, Recompute::Full), 2 * sbh);
+    assert_eq!(
+        layer_bytes(1, SequenceParallel::Off, Recompute::Full),
+        2 * sbh
+    );
     // The no-recomputation layer is 34 x 25,165,824 + 5 x 96 x 2048^2 = 2,868,903,936 bytes:
     // about 2.87 GB per layer per sequence, which is why 175B models need all three tricks.
-    assert_eq!(layer_bytes(1, SequenceParallel::Off, Recompute::None), 2_868_903_936);
+    assert_eq!(
+        layer_bytes(1, SequenceParallel::Off, Recompute::None),
+        2_868_903_936
+    );
 }
 
 #[test]
@@ -439,7 +530,10 @@ fn training_ledger_multiplies_layers_and_adds_fp32_logits() {
         r.term("activations").unwrap().per_device.get(),
         12 * (34 * s * b * h + 5 * a * s * s * b)
     );
-    assert_eq!(r.term("logits").unwrap().per_device.get(), 4 * s * b * 50257);
+    assert_eq!(
+        r.term("logits").unwrap().per_device.get(),
+        4 * s * b * 50257
+    );
     assert!(r.term("activations").unwrap().detail.len() > 5);
 }
 
@@ -447,8 +541,7 @@ fn training_ledger_multiplies_layers_and_adds_fp32_logits() {
 
 #[test]
 fn kv_cache_for_a_gqa_model() {
-    let mut inputs = Inputs::default();
-    inputs.model = ModelChoice::Preset(Preset::Llama3_70b);
+    let mut inputs = inference(ModelChoice::Preset(Preset::Llama3_70b));
     inputs.inference.context = 8192;
     inputs.inference.batch = 4;
     let r = estimate(&inputs).unwrap();
@@ -468,8 +561,7 @@ fn kv_cache_for_a_gqa_model() {
 
 #[test]
 fn largest_context_and_batch_are_the_edge_of_fitting() {
-    let mut inputs = Inputs::default();
-    inputs.model = ModelChoice::Preset(Preset::Llama3_8b);
+    let mut inputs = inference(ModelChoice::Preset(Preset::Llama3_8b));
     inputs.hardware.gpu = Gpu::from_id("rtx-4090").unwrap();
     inputs.inference.batch = 32;
     let r = estimate(&inputs).unwrap();
@@ -497,8 +589,7 @@ fn largest_context_and_batch_are_the_edge_of_fitting() {
     };
     assert!(fits(b) && !fits(b + 1), "{b}");
 
-    let mut huge = Inputs::default();
-    huge.model = ModelChoice::Preset(Preset::Llama31_405b);
+    let mut huge = inference(ModelChoice::Preset(Preset::Llama31_405b));
     huge.hardware.gpu = Gpu::from_id("t4").unwrap();
     assert_eq!(estimate(&huge).unwrap().largest, Largest::Nothing);
 }
@@ -515,7 +606,15 @@ fn gpu_capacities_are_exact_and_say_their_unit() {
     assert_eq!(h200.capacity().get(), 143_771 * 1024 * 1024);
     let m = Gpu::from_id("apple-16gb").unwrap();
     assert_eq!(m.capacity().get(), 16 * GIB);
-    for id in ["a100-40gb", "a100-80gb", "b200", "rtx-4090", "rtx-3090", "l4", "t4"] {
+    for id in [
+        "a100-40gb",
+        "a100-80gb",
+        "b200",
+        "rtx-4090",
+        "rtx-3090",
+        "l4",
+        "t4",
+    ] {
         assert!(Gpu::from_id(id).is_some(), "{id}");
     }
 }
@@ -544,10 +643,12 @@ fn bad_numbers_give_inline_errors_not_panics() {
     let err = estimate(&inputs).unwrap_err();
     assert!(err.to_string().contains("multiple of 3"), "{err}");
 
-    let mut inputs = Inputs::default();
-    inputs.model = ModelChoice::Preset(Preset::Gpt2);
+    let mut inputs = inference(ModelChoice::Preset(Preset::Gpt2));
     inputs.inference.context = 4096;
-    assert!(estimate(&inputs).unwrap_err().to_string().contains("1024 learned positions"));
+    assert!(estimate(&inputs)
+        .unwrap_err()
+        .to_string()
+        .contains("1024 learned positions"));
 
     let mut inputs = training(params(7_000_000_000));
     inputs.training.tensor_parallel = 3;
@@ -572,14 +673,19 @@ fn bad_numbers_give_inline_errors_not_panics() {
 
 #[test]
 fn the_issue_query_reads_as_documented() {
-    let (inputs, notices) = from_query(&pairs("view=memory&model=qwen2-72b&mode=inference&weights=bf16"));
+    let (inputs, notices) = from_query(&pairs(
+        "view=memory&model=qwen2-72b&mode=inference&weights=bf16",
+    ));
     assert!(notices.is_empty(), "{notices:?}");
     assert_eq!(inputs.model, ModelChoice::Preset(Preset::Qwen2_72b));
     assert_eq!(inputs.inference.weights, WeightFormat::Bf16);
     let (inputs, notices) = from_query(&pairs("params=7e9"));
     assert!(notices.is_empty());
     assert_eq!(inputs.model, params(7_000_000_000));
-    assert_eq!(to_query(&inputs)[0], ("params".to_string(), "7e9".to_string()));
+    assert_eq!(
+        to_query(&inputs)[0],
+        ("params".to_string(), "7e9".to_string())
+    );
 }
 
 #[test]
@@ -605,19 +711,17 @@ fn every_setting_survives_the_url_round_trip() {
     a.hardware.count = 512;
     a.unit = UnitLead::Gib;
     cases.push(a);
-    let mut b = Inputs::default();
-    b.model = ModelChoice::Custom(gpt3());
+    let mut b = inference(ModelChoice::Custom(gpt3()));
     b.inference.weights = WeightFormat::Nf4;
-    b.inference.group = 64;
+    b.inference.group = Some(64);
     b.inference.double_quant = DoubleQuant::Off;
     b.inference.kv = KvFormat::Fp8;
     b.inference.context = 2000;
     b.inference.batch = 7;
     cases.push(b);
-    let mut c = Inputs::default();
-    c.model = params(72_700_000_000);
+    let mut c = inference(params(72_700_000_000));
     c.inference.weights = WeightFormat::Int4;
-    c.inference.group = 32;
+    c.inference.group = Some(32);
     cases.push(c);
     for inputs in cases {
         let query = to_query(&inputs);
@@ -625,4 +729,46 @@ fn every_setting_survives_the_url_round_trip() {
         assert!(notices.is_empty(), "{query:?}: {notices:?}");
         assert_eq!(back, inputs, "{query:?}");
     }
+}
+
+// ---------------------------------------------------------------- chart
+
+#[test]
+fn the_chart_draws_each_category_against_the_capacity_line() {
+    use precision_lab::plot::memory::{memory_chart, Theme};
+    let mut inputs = training(ModelChoice::Preset(Preset::Mistral7b));
+    inputs.hardware.count = 2;
+    inputs.training.zero = ZeroStage::Zero3;
+    let report = estimate(&inputs).unwrap();
+    let gpu = inputs.hardware.gpu;
+    let svg = memory_chart(&report, gpu.name(), UnitLead::Gib, Theme::Dark);
+    assert!(
+        svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 360 320\""),
+        "{svg}"
+    );
+    assert!(svg.contains("Memory per GPU (GiB)"));
+    for category in [
+        Category::Weights,
+        Category::TrainingState,
+        Category::Activations,
+    ] {
+        let line = format!(
+            "{}: {}",
+            category.label(),
+            report.per_device_of(&[category]).gib()
+        );
+        assert!(svg.contains(&line), "missing {line}");
+    }
+    assert!(svg.contains("NVIDIA H100 80GB HBM3: 79.65 GiB"));
+    assert!(svg.contains("GPU 1") && svg.contains("GPU 2"));
+    // Two bars of four segments (weights, state, activations, buffers) plus legend swatches.
+    assert!(svg.matches("<rect").count() >= 2 * 4 + 4);
+
+    // Text is escaped, and many GPUs collapse into one bar.
+    let mut many = inference(ModelChoice::Preset(Preset::Llama3_70b));
+    many.hardware.count = 64;
+    let report = estimate(&many).unwrap();
+    let svg = memory_chart(&report, "<b>&", UnitLead::Gb, Theme::Light);
+    assert!(svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>"));
+    assert!(svg.contains("each of 64 GPUs"));
 }
