@@ -99,13 +99,23 @@ impl Query {
     }
 
     /// Builds a query from pairs in the given order.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Query {
-        Query { pairs: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Query {
+        Query {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// The first value for `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Sets `key` to `value`, replacing every earlier value for it (keeps the first position).
@@ -142,7 +152,7 @@ impl Query {
         if self.pairs.is_empty() {
             return String::new();
         }
-        let mut out = form_urlencoded::Serializer::new(String::from("?"));
+        let mut out = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
         for (k, v) in &self.pairs {
             out.append_pair(k, v);
         }

@@ -7,7 +7,11 @@ fn check_view(search: &str, want: View, notice: bool) {
     let (query, _) = Query::parse(search);
     let (view, got_notice) = query.view();
     assert_eq!(view, want, "view for {search:?}");
-    assert_eq!(got_notice.is_some(), notice, "notice for {search:?}: {got_notice:?}");
+    assert_eq!(
+        got_notice.is_some(),
+        notice,
+        "notice for {search:?}: {got_notice:?}"
+    );
 }
 
 #[test]
@@ -65,7 +69,10 @@ fn queries_round_trip_through_the_address_bar_encoding() {
 fn set_replaces_duplicates_and_remove_drops_them() {
     let (mut query, _) = Query::parse("?a=1&b=2&a=3");
     query.set("a", "9");
-    assert_eq!(query.pairs(), &[("a".into(), "9".into()), ("b".into(), "2".into())]);
+    assert_eq!(
+        query.pairs(),
+        &[("a".into(), "9".into()), ("b".into(), "2".into())]
+    );
     query.remove("b");
     assert_eq!(query.to_search(), "?a=9");
 }
