@@ -3,5 +3,6 @@
 mod formats;
 mod layers;
 mod memory;
+mod plot;
 mod route;
 mod train;
