@@ -5,6 +5,7 @@
 //! - [`formats`]: every number format, exact encode/decode, rounding, format facts.
 //! - [`memory`]: the memory-budget model for training and inference.
 //! - [`plot`]: pure functions from data to SVG strings.
+//! - [`present`]: view models: each view's readouts as plain data and text, from its URL state.
 //! - [`route`]: the view and its state in the URL query string.
 //! - [`train`]: the toy mixed-precision trainer (model, data, precision policies, CPU backend).
 //! - `ui` (browser build only): Leptos components; depends on all of the above, nothing depends on it.
@@ -15,6 +16,7 @@
 pub mod formats;
 pub mod memory;
 pub mod plot;
+pub mod present;
 pub mod route;
 pub mod train;
 

@@ -3,9 +3,11 @@
 //! Owns the DOM, the URL and everything a person clicks; owns no numeric logic (that lives in
 //! `formats`, `memory`, `plot` and `train`, which know nothing of this module).
 
+mod formats;
 pub mod panic;
 mod shell;
 pub mod url;
+mod widgets;
 
 pub use shell::App;
 

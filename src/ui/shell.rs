@@ -65,7 +65,11 @@ fn Nav(
         .into_iter()
         .map(|view| {
             let on_click = move |ev: leptos::ev::MouseEvent| {
-                let modified = ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() || ev.button() != 0;
+                let modified = ev.ctrl_key()
+                    || ev.meta_key()
+                    || ev.shift_key()
+                    || ev.alt_key()
+                    || ev.button() != 0;
                 if !modified {
                     ev.prevent_default();
                     url.navigate(view);

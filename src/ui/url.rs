@@ -30,7 +30,10 @@ impl UrlState {
     /// Reads the address bar and listens for back/forward navigation.
     pub fn from_location() -> UrlState {
         let (query, notices) = Query::parse(&current_search());
-        let state = UrlState { query: RwSignal::new(query), notices: RwSignal::new(notices) };
+        let state = UrlState {
+            query: RwSignal::new(query),
+            notices: RwSignal::new(notices),
+        };
         let handle = window_event_listener(leptos::ev::popstate, move |_| {
             let (query, notices) = Query::parse(&current_search());
             state.query.set(query);
@@ -76,7 +79,9 @@ impl UrlState {
     /// defaults), and the URL notices of the page we came from are dropped.
     pub fn navigate(&self, view: View) {
         self.notices.set(Vec::new());
-        self.update(HistoryMode::Push, |q| *q = Query::from_pairs([("view", view.slug())]));
+        self.update(HistoryMode::Push, |q| {
+            *q = Query::from_pairs([("view", view.slug())])
+        });
     }
 }
 
@@ -99,8 +104,12 @@ fn write_history(query: &Query, mode: HistoryMode) {
         Err(_) => return,
     };
     let result = match mode {
-        HistoryMode::Push => history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)),
-        HistoryMode::Replace => history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)),
+        HistoryMode::Push => {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        }
+        HistoryMode::Replace => {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        }
     };
     if let Err(err) = result {
         leptos::logging::warn!("could not update the URL: {err:?}");

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 const FORBIDDEN: [&str; 5] = ["leptos", "web_sys", "wasm_bindgen", "wgpu", "js_sys"];
-const CORE: [&str; 5] = ["formats", "memory", "plot", "route", "train"];
+const CORE: [&str; 6] = ["formats", "memory", "plot", "present", "route", "train"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("source directory is readable") {
@@ -56,7 +56,10 @@ fn core_modules_never_import_web_or_gpu_crates() {
             files.push(file);
         }
     }
-    assert!(files.len() >= CORE.len(), "expected every core module on disk, found {files:?}");
+    assert!(
+        files.len() >= CORE.len(),
+        "expected every core module on disk, found {files:?}"
+    );
     let mut report = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("source file is readable");
@@ -64,7 +67,11 @@ fn core_modules_never_import_web_or_gpu_crates() {
             report.push(format!("{}: {v}", file.display()));
         }
     }
-    assert!(report.is_empty(), "core modules import web/GPU crates:\n{}", report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "core modules import web/GPU crates:\n{}",
+        report.join("\n")
+    );
 }
 
 #[test]

@@ -4,5 +4,6 @@ mod formats;
 mod layers;
 mod memory;
 mod plot;
+mod present;
 mod route;
 mod train;
