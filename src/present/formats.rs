@@ -5,8 +5,8 @@
 
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::{
-    catalogue, parse_input, CatalogueEntry, Class, Decoded, EncodeReport, Exact, Family, FloatSpec, Format,
-    Input, Overflow, Rounding, Signedness, Structure, Subnormals,
+    catalogue, parse_input, CatalogueEntry, Class, Decoded, EncodeReport, Exact, Family, FloatSpec,
+    Format, Input, Overflow, Rounding, Signedness, Structure, Subnormals,
 };
 use crate::route::{shorten, Notice, Query};
 
@@ -71,9 +71,17 @@ pub const ROUNDINGS: [(&str, &str); 6] = [
 
 /// The custom-format families, with their URL ids and labels.
 pub const FAMILIES: [(&str, &str, Family); 5] = [
-    ("ieee", "IEEE: Inf and NaN at the top exponent", Family::Ieee),
+    (
+        "ieee",
+        "IEEE: Inf and NaN at the top exponent",
+        Family::Ieee,
+    ),
     ("fn", "FN: no Inf, NaN only at all ones", Family::Fn),
-    ("fnuz", "FNUZ: no Inf, no -0, NaN at the -0 code", Family::Fnuz),
+    (
+        "fnuz",
+        "FNUZ: no Inf, no -0, NaN at the -0 code",
+        Family::Fnuz,
+    ),
     ("finite", "finite only: no Inf, no NaN", Family::FiniteOnly),
     ("e8m0", "exponent only (like E8M0)", Family::ExponentOnly),
 ];
@@ -104,7 +112,10 @@ pub fn rounding_from_id(id: &str, seed: u64) -> Option<Rounding> {
 }
 
 fn family_id(family: Family) -> &'static str {
-    FAMILIES.iter().find(|(_, _, f)| *f == family).map_or("ieee", |(id, _, _)| id)
+    FAMILIES
+        .iter()
+        .find(|(_, _, f)| *f == family)
+        .map_or("ieee", |(id, _, _)| id)
 }
 
 fn notice(key: &str, value: &str, why: impl std::fmt::Display) -> Notice {
@@ -127,20 +138,21 @@ impl FormatChoice {
 
 /// Reads a custom float shape from `exp`, `man`, `bias`, `family`, `sign`, `subnormals`.
 pub fn custom_spec_from_query(query: &Query) -> Result<FloatSpec, String> {
-    let number = |key: &str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64, String> {
-        match query.get(key) {
-            None | Some("") => Ok(default),
-            Some(text) => match text.trim().parse::<i64>() {
-                Ok(n) if range.contains(&n) => Ok(n),
-                _ => Err(format!(
-                    "{key} must be a whole number from {} to {}, not \u{201c}{}\u{201d}",
-                    range.start(),
-                    range.end(),
-                    shorten(text, 20)
-                )),
-            },
-        }
-    };
+    let number =
+        |key: &str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64, String> {
+            match query.get(key) {
+                None | Some("") => Ok(default),
+                Some(text) => match text.trim().parse::<i64>() {
+                    Ok(n) if range.contains(&n) => Ok(n),
+                    _ => Err(format!(
+                        "{key} must be a whole number from {} to {}, not \u{201c}{}\u{201d}",
+                        range.start(),
+                        range.end(),
+                        shorten(text, 20)
+                    )),
+                },
+            }
+        };
     let exponent_bits = number("exp", 5, 1..=11)? as u32;
     let mantissa_bits = number("man", 2, 0..=52)? as u32;
     let family = match query.get("family") {
@@ -149,25 +161,47 @@ pub fn custom_spec_from_query(query: &Query) -> Result<FloatSpec, String> {
             .iter()
             .find(|(fid, _, _)| *fid == id)
             .map(|(_, _, f)| *f)
-            .ok_or_else(|| format!("family must be one of ieee, fn, fnuz, finite, e8m0, not \u{201c}{}\u{201d}", shorten(id, 20)))?,
+            .ok_or_else(|| {
+                format!(
+                    "family must be one of ieee, fn, fnuz, finite, e8m0, not \u{201c}{}\u{201d}",
+                    shorten(id, 20)
+                )
+            })?,
     };
     let standard_bias = (1i64 << (exponent_bits - 1)) - 1;
     let bias = number("bias", standard_bias, -2000..=2000)? as i32;
     let sign = match query.get("sign") {
-        None | Some("") => (family != Family::ExponentOnly).then_some(Signedness::Signed).unwrap_or(Signedness::Unsigned),
+        None | Some("") if family == Family::ExponentOnly => Signedness::Unsigned,
+        None | Some("") => Signedness::Signed,
         Some("on") => Signedness::Signed,
         Some("off") => Signedness::Unsigned,
-        Some(other) => return Err(format!("sign must be on or off, not \u{201c}{}\u{201d}", shorten(other, 20))),
+        Some(other) => {
+            return Err(format!(
+                "sign must be on or off, not \u{201c}{}\u{201d}",
+                shorten(other, 20)
+            ))
+        }
     };
     let subnormals = match query.get("subnormals") {
-        None | Some("") => (family != Family::ExponentOnly).then_some(Subnormals::Gradual).unwrap_or(Subnormals::Flush),
+        None | Some("") if family == Family::ExponentOnly => Subnormals::Flush,
+        None | Some("") => Subnormals::Gradual,
         Some("on") => Subnormals::Gradual,
         Some("off") => Subnormals::Flush,
         Some(other) => {
-            return Err(format!("subnormals must be on or off, not \u{201c}{}\u{201d}", shorten(other, 20)))
+            return Err(format!(
+                "subnormals must be on or off, not \u{201c}{}\u{201d}",
+                shorten(other, 20)
+            ))
         }
     };
-    let spec = FloatSpec { sign, exponent_bits, mantissa_bits, bias, family, subnormals };
+    let spec = FloatSpec {
+        sign,
+        exponent_bits,
+        mantissa_bits,
+        bias,
+        family,
+        subnormals,
+    };
     Format::custom(spec).map_err(|e| e.to_string())?;
     Ok(spec)
 }
@@ -178,13 +212,40 @@ pub fn write_custom_spec(spec: &FloatSpec, query: &mut Query) {
     query.set("man", &spec.mantissa_bits.to_string());
     query.set("bias", &spec.bias.to_string());
     query.set("family", family_id(spec.family));
-    query.set("sign", if spec.sign == Signedness::Signed { "on" } else { "off" });
-    query.set("subnormals", if spec.subnormals == Subnormals::Gradual { "on" } else { "off" });
+    query.set(
+        "sign",
+        if spec.sign == Signedness::Signed {
+            "on"
+        } else {
+            "off"
+        },
+    );
+    query.set(
+        "subnormals",
+        if spec.subnormals == Subnormals::Gradual {
+            "on"
+        } else {
+            "off"
+        },
+    );
 }
 
 /// Removes every parameter of the Formats view's editor (before writing a new state).
 pub fn clear_editor_params(query: &mut Query) {
-    for key in ["format", "bits", "value", "round", "seed", "overflow", "exp", "man", "bias", "family", "sign", "subnormals"] {
+    for key in [
+        "format",
+        "bits",
+        "value",
+        "round",
+        "seed",
+        "overflow",
+        "exp",
+        "man",
+        "bias",
+        "family",
+        "sign",
+        "subnormals",
+    ] {
         query.remove(key);
     }
 }
@@ -203,23 +264,38 @@ impl FormatsState {
                     "Could not build the custom format ({why}); showing {DEFAULT_FORMAT} instead."
                 ))),
             },
-            Some(name) => match catalogue().iter().find(|e| e.name.eq_ignore_ascii_case(name.trim())) {
+            Some(name) => match catalogue()
+                .iter()
+                .find(|e| e.name.eq_ignore_ascii_case(name.trim()))
+            {
                 Some(entry) => state.choice = FormatChoice::Named(entry.name),
-                None => notices.push(notice("format", name, format!("no such format; showing {DEFAULT_FORMAT}"))),
+                None => notices.push(notice(
+                    "format",
+                    name,
+                    format!("no such format; showing {DEFAULT_FORMAT}"),
+                )),
             },
         }
 
         let seed = match query.get("seed") {
             None | Some("") => 1,
             Some(text) => text.trim().parse::<u64>().unwrap_or_else(|_| {
-                notices.push(notice("seed", text, "a seed is a whole number from 0 to 2^64-1; using 1"));
+                notices.push(notice(
+                    "seed",
+                    text,
+                    "a seed is a whole number from 0 to 2^64-1; using 1",
+                ));
                 1
             }),
         };
         if let Some(id) = query.get("round").filter(|s| !s.is_empty()) {
             match rounding_from_id(id, seed) {
                 Some(rounding) => state.rounding = rounding,
-                None => notices.push(notice("round", id, "unknown rounding mode; using nearest-even")),
+                None => notices.push(notice(
+                    "round",
+                    id,
+                    "unknown rounding mode; using nearest-even",
+                )),
             }
         }
         match query.get("overflow") {
@@ -305,14 +381,18 @@ impl FormatsState {
 }
 
 fn default_format() -> Format {
-    DEFAULT_FORMAT.parse().expect("the default format is in the catalogue")
+    DEFAULT_FORMAT
+        .parse()
+        .expect("the default format is in the catalogue")
 }
 
 /// Reads a raw code typed as hex (`0x3c00`), binary (`0b...`) or a plain decimal integer.
 pub fn parse_code(format: &Format, text: &str) -> Result<u64, String> {
     match parse_input(format, text) {
         Ok(Input::Code(code)) => Ok(code),
-        Ok(Input::Value(_)) => Err("a code is written in hex (0x3c00) or binary (0b0011_1100_0000_0000)".into()),
+        Ok(Input::Value(_)) => {
+            Err("a code is written in hex (0x3c00) or binary (0b0011_1100_0000_0000)".into())
+        }
         Err(e) => Err(e.to_string()),
     }
 }
@@ -422,7 +502,12 @@ pub fn bit_cells(format: &Format, code: u64) -> Vec<BitCell> {
         .rev()
         .map(|index| {
             let (field, field_index) = field_of(index);
-            BitCell { index, field, field_index, set: code >> index & 1 == 1 }
+            BitCell {
+                index,
+                field,
+                field_index,
+                set: code >> index & 1 == 1,
+            }
         })
         .collect()
 }
@@ -490,7 +575,11 @@ impl Readout {
         let neighbour = |next: Option<u64>| {
             next.map(|c| {
                 let value = format.decode(c);
-                Neighbour { code: c, value, gap: (value - decoded.value).abs() }
+                Neighbour {
+                    code: c,
+                    value,
+                    gap: (value - decoded.value).abs(),
+                }
             })
         };
         Readout {
@@ -543,16 +632,47 @@ pub fn specials(format: &Format) -> Vec<(String, String)> {
         let hex = code_hex(format, code);
         match d.class {
             Class::Nan => nan.push(hex),
-            Class::Infinite => inf.push(format!("{hex} ({})", if d.negative { "-Inf" } else { "+Inf" })),
-            Class::Zero => zero.push(format!("{hex} ({})", if d.value.is_sign_negative() { "-0" } else { "+0" })),
+            Class::Infinite => inf.push(format!(
+                "{hex} ({})",
+                if d.negative { "-Inf" } else { "+Inf" }
+            )),
+            Class::Zero => zero.push(format!(
+                "{hex} ({})",
+                if d.value.is_sign_negative() {
+                    "-0"
+                } else {
+                    "+0"
+                }
+            )),
             _ => {}
         }
     }
     let none = || "none".to_string();
     let mut lines = vec![
-        ("NaN".to_string(), if nan.is_empty() { none() } else { nan.join(", ") }),
-        ("Inf".to_string(), if inf.is_empty() { none() } else { inf.join(", ") }),
-        ("zero".to_string(), if zero.is_empty() { none() } else { zero.join(", ") }),
+        (
+            "NaN".to_string(),
+            if nan.is_empty() {
+                none()
+            } else {
+                nan.join(", ")
+            },
+        ),
+        (
+            "Inf".to_string(),
+            if inf.is_empty() {
+                none()
+            } else {
+                inf.join(", ")
+            },
+        ),
+        (
+            "zero".to_string(),
+            if zero.is_empty() {
+                none()
+            } else {
+                zero.join(", ")
+            },
+        ),
     ];
     if let Structure::Float(spec) = format.structure() {
         let rule = match spec.family {
@@ -639,10 +759,17 @@ pub fn fact_row(entry: &CatalogueEntry) -> Vec<String> {
     let format = entry.format();
     let facts = format.facts();
     let (exponent, mantissa, bias) = match format.structure() {
-        Structure::Float(spec) => (spec.exponent_bits.to_string(), spec.mantissa_bits.to_string(), spec.bias.to_string()),
+        Structure::Float(spec) => (
+            spec.exponent_bits.to_string(),
+            spec.mantissa_bits.to_string(),
+            spec.bias.to_string(),
+        ),
         Structure::Integer { bits, sign, .. } => (
             "-".into(),
-            format!("{} value bits", bits - u32::from(sign == Signedness::Signed)),
+            format!(
+                "{} value bits",
+                bits - u32::from(sign == Signedness::Signed)
+            ),
             "-".into(),
         ),
         Structure::Nf4 { .. } => ("-".into(), "16-entry codebook".into(), "-".into()),
@@ -653,7 +780,11 @@ pub fn fact_row(entry: &CatalogueEntry) -> Vec<String> {
     };
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
     // TF32 is stored in a 32-bit container (NVIDIA Ampere docs); every other format packs its bits.
-    let storage_bits = if entry.name == "tf32" { 32 } else { facts.total_bits };
+    let storage_bits = if entry.name == "tf32" {
+        32
+    } else {
+        facts.total_bits
+    };
     let bytes = storage_bits as f64 / 8.0;
     vec![
         entry.name.to_string(),
@@ -666,11 +797,17 @@ pub fn fact_row(entry: &CatalogueEntry) -> Vec<String> {
         facts.min_subnormal.map_or("none".into(), with_power),
         with_power(facts.epsilon),
         short(facts.resolution),
-        facts.decimal_digits.map_or("-".into(), |d| format!("{d:.2}")),
+        facts
+            .decimal_digits
+            .map_or("-".into(), |d| format!("{d:.2}")),
         yes_no(facts.has_infinity),
         yes_no(facts.has_nan),
         yes_no(facts.has_negative_zero),
-        if entry.name == "tf32" { format!("{bytes} (19 bits used)") } else { format!("{bytes}") },
+        if entry.name == "tf32" {
+            format!("{bytes} (19 bits used)")
+        } else {
+            format!("{bytes}")
+        },
     ]
 }
 
@@ -747,8 +884,16 @@ pub const MX_ELEMENTS: [(&str, Element); 6] = [
 /// URL ids and labels of the scale rounding rules.
 pub const MX_SCALE_ROUNDINGS: [(&str, &str, ScaleRounding); 3] = [
     ("floor", "floor (OCP MX spec)", ScaleRounding::Floor),
-    ("up", "round up (CUDA recipes: nothing clamps)", ScaleRounding::RoundUp),
-    ("even", "nearest-even (PyTorch / ml_dtypes cast)", ScaleRounding::NearestEven),
+    (
+        "up",
+        "round up (CUDA recipes: nothing clamps)",
+        ScaleRounding::RoundUp,
+    ),
+    (
+        "even",
+        "nearest-even (PyTorch / ml_dtypes cast)",
+        ScaleRounding::NearestEven,
+    ),
 ];
 
 /// The distributions the MX editor can draw a block from.
@@ -761,18 +906,29 @@ pub const MX_DISTRIBUTIONS: [(&str, &str); 4] = [
 
 impl Default for MxState {
     fn default() -> Self {
-        MxState { element: Element::Fp8E4M3, scale_rounding: ScaleRounding::Floor, values: draw_block("outlier", 1) }
+        MxState {
+            element: Element::Fp8E4M3,
+            scale_rounding: ScaleRounding::Floor,
+            values: draw_block("outlier", 1),
+        }
     }
 }
 
 /// Parses a list of values typed or pasted (commas, spaces, semicolons or newlines between them).
 pub fn parse_values(text: &str) -> Result<Vec<f64>, String> {
-    let parts: Vec<&str> = text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = text
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
     if parts.is_empty() {
         return Err("type 1 to 32 numbers separated by commas or spaces".into());
     }
     if parts.len() > mx::BLOCK_SIZE {
-        return Err(format!("a block holds at most {} values; you gave {}", mx::BLOCK_SIZE, parts.len()));
+        return Err(format!(
+            "a block holds at most {} values; you gave {}",
+            mx::BLOCK_SIZE,
+            parts.len()
+        ));
     }
     parts
         .iter()
@@ -780,7 +936,12 @@ pub fn parse_values(text: &str) -> Result<Vec<f64>, String> {
             part.parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| format!("\u{201c}{}\u{201d} is not a finite number", shorten(part, 20)))
+                .ok_or_else(|| {
+                    format!(
+                        "\u{201c}{}\u{201d} is not a finite number",
+                        shorten(part, 20)
+                    )
+                })
         })
         .collect()
 }
@@ -847,8 +1008,14 @@ impl MxState {
 
     /// Writes the MX state's parameters.
     pub fn write(&self, query: &mut Query) {
-        let element = MX_ELEMENTS.iter().find(|(_, e)| *e == self.element).map_or("mxfp8-e4m3", |(id, _)| id);
-        let scale = MX_SCALE_ROUNDINGS.iter().find(|(_, _, r)| *r == self.scale_rounding).map_or("floor", |(id, _, _)| id);
+        let element = MX_ELEMENTS
+            .iter()
+            .find(|(_, e)| *e == self.element)
+            .map_or("mxfp8-e4m3", |(id, _)| id);
+        let scale = MX_SCALE_ROUNDINGS
+            .iter()
+            .find(|(_, _, r)| *r == self.scale_rounding)
+            .map_or("floor", |(id, _, _)| id);
         query.set("mxel", element);
         query.set("mxscale", scale);
         query.set("mx", &values_text(&self.values));
@@ -856,13 +1023,18 @@ impl MxState {
 
     /// Quantizes the block.
     pub fn block(&self) -> Result<mx::Block, String> {
-        mx::quantize_block(&self.values, self.element, self.scale_rounding).map_err(|e| e.to_string())
+        mx::quantize_block(&self.values, self.element, self.scale_rounding)
+            .map_err(|e| e.to_string())
     }
 }
 
 /// Values as the editor's text (shortest round-trip digits, comma separated).
 pub fn values_text(values: &[f64]) -> String {
-    values.iter().map(|x| format!("{x}")).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|x| format!("{x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A count with separators, for "n finite values".

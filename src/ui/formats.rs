@@ -9,8 +9,8 @@ use super::url::{HistoryMode, UrlState};
 use super::widgets::{CopyLink, DownloadLink};
 use crate::formats::{catalogue, mx, parse_input, Group, Overflow, Rounding};
 use crate::present::formats::{
-    self as model, class_label, error_texts, FormatChoice, FormatsState, MxState, Readout, Source, FAMILIES,
-    FACT_COLUMNS, MX_DISTRIBUTIONS, MX_ELEMENTS, MX_SCALE_ROUNDINGS, ROUNDINGS,
+    self as model, class_label, error_texts, FormatChoice, FormatsState, MxState, Readout, Source,
+    FACT_COLUMNS, FAMILIES, MX_DISTRIBUTIONS, MX_ELEMENTS, MX_SCALE_ROUNDINGS, ROUNDINGS,
 };
 use crate::present::number::{data_value, short, sig};
 use crate::route::Query;
@@ -46,7 +46,12 @@ impl Editor {
         self.edit(|s| {
             if let Source::Bits(_) = s.source {
                 let value = s.format().decode(s.code());
-                s.source = Source::Text(short(value).replace("+Inf", "inf").replace("-Inf", "-inf").replace("NaN", "nan"));
+                s.source = Source::Text(
+                    short(value)
+                        .replace("+Inf", "inf")
+                        .replace("-Inf", "-inf")
+                        .replace("NaN", "nan"),
+                );
             }
             s.choice = choice;
         });
@@ -60,7 +65,12 @@ pub fn FormatsView() -> impl IntoView {
     let parsed = Memo::new(move |_| FormatsState::from_query(&url.query()));
     let state = Memo::new(move |_| parsed.get().0);
     let readout = Memo::new(move |_| Readout::compute(&state.get()));
-    let editor = Editor { url, state, readout, rejected: RwSignal::new(None) };
+    let editor = Editor {
+        url,
+        state,
+        readout,
+        rejected: RwSignal::new(None),
+    };
     let notices = move || parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>();
 
     view! {
@@ -94,7 +104,15 @@ pub fn FormatsView() -> impl IntoView {
 /// The format menu (catalogue grouped by shelf, plus "custom"), and the custom builder.
 #[component]
 fn FormatPicker(editor: Editor) -> impl IntoView {
-    let groups = [Group::Ieee, Group::Ml16, Group::Fp8, Group::Fp6Fp4, Group::MxScale, Group::Integer, Group::Nf4];
+    let groups = [
+        Group::Ieee,
+        Group::Ml16,
+        Group::Fp8,
+        Group::Fp6Fp4,
+        Group::MxScale,
+        Group::Integer,
+        Group::Nf4,
+    ];
     let selected = move || match editor.state.get().choice {
         FormatChoice::Named(name) => name.to_string(),
         FormatChoice::Custom(_) => "custom".into(),
@@ -123,8 +141,14 @@ fn FormatPicker(editor: Editor) -> impl IntoView {
         })
         .collect_view();
     let source = move || match editor.state.get().choice {
-        FormatChoice::Named(name) => catalogue().iter().find(|e| e.name == name).map(|e| e.source).unwrap_or(""),
-        FormatChoice::Custom(_) => "Your own shape: exponent and mantissa widths, bias and special-value rules.",
+        FormatChoice::Named(name) => catalogue()
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.source)
+            .unwrap_or(""),
+        FormatChoice::Custom(_) => {
+            "Your own shape: exponent and mantissa widths, bias and special-value rules."
+        }
     };
     view! {
         <div class="field-row">
@@ -221,20 +245,33 @@ fn BitEditor(editor: Editor) -> impl IntoView {
     let active = RwSignal::new(None::<u32>);
     let total = Memo::new(move |_| editor.state.get().format().total_bits());
     let cell = move |index: u32| {
-        editor.readout.with(|r| r.cells.iter().find(|c| c.index == index).cloned())
+        editor
+            .readout
+            .with(|r| r.cells.iter().find(|c| c.index == index).cloned())
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return;
+        };
         let sibling = match ev.key().as_str() {
             "ArrowLeft" => target.previous_element_sibling(),
             "ArrowRight" => target.next_element_sibling(),
-            "Home" => target.parent_element().and_then(|p| p.first_element_child()),
+            "Home" => target
+                .parent_element()
+                .and_then(|p| p.first_element_child()),
             "End" => target.parent_element().and_then(|p| p.last_element_child()),
             "ArrowUp" | "ArrowDown" => {
                 ev.prevent_default();
                 let format = editor.state.get_untracked().format();
                 let code = editor.readout.get_untracked().code;
-                let next = if ev.key() == "ArrowUp" { format.next_up(code) } else { format.next_down(code) };
+                let next = if ev.key() == "ArrowUp" {
+                    format.next_up(code)
+                } else {
+                    format.next_down(code)
+                };
                 if let Some(next) = next {
                     editor.set_code(next);
                 }
@@ -314,8 +351,12 @@ fn ValueInput(editor: Editor) -> impl IntoView {
         let text = event_target_value(&ev);
         let format = editor.state.get_untracked().format();
         match parse_input(&format, &text) {
-            Ok(_) if text.len() <= crate::route::MAX_VALUE_LEN => editor.edit(|s| s.source = Source::Text(text)),
-            Ok(_) => editor.rejected.set(Some((text, "that is too long to keep in a link".into()))),
+            Ok(_) if text.len() <= crate::route::MAX_VALUE_LEN => {
+                editor.edit(|s| s.source = Source::Text(text))
+            }
+            Ok(_) => editor
+                .rejected
+                .set(Some((text, "that is too long to keep in a link".into()))),
             Err(why) => editor.rejected.set(Some((text, why.to_string()))),
         }
     };
@@ -347,7 +388,10 @@ fn ValueInput(editor: Editor) -> impl IntoView {
 /// Rounding mode and overflow policy (and the seed of stochastic rounding).
 #[component]
 fn RoundingControls(editor: Editor) -> impl IntoView {
-    let rounding_options = ROUNDINGS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view();
+    let rounding_options = ROUNDINGS
+        .iter()
+        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
+        .collect_view();
     let current_rounding = move || model::rounding_id(editor.state.get().rounding).to_string();
     let seed = move || match editor.state.get().rounding {
         Rounding::Stochastic { seed } => Some(seed),
@@ -391,7 +435,11 @@ fn RoundingControls(editor: Editor) -> impl IntoView {
 
 /// A numeric readout: text for people, the exact value in `data-value` for tests and tools.
 #[component]
-fn Num(#[prop(into)] testid: String, value: Signal<f64>, #[prop(into)] text: Signal<String>) -> impl IntoView {
+fn Num(
+    #[prop(into)] testid: String,
+    value: Signal<f64>,
+    #[prop(into)] text: Signal<String>,
+) -> impl IntoView {
     view! { <span class="num" data-testid=testid data-value=move || data_value(value.get())>{text}</span> }
 }
 
@@ -410,7 +458,13 @@ fn Readouts(editor: Editor) -> impl IntoView {
         })
     };
     let neighbour_value = move |up: bool| {
-        Signal::derive(move || r.with(|r| (if up { &r.next_up } else { &r.next_down }).as_ref().map_or(f64::NAN, |n| n.value)))
+        Signal::derive(move || {
+            r.with(|r| {
+                (if up { &r.next_up } else { &r.next_down })
+                    .as_ref()
+                    .map_or(f64::NAN, |n| n.value)
+            })
+        })
     };
     let report = move || r.with(|r| r.report);
     let abs = Signal::derive(move || report().map_or(0.0, |rep| rep.abs_error));
@@ -498,7 +552,10 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
 /// Facts for every catalogue format, downloadable for course notes.
 #[component]
 fn FactsTable() -> impl IntoView {
-    let head = FACT_COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view();
+    let head = FACT_COLUMNS
+        .iter()
+        .map(|c| view! { <th scope="col">{*c}</th> })
+        .collect_view();
     let rows = model::fact_rows()
         .into_iter()
         .map(|row| {
@@ -542,12 +599,31 @@ fn MxEditor() -> impl IntoView {
         change(&mut next);
         set(next);
     };
-    let elements = MX_ELEMENTS.iter().map(|(id, e)| view! { <option value=*id>{e.name()}</option> }).collect_view();
-    let scales = MX_SCALE_ROUNDINGS.iter().map(|(id, label, _)| view! { <option value=*id>{*label}</option> }).collect_view();
-    let dists = MX_DISTRIBUTIONS.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view();
+    let elements = MX_ELEMENTS
+        .iter()
+        .map(|(id, e)| view! { <option value=*id>{e.name()}</option> })
+        .collect_view();
+    let scales = MX_SCALE_ROUNDINGS
+        .iter()
+        .map(|(id, label, _)| view! { <option value=*id>{*label}</option> })
+        .collect_view();
+    let dists = MX_DISTRIBUTIONS
+        .iter()
+        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
+        .collect_view();
     let dist = RwSignal::new(String::from("normal"));
-    let element_id = move || MX_ELEMENTS.iter().find(|(_, e)| *e == state.get().element).map_or("", |(id, _)| id);
-    let scale_id = move || MX_SCALE_ROUNDINGS.iter().find(|(_, _, r)| *r == state.get().scale_rounding).map_or("", |(id, _, _)| id);
+    let element_id = move || {
+        MX_ELEMENTS
+            .iter()
+            .find(|(_, e)| *e == state.get().element)
+            .map_or("", |(id, _)| id)
+    };
+    let scale_id = move || {
+        MX_SCALE_ROUNDINGS
+            .iter()
+            .find(|(_, _, r)| *r == state.get().scale_rounding)
+            .map_or("", |(id, _, _)| id)
+    };
     view! {
         <section class="mx" aria-labelledby="mx-title">
             <h2 id="mx-title">"MX block formats"</h2>
@@ -596,7 +672,9 @@ fn mx_block_view(block: &mx::Block) -> impl IntoView {
     let clamps = block.elements.iter().filter(|e| e.clamped).count();
     let summary = format!(
         "shared scale X = {} (E8M0 code {}), amax = {}, {} bits per element, {} clamped",
-        block.shared_exponent.map_or("NaN".into(), |e| format!("2^{e}")),
+        block
+            .shared_exponent
+            .map_or("NaN".into(), |e| format!("2^{e}")),
         block.scale_code,
         short(block.amax),
         block.bits_per_element,

@@ -40,6 +40,9 @@ pub fn DownloadLink(
     /// `data-testid` of the link.
     testid: &'static str,
 ) -> impl IntoView {
-    let href = format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(&content));
+    let href = format!(
+        "data:{mime};charset=utf-8,{}",
+        js_sys::encode_uri_component(&content)
+    );
     view! { <a class="button-link" href=href download=filename data-testid=testid>{label}</a> }
 }

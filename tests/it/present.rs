@@ -3,8 +3,8 @@
 
 use precision_lab::formats::{mx::Element, Format, Overflow, Rounding};
 use precision_lab::present::formats::{
-    bit_cells, code_hex, fact_rows, facts_csv, facts_markdown, parse_values, same_value_rows, specials, Field,
-    FormatChoice, FormatsState, MxState, Readout, Source, FACT_COLUMNS,
+    bit_cells, code_hex, fact_rows, facts_csv, facts_markdown, parse_values, same_value_rows,
+    specials, Field, FormatChoice, FormatsState, MxState, Readout, Source, FACT_COLUMNS,
 };
 use precision_lab::present::number::{data_value, short, sig};
 use precision_lab::route::Query;
@@ -22,7 +22,11 @@ fn check_readout(search: &str, code_hex_want: &str, exact: &str, class: &str) {
     let r = Readout::compute(&s);
     assert_eq!(r.code_hex, code_hex_want, "{search}");
     assert_eq!(r.decoded.exact_decimal, exact, "{search}");
-    assert_eq!(precision_lab::present::formats::class_label(r.decoded.class), class, "{search}");
+    assert_eq!(
+        precision_lab::present::formats::class_label(r.decoded.class),
+        class,
+        "{search}"
+    );
 }
 
 #[test]
@@ -45,20 +49,60 @@ fn the_default_editor_shows_fp32_one_tenth_exactly() {
 #[test]
 fn url_states_give_the_values_worked_out_by_hand() {
     check_readout("?format=bf16&bits=0x3f80", "0x3f80", "1", "normal");
-    check_readout("?format=fp16&value=0.1", "0x2e66", "0.0999755859375", "normal");
+    check_readout(
+        "?format=fp16&value=0.1",
+        "0x2e66",
+        "0.0999755859375",
+        "normal",
+    );
     check_readout("?format=fp16&value=65520", "0x7c00", "inf", "infinite");
-    check_readout("?format=fp16&value=65520&overflow=saturate", "0x7bff", "65504", "normal");
+    check_readout(
+        "?format=fp16&value=65520&overflow=saturate",
+        "0x7bff",
+        "65504",
+        "normal",
+    );
     check_readout("?format=fp16&value=65519", "0x7bff", "65504", "normal");
     check_readout("?format=e4m3fn&value=464", "0x7e", "448", "normal");
     check_readout("?format=e4m3fn&value=465", "0x7f", "NaN", "NaN");
     check_readout("?format=e2m1fn&value=5", "0x6", "4", "normal");
-    check_readout("?format=e2m1fn&value=5&round=nearest-away", "0x7", "6", "normal");
-    check_readout("?format=fp16&value=1e-7", "0x0002", "0.00000011920928955078125", "subnormal");
-    check_readout("?format=fp16&value=0.1&round=toward-zero", "0x2e66", "0.0999755859375", "normal");
-    check_readout("?format=fp16&value=0.1&round=up", "0x2e67", "0.10003662109375", "normal");
+    check_readout(
+        "?format=e2m1fn&value=5&round=nearest-away",
+        "0x7",
+        "6",
+        "normal",
+    );
+    check_readout(
+        "?format=fp16&value=1e-7",
+        "0x0002",
+        "0.00000011920928955078125",
+        "subnormal",
+    );
+    check_readout(
+        "?format=fp16&value=0.1&round=toward-zero",
+        "0x2e66",
+        "0.0999755859375",
+        "normal",
+    );
+    check_readout(
+        "?format=fp16&value=0.1&round=up",
+        "0x2e67",
+        "0.10003662109375",
+        "normal",
+    );
     check_readout("?format=int8&value=-200", "0x80", "-128", "normal");
-    check_readout("?format=e8m0fnu&bits=0x00", "0x00", &precision_lab::formats::exact_decimal(2f64.powi(-127)), "normal");
-    check_readout("?format=custom&exp=3&man=2&family=finite", "0x02", "0.125", "subnormal");
+    check_readout(
+        "?format=e8m0fnu&bits=0x00",
+        "0x00",
+        &precision_lab::formats::exact_decimal(2f64.powi(-127)),
+        "normal",
+    );
+    check_readout(
+        "?format=custom&exp=3&man=2&family=finite",
+        "0x02",
+        "0.125",
+        "subnormal",
+    );
 }
 
 #[test]
@@ -98,7 +142,11 @@ fn the_state_round_trips_through_the_url() {
         let (back, notices) = FormatsState::from_query(&query);
         assert_eq!(notices.len(), 0, "{search} -> {}", query.to_search());
         assert_eq!(back, s, "{search} -> {}", query.to_search());
-        assert_eq!(query.get("view"), Some("formats"), "other parameters survive");
+        assert_eq!(
+            query.get("view"),
+            Some("formats"),
+            "other parameters survive"
+        );
     }
 }
 
@@ -115,7 +163,10 @@ fn bit_cells_are_labelled_by_field_sign_first() {
     assert_eq!((cells[6].field, cells[6].field_index), (Field::Mantissa, 9));
     let int4: Format = "int4".parse().unwrap();
     let fields: Vec<Field> = bit_cells(&int4, 0).iter().map(|c| c.field).collect();
-    assert_eq!(fields, [Field::Sign, Field::Integer, Field::Integer, Field::Integer]);
+    assert_eq!(
+        fields,
+        [Field::Sign, Field::Integer, Field::Integer, Field::Integer]
+    );
     assert_eq!(code_hex(&int4, 0xf), "0xf");
     assert_eq!(code_hex(&fp16, 1), "0x0001");
 }
@@ -134,7 +185,10 @@ fn special_codes_of_small_formats_follow_their_family() {
     assert_eq!(e5m2[0].1, "0x7d, 0x7e, 0x7f, 0xfd, 0xfe, 0xff");
     assert_eq!(e5m2[1].1, "0x7c (+Inf), 0xfc (-Inf)");
     assert_eq!(lines("e2m1fn")[0].1, "none");
-    assert!(lines("fp16").is_empty(), "16-bit formats have too many codes to list");
+    assert!(
+        lines("fp16").is_empty(),
+        "16-bit formats have too many codes to list"
+    );
 }
 
 #[test]
@@ -158,8 +212,14 @@ fn the_same_value_is_rounded_into_every_format_with_flags() {
     assert_eq!(bf16.flag, "");
     // A raw code carries its exact value over: fp16 0x0001 = 2^-24 is exact in fp32.
     let (code, _) = state("?format=fp16&bits=0x0001");
-    let fp32 = same_value_rows(&code).into_iter().find(|r| r.name == "fp32").unwrap();
-    assert_eq!((fp32.report.stored, fp32.report.exact), (2f64.powi(-24), true));
+    let fp32 = same_value_rows(&code)
+        .into_iter()
+        .find(|r| r.name == "fp32")
+        .unwrap();
+    assert_eq!(
+        (fp32.report.stored, fp32.report.exact),
+        (2f64.powi(-24), true)
+    );
 }
 
 #[test]
@@ -169,7 +229,10 @@ fn the_facts_table_matches_the_reference_and_exports() {
     let col = |name: &str| FACT_COLUMNS.iter().position(|c| *c == name).unwrap();
     assert_eq!(row("fp16")[col("max")], "65504");
     assert_eq!(row("fp16")[col("min normal")], "2^-14 = 0.00006103515625");
-    assert_eq!(row("fp16")[col("min subnormal")], "2^-24 = 5.960464477539063e-8");
+    assert_eq!(
+        row("fp16")[col("min subnormal")],
+        "2^-24 = 5.960464477539063e-8"
+    );
     assert_eq!(row("fp16")[col("resolution")], "0.001");
     assert_eq!(row("bf16")[col("resolution")], "0.01");
     assert_eq!(row("fp32")[col("resolution")], "1e-6");
@@ -177,8 +240,15 @@ fn the_facts_table_matches_the_reference_and_exports() {
     assert_eq!(row("e4m3fnuz")[col("max")], "240");
     assert_eq!(row("e5m2")[col("max")], "57344");
     assert_eq!(row("e2m1fn")[col("max")], "6");
-    assert_eq!(row("e8m0fnu")[col("min normal")], "2^-127 = 5.877471754111438e-39");
-    assert_eq!(row("int16")[col("exponent bits")], "-", "integers have no exponent bits");
+    assert_eq!(
+        row("e8m0fnu")[col("min normal")],
+        "2^-127 = 5.877471754111438e-39"
+    );
+    assert_eq!(
+        row("int16")[col("exponent bits")],
+        "-",
+        "integers have no exponent bits"
+    );
     assert_eq!(row("int16")[col("mantissa bits")], "15 value bits");
     assert_eq!(row("tf32")[col("bytes per value")], "4 (19 bits used)");
     assert_eq!(row("e2m3fn")[col("bytes per value")], "0.75");
@@ -200,8 +270,12 @@ fn mx_state_reads_values_and_rejects_bad_ones() {
     // Round-up: the smallest X with 6.5 / X <= 6 is 2, so nothing clamps.
     assert_eq!(block.scale, 2.0);
     assert!(block.elements.iter().all(|e| !e.clamped));
-    assert!(parse_values("1, x").unwrap_err().contains("not a finite number"));
-    assert!(parse_values(&"1 ".repeat(33)).unwrap_err().contains("at most 32"));
+    assert!(parse_values("1, x")
+        .unwrap_err()
+        .contains("not a finite number"));
+    assert!(parse_values(&"1 ".repeat(33))
+        .unwrap_err()
+        .contains("at most 32"));
     assert!(parse_values("").is_err());
     assert!(parse_values("1e400").is_err());
     let (query, _) = Query::parse("?mxel=nope&mx=%3Cb%3E");

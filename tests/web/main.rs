@@ -24,9 +24,15 @@ pub async fn settle() {
 
 /// A fresh container attached to the page, for mounting one component.
 pub fn container() -> HtmlElement {
-    let document = web_sys::window().and_then(|w| w.document()).expect("document");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
     let div = document.create_element("div").expect("div");
-    document.body().expect("body").append_child(&div).expect("append");
+    document
+        .body()
+        .expect("body")
+        .append_child(&div)
+        .expect("append");
     div.unchecked_into()
 }
 
@@ -46,7 +52,11 @@ pub fn set_search(search: &str) {
     window
         .history()
         .expect("history")
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")))
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{search}")),
+        )
         .expect("replaceState");
 }
 
@@ -54,5 +64,8 @@ pub fn set_search(search: &str) {
 fn harness_finds_elements() {
     let root = container();
     root.set_inner_html("<p data-x='1'>hi</p>");
-    assert_eq!(find(&root, "[data-x]").text_content().as_deref(), Some("hi"));
+    assert_eq!(
+        find(&root, "[data-x]").text_content().as_deref(),
+        Some("hi")
+    );
 }

@@ -13,14 +13,31 @@ async fn nav_lists_the_four_views_and_clicking_one_shows_it() {
     settle().await;
     let links = root.query_selector_all(".site-nav a").expect("selector");
     assert_eq!(links.length(), 4);
-    assert_eq!(find(&root, "main").get_attribute("data-view").as_deref(), Some("plots"));
-    assert_eq!(find(&root, "main h1").text_content().as_deref(), Some("Range & precision"));
+    assert_eq!(
+        find(&root, "main").get_attribute("data-view").as_deref(),
+        Some("plots")
+    );
+    assert_eq!(
+        find(&root, "main h1").text_content().as_deref(),
+        Some("Range & precision")
+    );
 
     find(&root, "[data-testid=nav-memory]").click();
     settle().await;
-    assert_eq!(find(&root, "main").get_attribute("data-view").as_deref(), Some("memory"));
-    assert_eq!(find(&root, "[data-testid=nav-memory]").get_attribute("aria-current").as_deref(), Some("page"));
-    assert_eq!(find(&root, "[data-testid=nav-plots]").get_attribute("aria-current"), None);
+    assert_eq!(
+        find(&root, "main").get_attribute("data-view").as_deref(),
+        Some("memory")
+    );
+    assert_eq!(
+        find(&root, "[data-testid=nav-memory]")
+            .get_attribute("aria-current")
+            .as_deref(),
+        Some("page")
+    );
+    assert_eq!(
+        find(&root, "[data-testid=nav-plots]").get_attribute("aria-current"),
+        None
+    );
     let search = window().location().search().expect("search");
     assert_eq!(search, "?view=memory");
     drop(handle);
@@ -32,8 +49,13 @@ async fn unknown_view_shows_the_default_and_a_notice() {
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), precision_lab::ui::App);
     settle().await;
-    assert_eq!(find(&root, "main").get_attribute("data-view").as_deref(), Some("formats"));
-    let notice = find(&root, "[data-testid=url-notice]").text_content().unwrap_or_default();
+    assert_eq!(
+        find(&root, "main").get_attribute("data-view").as_deref(),
+        Some("formats")
+    );
+    let notice = find(&root, "[data-testid=url-notice]")
+        .text_content()
+        .unwrap_or_default();
     assert!(notice.contains("bogus"), "{notice}");
     drop(handle);
 }
