@@ -309,7 +309,7 @@ fn BitEditor(editor: Editor) -> impl IntoView {
                         aria-pressed=move || cell(index).map(|c| c.set.to_string()).unwrap_or_default()
                         tabindex=move || {
                             let top = total.get().saturating_sub(1);
-                            if active.get().unwrap_or(top) == index { "0" } else { "-1" }
+                            if active.get().filter(|a| *a <= top).unwrap_or(top) == index { "0" } else { "-1" }
                         }
                         on:focus=move |_| active.set(Some(index))
                         on:click=move |_| {
@@ -318,8 +318,10 @@ fn BitEditor(editor: Editor) -> impl IntoView {
                         }
                         on:keydown=on_key
                     >
-                        <span class="bit-value">{move || if cell(index).is_some_and(|c| c.set) { "1" } else { "0" }}</span>
-                        <span class="bit-pos" aria-hidden="true">{index}</span>
+                        // The digit and the index are drawn by CSS from these attributes, so
+                        // the accessible name is exactly the aria-label.
+                        <span class="bit-value" data-digit=move || if cell(index).is_some_and(|c| c.set) { "1" } else { "0" }></span>
+                        <span class="bit-pos" data-pos=index></span>
                     </button>
                 </For>
             </div>
@@ -525,7 +527,7 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
         <section class="same-value" aria-labelledby="same-value-title">
             <h2 id="same-value-title">"The same value in every format"</h2>
             <p class="help">"Your number rounded into each format with the rounding and overflow chosen above. Pick a format to edit it there."</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Same value in every format, scrollable">
                 <table data-testid="same-value-table">
                     <thead><tr><th scope="col">"format"</th><th scope="col">"stored"</th><th scope="col">"abs. error"</th><th scope="col">"code"</th><th scope="col">"note"</th></tr></thead>
                     <tbody>
@@ -574,7 +576,7 @@ fn FactsTable() -> impl IntoView {
                 <DownloadLink filename="precision-lab-formats.csv" mime="text/csv" content=model::facts_csv() label="Download CSV" testid="facts-csv" />
                 <DownloadLink filename="precision-lab-formats.md" mime="text/markdown" content=model::facts_markdown() label="Download Markdown" testid="facts-md" />
             </div>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Format facts, scrollable">
                 <table data-testid="facts-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
             </div>
         </section>
@@ -699,7 +701,7 @@ fn mx_block_view(block: &mx::Block) -> impl IntoView {
         .collect_view();
     view! {
         <p data-testid="mx-summary">{summary}</p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="MX block elements, scrollable">
             <table data-testid="mx-table">
                 <thead><tr><th scope="col">"#"</th><th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th></tr></thead>
                 <tbody>{rows}</tbody>
