@@ -231,13 +231,9 @@ impl Format {
             let down = BigUint::from_decimal_digits(head);
             let mut up = down.clone();
             up.add_small(1);
-            // The candidate nearer the value goes first: compare the tail with 0.5 at the last place.
-            let up_first = match tail.first() {
-                None => false,
-                Some(&first) => {
-                    first > b'5' || (first == b'5' && tail[1..].iter().any(|&d| d != b'0'))
-                }
-            };
+            // The candidate nearer the value goes first: compare the tail with 0.5 at the last place. An
+            // exact half goes up in magnitude, as Rust's shortest printer does.
+            let up_first = tail.first().is_some_and(|&first| first >= b'5');
             let order = if up_first { [&up, &down] } else { [&down, &up] };
             let exponent10 = point - length as i64;
             for candidate in order {
