@@ -1,12 +1,12 @@
 //! A fast path for the hot conversion: `f32` slices to float formats of at most 16 bits (fp16, bf16,
 //! the FP8/FP6/FP4 floats) with round-to-nearest-even, using integer operations on the `f32` bits. It
-//! owns only speed: its results are tested equal to the generic engine's on every input class, and
-//! anything it does not cover (other rounding modes, e8m0, integers, NF4, flushed subnormals) goes
+//! owns only speed: its results are tested equal to the generic engine's on every input class. IEEE
+//! fp16 is handed to `half` (F16C instructions where the CPU has them); anything it does not cover (other rounding modes, e8m0, integers, NF4, flushed subnormals) goes
 //! through the generic engine.
 
 use super::float::FloatLayout;
 use super::format::Kind;
-use super::{Family, Format, Overflow, Rounding, Subnormals};
+use super::{Family, FloatSpec, Format, Overflow, Rounding, Subnormals};
 
 /// Precomputed constants for one format and overflow policy.
 #[derive(Clone, Copy, Debug)]
@@ -112,8 +112,9 @@ impl F32Fast {
 
 impl Format {
     /// Encodes `f32` values into 16-bit-or-narrower codes, as many as both slices hold; returns that
-    /// count. Same results as [`Format::encode`] on `x as f64`; float formats of at most 16 bits with
-    /// nearest-even take a bit-trick fast path. Formats wider than 16 bits convert nothing (0).
+    /// count. Same codes as [`Format::encode`] on `x as f64`, except that a NaN input may keep its sign
+    /// and payload in fp16 (it is still a NaN code); float formats of at most 16 bits with nearest-even
+    /// take a fast path. Formats wider than 16 bits convert nothing (0).
     ///
     /// ```
     /// use precision_lab::formats::{Format, Overflow, Rounding};
@@ -134,7 +135,18 @@ impl Format {
         }
         let count = src.len().min(dst.len());
         let (src, dst) = (&src[..count], &mut dst[..count]);
+        let is_fp16 = self
+            .float()
+            .is_some_and(|layout| layout.spec == FloatSpec::ieee(5, 10));
         match (rounding, F32Fast::new(self, overflow)) {
+            (Rounding::NearestEven, Some(_)) if is_fp16 && overflow == Overflow::Default => {
+                // IEEE binary16 with nearest-even is exactly what `half` converts (with the F16C
+                // instructions where the CPU has them), so the fast path hands it over; the tests hold it
+                // to the generic engine's codes like every other fast path.
+                let halves: &mut [half::f16] =
+                    half::slice::HalfBitsSliceExt::reinterpret_cast_mut(dst);
+                half::slice::HalfFloatSliceExt::convert_from_f32_slice(halves, src);
+            }
             (Rounding::NearestEven, Some(fast)) => {
                 for (out, &x) in dst.iter_mut().zip(src) {
                     *out = fast.convert(x);

@@ -232,4 +232,10 @@ fn textbook_covers_the_families_it_claims() {
     assert!(find("e4m3fnuz").value(0x80).is_nan() && find("e4m3fnuz").value(0x7f) == 240.0);
     assert_eq!(find("e8m0fnu").specials, Specials::E8m0);
     assert_eq!(find("e2m1fn").value(0x7), 6.0);
+    for level in super::oracle::NF4 {
+        assert_eq!(
+            level as f32 as f64, level,
+            "NF4 level {level} is a float32 value"
+        );
+    }
 }

@@ -6,6 +6,7 @@ use super::oracle::SMALL;
 use super::{format, TestRng};
 
 #[test]
+#[allow(clippy::unusual_byte_groupings)] // codes grouped as sign_exponent_mantissa
 fn formulas_and_fields() {
     let cases: [(&str, u64, &str, Class); 10] = [
         (
@@ -156,7 +157,7 @@ fn shortest_decimals_match_rust_for_fp32_and_fp64() {
         let bits = rng.next_u64();
         let y = f64::from_bits(bits);
         // fp64 values reach 1074 decimal places: a quarter of the samples keeps the debug run short.
-        if y.is_finite() && code % 4 == 0 {
+        if y.is_finite() && code.is_multiple_of(4) {
             assert_eq!(
                 fp64.shortest_decimal(bits).parse::<f64>().map(f64::to_bits),
                 Ok(bits)

@@ -51,8 +51,10 @@ fn fast_path_equals_the_generic_engine() {
             );
             for (&x, &got) in xs.iter().zip(&fast) {
                 let want = f.encode(x as f64, Rounding::NearestEven, overflow);
+                // A NaN stays a NaN; the fp16 path (handed to `half`) keeps its sign and payload bits.
+                let both_nan = x.is_nan() && f.is_nan_code(got as u64) && f.is_nan_code(want);
                 assert!(
-                    got as u64 == want,
+                    got as u64 == want || both_nan,
                     "{} {overflow:?} {x:e} ({:#x}): fast {got:#x}, generic {want:#x}",
                     entry.name,
                     x.to_bits()

@@ -82,24 +82,24 @@ pub const SMALL: [Textbook; 18] = [
     int("nf4", 4, Specials::Nf4),
 ];
 
-/// NF4 levels as bitsandbytes lists them (functional.py `get_4bit_type`, CUDA `dDequantizeNF4`):
-/// float32 constants.
-pub const NF4: [f32; 16] = [
+/// NF4 levels as bitsandbytes lists them (functional.py `get_4bit_type`, CUDA `dDequantizeNF4`): float32
+/// constants, written with the digits Python prints for them (`exhaustive.rs` checks each is an f32).
+pub const NF4: [f64; 16] = [
     -1.0,
-    -0.696_192_800_998_687_7,
-    -0.525_073_051_452_636_7,
-    -0.394_917_488_098_144_53,
-    -0.284_441_381_692_886_35,
-    -0.184_773_430_228_233_34,
-    -0.091_050_036_251_544_95,
+    -0.6961928009986877,
+    -0.5250730514526367,
+    -0.39491748809814453,
+    -0.28444138169288635,
+    -0.18477343022823334,
+    -0.09105003625154495,
     0.0,
-    0.079_580_299_556_255_34,
-    0.160_930_201_411_247_25,
-    0.246_112_301_945_686_34,
-    0.337_915_241_718_292_24,
-    0.440_709_829_330_444_34,
-    0.562_617_003_917_694_1,
-    0.722_956_836_223_602_3,
+    0.07958029955625534,
+    0.16093020141124725,
+    0.24611230194568634,
+    0.33791524171829224,
+    0.44070982933044434,
+    0.5626170039176941,
+    0.7229568362236023,
     1.0,
 ];
 
@@ -132,7 +132,7 @@ impl Textbook {
                 (if raw >= half { raw - 2 * half } else { raw }) as f64
             }
             Specials::Uint => code as f64,
-            Specials::Nf4 => NF4[code as usize] as f64,
+            Specials::Nf4 => NF4[code as usize],
             Specials::E8m0 => {
                 if code == 0xff {
                     f64::NAN
