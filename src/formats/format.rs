@@ -686,10 +686,9 @@ impl Format {
     pub fn min_positive(&self) -> f64 {
         match &self.kind {
             Kind::Float(layout) => layout.min_positive(),
-            Kind::Grid(grid) => (0..grid.len())
-                .map(|index| grid.value(index))
-                .find(|&value| value > 0.0)
-                .unwrap_or(f64::NAN),
+            Kind::Grid(Grid::Integer { scale, .. }) => *scale,
+            // Level 8 is the first positive NF4 level.
+            Kind::Grid(grid @ Grid::Nf4 { .. }) => grid.value(8),
         }
     }
 

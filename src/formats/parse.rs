@@ -90,6 +90,8 @@ pub enum InputError {
     TooManyDigits,
     /// A fraction with zero denominator.
     DivisionByZero,
+    /// A part of a fraction beyond 10^+-400.
+    ExponentOutOfRange,
 }
 
 impl fmt::Display for InputError {
@@ -120,6 +122,9 @@ impl fmt::Display for InputError {
             ),
             InputError::TooManyDigits => write!(f, "too many digits"),
             InputError::DivisionByZero => write!(f, "the denominator is zero"),
+            InputError::ExponentOutOfRange => {
+                write!(f, "each part of a fraction must lie between 1e-400 and 1e400")
+            }
         }
     }
 }
@@ -307,6 +312,10 @@ fn parse_decimal(text: &str, negative: bool, allow_long: bool) -> Result<Exact, 
         return Err(InputError::TooManyDigits);
     }
     let magnitude = exponent10.saturating_add(significant.len() as i64);
+    if !allow_long && !(-EXPONENT_LIMIT..=EXPONENT_LIMIT).contains(&magnitude) {
+        // In a fraction the stand-in 10^+-400 would change the quotient, so refuse instead.
+        return Err(InputError::ExponentOutOfRange);
+    }
     if magnitude > EXPONENT_LIMIT {
         return Ok(Exact::from_decimal(
             negative,

@@ -272,6 +272,23 @@ fn custom_formats_are_validated_with_clear_errors() {
         Some(FormatError::Scale(0.0))
     );
     assert!(Format::nf4(f64::NAN).is_err());
+    // Wide integer grids answer their facts without walking their values.
+    let int32 = Format::integer(32, Signedness::Signed, 0.5).expect("int32");
+    let facts = int32.facts();
+    assert_eq!(
+        (facts.max_finite, facts.lowest, facts.min_positive),
+        (2147483647.0 * 0.5, -1073741824.0, 0.5)
+    );
+    assert_eq!(facts.finite_values, 1u128 << 32);
+    assert_eq!(int32.name(), "int32 x 0.5");
+    let rne = precision_lab::formats::Rounding::NearestEven;
+    let ovf = precision_lab::formats::Overflow::Default;
+    assert_eq!(int32.encode(-0.75, rne, ovf), 0xffff_fffe); // -0.75 / 0.5 = -1.5 ties to -2 (even)
+    assert_eq!(int32.decode(0xffff_fffe), -1.0);
+    assert_eq!(
+        Format::nf4(3.0).expect("nf4").min_positive(),
+        0.07958029955625534 * 3.0
+    );
     // The largest custom float still has exact f64 values: fp64 itself.
     let widest = Format::custom(ieee(11, 52)).expect("binary64 shape");
     assert_eq!(widest.max_finite(), f64::MAX);

@@ -139,6 +139,8 @@ fn errors_say_what_was_wrong() {
             format: "e4m3fn".to_string()
         })
     );
+    assert_eq!(err("1e999/1e998"), InputError::ExponentOutOfRange);
+    assert!(err("1e999/1e998").to_string().contains("1e400"));
     let digits = format!("1{}/3", "0".repeat(200));
     assert_eq!(parse_input(&fp16, &digits), Err(InputError::TooManyDigits));
 }

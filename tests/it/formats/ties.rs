@@ -2,9 +2,11 @@
 //! rounding mode and both overflow policies, against the reference rounding in `oracle.rs`; and the same
 //! ties typed as decimal strings, which must not be double-rounded through f64.
 
-use precision_lab::formats::{parse_input, Exact, Format, Input, Overflow, Rounding};
+use precision_lab::formats::{
+    parse_input, Exact, Family, FloatSpec, Format, Input, Overflow, Rounding,
+};
 
-use super::oracle::{Mode, Reference, MODES, SMALL};
+use super::oracle::{Mode, Reference, Specials, Textbook, MODES, SMALL};
 use super::{check_code, format};
 
 fn library(mode: Mode) -> Rounding {
@@ -263,4 +265,67 @@ fn directed_and_nearest_modes_on_hand_picked_values() {
     assert_eq!(format("e8m0fnu").encode(0.0, rne, Overflow::Default), 0x00);
     assert_eq!(format("e8m0fnu").encode(3.0, rne, Overflow::Default), 0x80); // tie 2 (0x80) vs 4 (0x81): even
     assert_eq!(format("e8m0fnu").encode(6.0, rne, Overflow::Default), 0x82); // tie 4 (0x81) vs 8 (0x82)
+}
+
+#[test]
+fn custom_formats_of_every_family_and_odd_biases_round_like_the_reference() {
+    let families = [
+        (Family::Ieee, Specials::Ieee),
+        (Family::Fn, Specials::Fn),
+        (Family::Fnuz, Specials::Fnuz),
+        (Family::FiniteOnly, Specials::Finite),
+    ];
+    let mut checked = 0;
+    for e in 1..=4u32 {
+        for m in 0..=3u32 {
+            for bias in [-2, 0, (1 << (e - 1)) - 1, (1 << e) + 3] {
+                for (family, specials) in families {
+                    let spec = FloatSpec {
+                        bias,
+                        family,
+                        ..FloatSpec::ieee(e, m)
+                    };
+                    let Ok(f) = Format::custom(spec) else {
+                        continue; // Ieee needs e >= 2 and m >= 1; Fn e1m0 has no normal value
+                    };
+                    let book = Textbook {
+                        name: "custom",
+                        sign: true,
+                        e,
+                        m,
+                        bias,
+                        specials,
+                        bits: 1 + e + m,
+                    };
+                    let reference = Reference::new(book);
+                    for pair in reference.sorted.windows(2) {
+                        for x in points(pair[0].0, pair[1].0) {
+                            for mode in [
+                                Mode::NearestEven,
+                                Mode::NearestAway,
+                                Mode::TowardZero,
+                                Mode::TowardNegative,
+                            ] {
+                                let want = reference.round(x, mode, false);
+                                let got = f.encode(x, library(mode), Overflow::Default);
+                                check_code(&f, &format!("encode({x:e}, {mode:?})"), got, want);
+                            }
+                        }
+                    }
+                    let last = reference.sorted.last().expect("values").0;
+                    for x in [last * 1.1, last * 1.5, -last * 3.0] {
+                        let want = reference.round(x, Mode::NearestEven, true);
+                        check_code(
+                            &f,
+                            &format!("saturate({x:e})"),
+                            f.encode(x, Rounding::NearestEven, Overflow::Saturate),
+                            want,
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 150, "only {checked} custom formats were valid");
 }
