@@ -497,8 +497,7 @@ fn Readouts(editor: Editor) -> impl IntoView {
                             view! {
                                 "absolute " <Num testid="abs-error" value=abs text=abs_text />
                                 ", relative " <Num testid="rel-error" value=rel text=rel_text />
-                                <span class="flags">{r.with(|r| r.error_summary()).map(|s| format!(" ({s})"))}</span>
-                                <span class="muted">{format!(" typed value ≈ {}", sig(rep.input, 17))}</span>
+                                <span class="flags">{r.with(|r| r.error_summary()).filter(|s| !s.is_empty()).map(|s| format!(" ({s})"))}</span>
                             }.into_any()
                         }
                     }}
@@ -531,16 +530,18 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
                 <table data-testid="same-value-table">
                     <thead><tr><th scope="col">"format"</th><th scope="col">"stored"</th><th scope="col">"abs. error"</th><th scope="col">"code"</th><th scope="col">"note"</th></tr></thead>
                     <tbody>
-                        {move || rows.get().into_iter().map(|row| {
-                            let name = row.name;
-                            let (abs_value, abs_text) = error_texts(&row.report).0;
+                        // Rows are keyed by format, so a click updates text in place instead of
+                        // rebuilding the table.
+                        {catalogue().iter().enumerate().map(|(i, entry)| {
+                            let name = entry.name;
+                            let row = move |read: fn(&model::SameValueRow) -> String| rows.with(|rows| read(&rows[i]));
                             view! {
-                                <tr data-testid=format!("same-{name}") class:current=move || current() == name class:flagged=!row.flag.is_empty()>
+                                <tr data-testid=format!("same-{name}") class:current=move || current() == name class:flagged=move || rows.with(|r| !r[i].flag.is_empty())>
                                     <th scope="row"><button type="button" class="link-button" on:click=move |_| editor.set_choice(FormatChoice::Named(name))>{name}</button></th>
-                                    <td class="mono" data-value=data_value(row.report.stored)>{row.stored_text}</td>
-                                    <td class="mono" data-value=abs_value>{abs_text}</td>
-                                    <td class="mono" title=row.bits>{row.code_hex}</td>
-                                    <td class="flag">{row.flag}</td>
+                                    <td class="mono" data-value=move || row(|r| data_value(r.report.stored))>{move || row(|r| r.stored_text.clone())}</td>
+                                    <td class="mono" data-value=move || row(|r| error_texts(&r.report).0.0)>{move || row(|r| error_texts(&r.report).0.1)}</td>
+                                    <td class="mono" title=move || row(|r| r.bits.clone())>{move || row(|r| r.code_hex.clone())}</td>
+                                    <td class="flag">{move || row(|r| r.flag.to_string())}</td>
                                 </tr>
                             }
                         }).collect_view()}
