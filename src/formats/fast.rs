@@ -1,7 +1,8 @@
 //! A fast path for the hot conversion: `f32` slices to float formats of at most 16 bits (fp16, bf16,
 //! the FP8/FP6/FP4 floats) with round-to-nearest-even, using integer operations on the `f32` bits. It
 //! owns only speed: its results are tested equal to the generic engine's on every input class. IEEE
-//! fp16 is handed to `half` (F16C instructions where the CPU has them); anything it does not cover (other rounding modes, e8m0, integers, NF4, flushed subnormals) goes
+//! fp16 is handed to `half` (F16C instructions where the CPU has them), bf16 rounds the signed f32
+//! bits in four operations, the FP8/FP6/FP4 floats use the general bit trick; anything it does not cover (other rounding modes, e8m0, integers, NF4, flushed subnormals) goes
 //! through the generic engine.
 
 use super::float::FloatLayout;
@@ -22,6 +23,12 @@ struct F32Fast {
     /// `2^(emin - mantissa_bits + 23)` as f32: adding it rounds a subnormal to the format's quantum.
     magic: f32,
     max_mag: u32,
+    /// The format has f32's exponent range (bf16): the shift-and-round of the normal path is also right
+    /// for f32 subnormals, so the subnormal path is skipped.
+    same_range: bool,
+    /// Same range, IEEE family and `Overflow::Default` (bf16): rounding the f32 bits, sign included,
+    /// already gives every code, infinities and overflow to infinity too; only NaN needs a test.
+    plain: bool,
     sign_bit: u16,
     fnuz: bool,
     nan: u16,
@@ -69,6 +76,12 @@ impl F32Fast {
             min_normal_bits: ((emin + 127) as u32) << 23,
             magic: f32::from_bits(((emin - m as i32 + 23 + 127) as u32) << 23),
             max_mag: max_mag as u32,
+            same_range: spec.bias == 127 && emin == -126,
+            plain: spec.bias == 127
+                && emin == -126
+                && spec.family == Family::Ieee
+                && overflow == Overflow::Default
+                && spec.exponent_bits == 8,
             sign_bit: sign_bit as u16,
             fnuz: spec.family == Family::Fnuz,
             nan: code(f64::NAN),
@@ -77,11 +90,13 @@ impl F32Fast {
         })
     }
 
-    #[inline]
+    // Always inlined: the release profile optimises for size, and a call per value would cost more than
+    // the conversion.
+    #[inline(always)]
     fn convert(&self, x: f32) -> u16 {
         let bits = x.to_bits();
         let abs = bits & 0x7fff_ffff;
-        let negative = (bits >> 31) as usize;
+        let negative = bits >> 31 != 0;
         // Normal results: adding 2^(shift-1) - 1 + lsb and shifting right rounds to nearest, ties to
         // even (the lsb turns an exact half into a carry only when the kept part is odd). A carry out of
         // the fraction increments the exponent field, which is the next binade's first code. Subtracting
@@ -90,22 +105,29 @@ impl F32Fast {
         let normal = ((abs + self.half_minus_one + lsb) >> self.shift).wrapping_sub(self.rebias);
         // Subnormal results: |x| + 2^(emin - m + 23) is rounded by the FPU (nearest-even) to a multiple
         // of 2^(emin - m), the format's subnormal quantum; the low bits of the sum are the code.
-        let subnormal = (f32::from_bits(abs) + self.magic).to_bits() - self.magic.to_bits();
-        let mag = if abs < self.min_normal_bits {
-            subnormal
-        } else {
+        let mag = if self.same_range || abs >= self.min_normal_bits {
             normal
+        } else {
+            (f32::from_bits(abs) + self.magic).to_bits() - self.magic.to_bits()
         };
         if abs > 0x7f80_0000 {
             self.nan
         } else if abs == 0x7f80_0000 {
-            self.inf[negative]
+            if negative {
+                self.inf[1]
+            } else {
+                self.inf[0]
+            }
         } else if mag > self.max_mag {
-            self.overflow[negative]
+            if negative {
+                self.overflow[1]
+            } else {
+                self.overflow[0]
+            }
         } else if mag == 0 && self.fnuz {
             0
         } else {
-            mag as u16 | if negative == 1 { self.sign_bit } else { 0 }
+            mag as u16 | if negative { self.sign_bit } else { 0 }
         }
     }
 }
@@ -146,6 +168,22 @@ impl Format {
                 let halves: &mut [half::f16] =
                     half::slice::HalfBitsSliceExt::reinterpret_cast_mut(dst);
                 half::slice::HalfFloatSliceExt::convert_from_f32_slice(halves, src);
+            }
+            (Rounding::NearestEven, Some(fast)) if fast.plain => {
+                let (shift, half_minus_one, nan) = (fast.shift, fast.half_minus_one, fast.nan);
+                for (out, &x) in dst.iter_mut().zip(src) {
+                    let bits = x.to_bits();
+                    // The nearest-even increment of `convert`, applied to the signed bits: the sign bit
+                    // rides along, a carry into the exponent is the next binade, past max it is Inf.
+                    // Only a negative NaN can wrap, and its result is replaced below.
+                    let rounded =
+                        (bits.wrapping_add(half_minus_one + ((bits >> shift) & 1)) >> shift) as u16;
+                    *out = if bits & 0x7fff_ffff > 0x7f80_0000 {
+                        nan
+                    } else {
+                        rounded
+                    };
+                }
             }
             (Rounding::NearestEven, Some(fast)) => {
                 for (out, &x) in dst.iter_mut().zip(src) {
