@@ -53,6 +53,32 @@ pub struct Decoded {
 }
 
 impl Format {
+    /// The class of a code's value, without the rest of [`Format::explain`].
+    ///
+    /// ```
+    /// use precision_lab::formats::{Class, Format};
+    /// let fp16: Format = "fp16".parse().unwrap();
+    /// assert_eq!(fp16.class(0x0001), Class::Subnormal);
+    /// assert_eq!(fp16.class(0xfc00), Class::Infinite);
+    /// ```
+    pub fn class(&self, code: u64) -> Class {
+        let value = self.decode(code);
+        if value.is_nan() {
+            Class::Nan
+        } else if value.is_infinite() {
+            Class::Infinite
+        } else if value == 0.0 {
+            Class::Zero
+        } else if self.float().is_some_and(|layout| {
+            layout.spec.family != Family::ExponentOnly
+                && (code & layout.mag_mask) >> layout.spec.mantissa_bits == 0
+        }) {
+            Class::Subnormal
+        } else {
+            Class::Normal
+        }
+    }
+
     /// Explains a code.
     ///
     /// ```
@@ -96,17 +122,7 @@ impl Format {
                     bits.push(' ');
                     bits.push_str(&mantissa_bits);
                 }
-                let class = if value.is_nan() {
-                    Class::Nan
-                } else if value.is_infinite() {
-                    Class::Infinite
-                } else if value == 0.0 {
-                    Class::Zero
-                } else if field == 0 && spec.family != Family::ExponentOnly {
-                    Class::Subnormal
-                } else {
-                    Class::Normal
-                };
+                let class = self.class(code);
                 let bias = spec.bias;
                 let (exponent, significand, formula) = match class {
                     Class::Nan => (None, None, nan_formula(spec.family)),

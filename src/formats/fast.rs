@@ -1,9 +1,9 @@
 //! A fast path for the hot conversion: `f32` slices to float formats of at most 16 bits (fp16, bf16,
 //! the FP8/FP6/FP4 floats) with round-to-nearest-even, using integer operations on the `f32` bits. It
 //! owns only speed: its results are tested equal to the generic engine's on every input class. IEEE
-//! fp16 is handed to `half` (F16C instructions where the CPU has them), bf16 rounds the signed f32
-//! bits in four operations, the FP8/FP6/FP4 floats use the general bit trick; anything it does not cover (other rounding modes, e8m0, integers, NF4, flushed subnormals) goes
-//! through the generic engine.
+//! fp16 is handed to `half` (F16C instructions where the CPU has them), bf16 rounds the signed f32 bits
+//! in four operations, the FP8/FP6/FP4 floats use the general bit trick; anything it does not cover
+//! (other rounding modes, e8m0, integers, NF4, flushed subnormals) goes through the generic engine.
 
 use super::float::FloatLayout;
 use super::format::Kind;

@@ -50,7 +50,7 @@ impl Input {
                     exact: true,
                     overflowed: false,
                     underflowed_to_zero: false,
-                    became_subnormal: format.explain(*code).class == super::Class::Subnormal,
+                    became_subnormal: format.class(*code) == super::Class::Subnormal,
                     invalid: false,
                 }
             }
