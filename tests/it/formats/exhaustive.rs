@@ -172,36 +172,46 @@ fn fp32_agrees_with_rust_casts_on_random_values() {
     }
 }
 
-/// All 2^32 fp32 codes, decoded, re-encoded, and the midpoint to the next code (only with
-/// `PRECISION_LAB_FULL_SWEEP=1`; run it with `--release`).
+/// All 2^32 fp32 codes, decoded, re-encoded, and the midpoint to the next code with one f64 ulp either
+/// side (only with `PRECISION_LAB_FULL_SWEEP=1`; run it with `--release`). Spread over all cores.
 #[test]
 fn fp32_full_sweep_when_asked() {
     if std::env::var("PRECISION_LAB_FULL_SWEEP").as_deref() != Ok("1") {
         return;
     }
     let f = format("fp32");
-    for code in 0..=u32::MAX {
-        let x = f32::from_bits(code);
-        assert!(
-            same(f.decode(code as u64), x as f64),
-            "fp32 decode({code:#x})"
-        );
-        if x.is_nan() {
-            continue;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let per_thread = (1u64 << 32).div_ceil(threads);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let f = &f;
+            scope.spawn(move || {
+                let end = ((t + 1) * per_thread).min(1 << 32);
+                for code in (t * per_thread..end).map(|c| c as u32) {
+                    let x = f32::from_bits(code);
+                    assert!(
+                        same(f.decode(code as u64), x as f64),
+                        "fp32 decode({code:#x})"
+                    );
+                    if x.is_nan() {
+                        continue;
+                    }
+                    assert_eq!(
+                        f.encode(x as f64, RNE, DEFAULT),
+                        code as u64,
+                        "fp32 re-encode {code:#x}"
+                    );
+                    let next = f32::from_bits(code.wrapping_add(1));
+                    if x.is_finite() && next.is_finite() && code & 0x7fff_ffff != 0x7fff_ffff {
+                        let mid = (x as f64 + next as f64) / 2.0;
+                        for y in [mid.next_down(), mid, mid.next_up()] {
+                            check_fp32(f, y);
+                        }
+                    }
+                }
+            });
         }
-        assert_eq!(
-            f.encode(x as f64, RNE, DEFAULT),
-            code as u64,
-            "fp32 re-encode {code:#x}"
-        );
-        let next = f32::from_bits(code.wrapping_add(1));
-        if x.is_finite() && next.is_finite() {
-            let mid = (x as f64 + next as f64) / 2.0;
-            for y in [mid.next_down(), mid, mid.next_up()] {
-                check_fp32(&f, y);
-            }
-        }
-    }
+    });
 }
 
 #[test]
