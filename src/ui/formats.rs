@@ -23,9 +23,40 @@ struct Editor {
     readout: Memo<Readout>,
     /// Text typed that could not be read, with the reason; the editor keeps the last good value.
     rejected: RwSignal<Option<(String, String)>>,
+    /// Notices about the state's parameters.
+    notices: Memo<Vec<String>>,
+    /// Makes element ids unique when several editors share a page (the Learn article).
+    uid: u32,
 }
 
 impl Editor {
+    /// The editor of the page's `FormatsView` if there is one, else a new one over the state in
+    /// context (an embedded or inlined widget).
+    fn from_context() -> Editor {
+        use_context::<Editor>().unwrap_or_else(|| Editor::new(expect_context::<UrlState>()))
+    }
+
+    fn new(url: UrlState) -> Editor {
+        let parsed = Memo::new(move |_| FormatsState::from_query(&url.query()));
+        let state = Memo::new(move |_| parsed.get().0);
+        let readout = Memo::new(move |_| Readout::compute(&state.get()));
+        let notices =
+            Memo::new(move |_| parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>());
+        Editor {
+            url,
+            state,
+            readout,
+            rejected: RwSignal::new(None),
+            notices,
+            uid: super::next_uid(),
+        }
+    }
+
+    /// An element id unique to this editor.
+    fn id(&self, base: &str) -> String {
+        format!("{base}-{}", self.uid)
+    }
+
     fn set(&self, next: FormatsState) {
         self.rejected.set(None);
         self.url.update(HistoryMode::Replace, |q| next.write(q));
@@ -58,21 +89,10 @@ impl Editor {
     }
 }
 
-/// The Formats view.
+/// The Formats view: the editor, the same-value table, the facts table and the MX editor.
 #[component]
 pub fn FormatsView() -> impl IntoView {
-    let url = expect_context::<UrlState>();
-    let parsed = Memo::new(move |_| FormatsState::from_query(&url.query()));
-    let state = Memo::new(move |_| parsed.get().0);
-    let readout = Memo::new(move |_| Readout::compute(&state.get()));
-    let editor = Editor {
-        url,
-        state,
-        readout,
-        rejected: RwSignal::new(None),
-    };
-    let notices = move || parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>();
-
+    provide_context(Editor::new(expect_context::<UrlState>()));
     view! {
         <section class="formats" aria-labelledby="view-title">
             <div class="view-head">
@@ -82,7 +102,21 @@ pub fn FormatsView() -> impl IntoView {
             <p class="lede">
                 "Pick a format, then click bits, step with the arrow keys, or type a number. Every figure is exact."
             </p>
-            <For each=notices key=|t| t.clone() let:text>
+            <EditorWidget />
+            <SameValueWidget />
+            <FactsWidget />
+            <MxWidget />
+        </section>
+    }
+}
+
+/// The bit-layout editor with its controls and readouts (embeddable: `embed=editor`).
+#[component]
+pub fn EditorWidget() -> impl IntoView {
+    let editor = Editor::from_context();
+    view! {
+        <div class="editor-widget" data-testid="editor-widget">
+            <For each=move || editor.notices.get() key=|t| t.clone() let:text>
                 <p class="notice" role="status" data-testid="url-notice">{text}</p>
             </For>
             <div class="editor-grid">
@@ -94,11 +128,26 @@ pub fn FormatsView() -> impl IntoView {
                 </div>
                 <Readouts editor=editor />
             </div>
-            <SameValueTable editor=editor />
-            <FactsTable />
-            <MxEditor />
-        </section>
+        </div>
     }
+}
+
+/// The editor's number in every format (embeddable: `embed=same-value`).
+#[component]
+pub fn SameValueWidget() -> impl IntoView {
+    view! { <SameValueTable editor=Editor::from_context() /> }
+}
+
+/// The format facts table (embeddable: `embed=facts`).
+#[component]
+pub fn FactsWidget() -> impl IntoView {
+    view! { <FactsTable /> }
+}
+
+/// The MX block editor (embeddable: `embed=mx`).
+#[component]
+pub fn MxWidget() -> impl IntoView {
+    view! { <MxEditor /> }
 }
 
 /// The format menu (catalogue grouped by shelf, plus "custom"), and the custom builder.
@@ -152,8 +201,8 @@ fn FormatPicker(editor: Editor) -> impl IntoView {
     };
     view! {
         <div class="field-row">
-            <label for="format-select">"Format"</label>
-            <select id="format-select" data-testid="format-select" on:change=on_change prop:value=selected>
+            <label for=editor.id("format-select")>"Format"</label>
+            <select id=editor.id("format-select") data-testid="format-select" on:change=on_change prop:value=selected>
                 {options}
                 <optgroup label="custom">
                     <option value="custom" selected=move || selected() == "custom">"custom…"</option>
@@ -364,24 +413,24 @@ fn ValueInput(editor: Editor) -> impl IntoView {
     };
     view! {
         <div class="field-row value-row">
-            <label for="value-input">"Value"</label>
+            <label for=editor.id("value-input")>"Value"</label>
             <input
-                id="value-input"
+                id=editor.id("value-input")
                 type="text"
                 inputmode="decimal"
                 autocomplete="off"
                 spellcheck="false"
-                data-testid="value-input"
-                aria-describedby="value-help value-error"
+                data-testid=editor.id("value-input")
+                aria-describedby=format!("{} {}", editor.id("value-help"), editor.id("value-error"))
                 aria-invalid=move || editor.rejected.get().is_some().to_string()
                 prop:value=shown
                 on:input=on_input
             />
         </div>
-        <p id="value-help" class="help">
+        <p id=editor.id("value-help") class="help">
             "A decimal (0.1, -3.5e-4), a fraction (1/3), a hex-float (0x1.8p3), a raw code (0x3c00, 0b0_01111_0000000000), or inf, -inf, nan, -0, max, min_normal, eps."
         </p>
-        <p id="value-error" class="input-error" role="alert" data-testid="value-error">
+        <p id=editor.id("value-error") class="input-error" role="alert" data-testid=editor.id("value-error")>
             {move || editor.rejected.get().map(|(_, why)| format!("Cannot use this: {why}. Showing the last good value."))}
         </p>
     }
@@ -523,8 +572,8 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
     let rows = Memo::new(move |_| model::same_value_rows(&editor.state.get()));
     let current = move || editor.readout.with(|r| r.format_name.clone());
     view! {
-        <section class="same-value" aria-labelledby="same-value-title">
-            <h2 id="same-value-title">"The same value in every format"</h2>
+        <section class="same-value" aria-labelledby=editor.id("same-value-title")>
+            <h2 id=editor.id("same-value-title")>"The same value in every format"</h2>
             <p class="help">"Your number rounded into each format with the rounding and overflow chosen above. Pick a format to edit it there."</p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="Same value in every format, scrollable">
                 <table data-testid="same-value-table">
@@ -555,6 +604,8 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
 /// Facts for every catalogue format, downloadable for course notes.
 #[component]
 fn FactsTable() -> impl IntoView {
+    let title_id = format!("facts-title-{}", super::next_uid());
+    let labelled_by = title_id.clone();
     let head = FACT_COLUMNS
         .iter()
         .map(|c| view! { <th scope="col">{*c}</th> })
@@ -568,8 +619,8 @@ fn FactsTable() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="facts" aria-labelledby="facts-title">
-            <h2 id="facts-title">"Format facts"</h2>
+        <section class="facts" aria-labelledby=labelled_by>
+            <h2 id=title_id>"Format facts"</h2>
             <p class="help">
                 "eps is the gap between 1 and the next value (2^-mantissa bits); resolution is 10^-floor(-log10(eps)), as torch.finfo prints it; decimal digits = (mantissa bits + 1) × log10 2. Integer rows are integers: all their bits are value bits."
             </p>
@@ -587,6 +638,8 @@ fn FactsTable() -> impl IntoView {
 /// The MX block editor: up to 32 values, a shared E8M0 scale, each element's code and error.
 #[component]
 fn MxEditor() -> impl IntoView {
+    let title_id = format!("mx-title-{}", super::next_uid());
+    let labelled_by = title_id.clone();
     let url = expect_context::<UrlState>();
     let parsed = Memo::new(move |_| MxState::from_query(&url.query()));
     let state = Memo::new(move |_| parsed.get().0);
@@ -628,8 +681,8 @@ fn MxEditor() -> impl IntoView {
             .map_or("", |(id, _, _)| id)
     };
     view! {
-        <section class="mx" aria-labelledby="mx-title">
-            <h2 id="mx-title">"MX block formats"</h2>
+        <section class="mx" aria-labelledby=labelled_by>
+            <h2 id=title_id>"MX block formats"</h2>
             <p class="help">"OCP Microscaling: 32 values share one power-of-two E8M0 scale X; each element stores P = V / X rounded into a small format and reads back as X × P."</p>
             <div class="controls-row">
                 <label><span>"element format"</span>

@@ -25,3 +25,10 @@ pub fn mark_ready() {
         let _ = performance.mark("app-ready");
     }
 }
+
+/// A number unique within the page, for element ids of widgets that can appear more than once.
+pub fn next_uid() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}

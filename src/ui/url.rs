@@ -9,12 +9,16 @@ use leptos::prelude::*;
 
 use crate::route::{Notice, Query, View};
 
-/// The shared URL state, provided once by the app shell.
+/// The state a widget reads its parameters from: the address bar (the app shell provides one for
+/// the page), or a local store with the same interface for a widget inlined in an article, which
+/// starts from a fixed query and never touches the address bar.
 #[derive(Clone, Copy)]
 pub struct UrlState {
     query: RwSignal<Query>,
     /// Notices about the URL the page was opened with (unknown view, over-long values).
     notices: RwSignal<Vec<Notice>>,
+    /// Whether edits are written to the address bar.
+    in_address_bar: bool,
 }
 
 /// How a change is recorded in the browser history.
@@ -33,6 +37,7 @@ impl UrlState {
         let state = UrlState {
             query: RwSignal::new(query),
             notices: RwSignal::new(notices),
+            in_address_bar: true,
         };
         let handle = window_event_listener(leptos::ev::popstate, move |_| {
             let (query, notices) = Query::parse(&current_search());
@@ -42,6 +47,27 @@ impl UrlState {
         // The app lives as long as the page, so the listener does too.
         std::mem::forget(handle);
         state
+    }
+
+    /// A store for one inlined widget, starting from `search` (e.g. `"format=fp16&value=65504"`).
+    pub fn local(search: &str) -> UrlState {
+        let (query, notices) = Query::parse(search);
+        UrlState {
+            query: RwSignal::new(query),
+            notices: RwSignal::new(notices),
+            in_address_bar: false,
+        }
+    }
+
+    /// Puts a local store back in the state it started from (`search`).
+    pub fn reset_to(&self, search: &str) {
+        let (query, _) = Query::parse(search);
+        self.query.set(query);
+    }
+
+    /// Whether this state is the page's address bar (as opposed to a widget's local store).
+    pub fn is_address_bar(&self) -> bool {
+        self.in_address_bar
     }
 
     /// The current query (reactive).
@@ -71,7 +97,9 @@ impl UrlState {
         if next == self.query.get_untracked() {
             return;
         }
-        write_history(&next, mode);
+        if self.in_address_bar {
+            write_history(&next, mode);
+        }
         self.query.set(next);
     }
 
