@@ -887,3 +887,68 @@ pub fn bench_config(policy: Policy, hidden: &[usize]) -> RunConfig {
 
 /// The benchmark's networks: 2 x 32 and 4 x 64 hidden units.
 pub const BENCH_NETWORKS: [&[usize]; 2] = [&[32, 32], &[64, 64, 64, 64]];
+
+/// Cells per side of the decision heat maps.
+pub const HEAT_RESOLUTION: usize = 24;
+
+/// The pictures of a session, as SVG text: drawn by `crate::plot`, placed by the view.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainPlots {
+    /// Loss curves of every run on one chart.
+    pub loss: String,
+    /// The loss scale over time, with skipped steps marked.
+    pub scale: String,
+    /// Per run: the latest step's gradient histogram against its format's window.
+    pub gradients: Vec<String>,
+    /// Per run: the decision boundary (classification) or the fitted curve (regression).
+    pub decisions: Vec<String>,
+}
+
+/// Which plot theme to draw for.
+pub use crate::plot::Theme;
+
+impl Session {
+    /// Draws every plot of the session for `theme`.
+    pub fn plots(&self, theme: Theme) -> TrainPlots {
+        TrainPlots {
+            loss: placeholder("Loss of every run (log scale)", theme),
+            scale: placeholder("Loss scale over time; crosses mark skipped steps", theme),
+            gradients: self
+                .lanes
+                .iter()
+                .map(|l| {
+                    placeholder(
+                        &format!(
+                            "{}: gradient magnitudes against the {} window",
+                            l.run.config().policy.name(),
+                            l.gradient_format.name()
+                        ),
+                        theme,
+                    )
+                })
+                .collect(),
+            decisions: self
+                .lanes
+                .iter()
+                .map(|l| {
+                    placeholder(
+                        &format!("{}: decision boundary", l.run.config().policy.name()),
+                        theme,
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A labelled empty frame, until the trainer's charts land in `crate::plot::train`.
+fn placeholder(caption: &str, theme: Theme) -> String {
+    let (bg, fg) = match theme {
+        Theme::Light => ("#ffffff", "#545d6e"),
+        Theme::Dark => ("#181c24", "#a3acbd"),
+    };
+    let caption = crate::plot::escape(caption);
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 360 120\" role=\"img\"><title>{caption}</title><rect width=\"360\" height=\"120\" fill=\"{bg}\" stroke=\"{fg}\" stroke-dasharray=\"4 4\"/><text x=\"180\" y=\"64\" text-anchor=\"middle\" font-size=\"12\" fill=\"{fg}\">{caption}</text></svg>"
+    )
+}
