@@ -10,8 +10,8 @@
 
 use crate::route::{shorten, Notice, Query};
 use crate::train::{
-    Activation, ConfigError, DataConfig, DatasetKind, DecisionGrid, Log2Histogram, Loss,
-    Optimizer, Policy, Precision, Run, RunConfig, ScalerConfig, StepRecord, Stopped, TensorKind,
+    Activation, ConfigError, DataConfig, DatasetKind, DecisionGrid, Log2Histogram, Loss, Optimizer,
+    Policy, Precision, Run, RunConfig, ScalerConfig, StepRecord, Stopped, TensorKind,
     MAX_HIDDEN_LAYERS, MAX_WIDTH,
 };
 
@@ -76,8 +76,8 @@ impl OptimizerKind {
     /// The menu label.
     pub fn label(self) -> &'static str {
         match self {
-            OptimizerKind::Sgd => "SGD, momentum 0.9",
-            OptimizerKind::Adam => "Adam (0.9, 0.999, eps 1e-8)",
+            OptimizerKind::Sgd => "SGD + momentum",
+            OptimizerKind::Adam => "Adam",
         }
     }
 
@@ -256,6 +256,18 @@ pub fn policy_label(policy: &Policy) -> &'static str {
         Policy::Fp16Amp(_) => "fp16 AMP (master weights + GradScaler)",
         Policy::Bf16Mixed => "bf16 mixed (master weights)",
         Policy::Fp8(_) => "fp8 (E4M3 fwd, E5M2 grads, delayed scaling)",
+    }
+}
+
+/// A policy's short name for menus and legends.
+pub fn policy_short_label(policy: &Policy) -> &'static str {
+    match policy {
+        Policy::Fp32 => "fp32",
+        Policy::PureFp16 => "fp16 pure",
+        Policy::Fp16Master => "fp16 + master",
+        Policy::Fp16Amp(_) => "fp16 AMP",
+        Policy::Bf16Mixed => "bf16 mixed",
+        Policy::Fp8(_) => "fp8",
     }
 }
 
@@ -497,7 +509,10 @@ pub fn parse_hidden(text: &str) -> Result<Vec<usize>, String> {
     let widths: Vec<usize> = text
         .split(|c: char| c == ',' || c == 'x' || c.is_whitespace())
         .filter(|t| !t.is_empty())
-        .map(|t| t.parse::<usize>().map_err(|_| "widths are whole numbers".to_string()))
+        .map(|t| {
+            t.parse::<usize>()
+                .map_err(|_| "widths are whole numbers".to_string())
+        })
         .collect::<Result<_, _>>()?;
     if widths.len() > MAX_HIDDEN_LAYERS {
         return Err(format!("at most {MAX_HIDDEN_LAYERS} hidden layers"));
@@ -592,7 +607,9 @@ impl SliceSizer {
         let ideal = (Self::TARGET_MS / per_step).floor();
         let low = f64::from((self.steps / 2).max(1));
         let high = f64::from(self.steps.saturating_mul(2));
-        self.steps = ideal.clamp(low, high).clamp(1.0, f64::from(Self::MAX_STEPS)) as u32;
+        self.steps = ideal
+            .clamp(low, high)
+            .clamp(1.0, f64::from(Self::MAX_STEPS)) as u32;
     }
 }
 
@@ -831,7 +848,10 @@ impl LaneSummary {
             "logit gradients flushed to zero: {:.0}%",
             self.flushed * 100.0
         ));
-        parts.push(format!("gradients that are zero: {:.0}%", self.zeros * 100.0));
+        parts.push(format!(
+            "gradients that are zero: {:.0}%",
+            self.zeros * 100.0
+        ));
         if self.updates_lost > 0.0 {
             parts.push(format!(
                 "{:.1}% of updates lost to rounding",

@@ -17,9 +17,9 @@ use super::url::{HistoryMode, UrlState};
 use super::widgets::CopyLink;
 use crate::present::number::data_value;
 use crate::present::train::{
-    bench_config, dataset_label, hidden_text, policy_label, progress_text, recipe_text,
-    BackendKind, LaneSummary, OptimizerKind, Preset, Session, SliceSizer, Theme, Throughput,
-    TrainPlots, TrainState, BENCH_NETWORKS, MAX_HARD, MAX_RUNS, POINTS,
+    bench_config, dataset_label, hidden_text, policy_label, policy_short_label, progress_text,
+    recipe_text, BackendKind, LaneSummary, OptimizerKind, Preset, Session, SliceSizer, Theme,
+    Throughput, TrainPlots, TrainState, BENCH_NETWORKS, MAX_HARD, MAX_RUNS, POINTS,
 };
 use crate::route::Query;
 use crate::train::{Activation, DatasetKind, Policy, Run};
@@ -128,7 +128,8 @@ impl Trainer {
             }
             Err(why) => {
                 self.session.set_value(None);
-                self.error.set(Some(format!("These settings cannot train: {why}.")));
+                self.error
+                    .set(Some(format!("These settings cannot train: {why}.")));
                 self.pause();
             }
         }
@@ -210,7 +211,10 @@ impl Trainer {
     fn render(&self) {
         let start = now_ms();
         let theme = page_theme();
-        let rate = self.throughput.try_with_value(Throughput::per_second).flatten();
+        let rate = self
+            .throughput
+            .try_with_value(Throughput::per_second)
+            .flatten();
         let Some(snapshot) = self.session.try_with_value(|s| match s {
             Some(s) => Snapshot {
                 steps: s.steps(),
@@ -262,8 +266,8 @@ pub fn TrainView() -> impl IntoView {
             <Show when=move || trainer.error.get().is_some()>
                 <p class="input-error" role="alert" data-testid="train-error">{move || trainer.error.get()}</p>
             </Show>
-            <Runs trainer=trainer />
             <Charts trainer=trainer />
+            <Runs trainer=trainer />
             {bench.then(|| view! { <Bench /> })}
         </section>
     }
@@ -330,23 +334,25 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
                 .map(|(_, why)| view! { <span class="input-error" role="alert" data-testid=format!("error-{key}")>{why}</span> })
         }
     };
-    let invalid = move |key: &'static str| move || error.get().is_some_and(|(k, _)| k == key).to_string();
-    let number = move |key: &'static str, label: &'static str, value: Signal<String>, step: &'static str| {
-        view! {
-            <label class="train-field">
-                <span>{label}</span>
-                <input
-                    type="number"
-                    step=step
-                    data-testid=format!("input-{key}")
-                    aria-invalid=invalid(key)
-                    prop:value=move || value.get()
-                    on:change=move |ev| set(key, event_target_value(&ev))
-                />
-                {error_for(key)}
-            </label>
-        }
-    };
+    let invalid =
+        move |key: &'static str| move || error.get().is_some_and(|(k, _)| k == key).to_string();
+    let number =
+        move |key: &'static str, label: &'static str, value: Signal<String>, step: &'static str| {
+            view! {
+                <label class="train-field">
+                    <span>{label}</span>
+                    <input
+                        type="number"
+                        step=step
+                        data-testid=format!("input-{key}")
+                        aria-invalid=invalid(key)
+                        prop:value=move || value.get()
+                        on:change=move |ev| set(key, event_target_value(&ev))
+                    />
+                    {error_for(key)}
+                </label>
+            }
+        };
     let datasets = DatasetKind::ALL
         .into_iter()
         .map(|k| view! { <option value=k.name() selected=move || state.get().dataset == k>{dataset_label(k)}</option> })
@@ -360,14 +366,26 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
         .map(|o| view! { <option value=o.id() selected=move || state.get().optimizer == o>{o.label()}</option> })
         .collect_view();
     let policy_slot = move |slot: usize| {
-        let chosen = move || state.get().policies.get(slot).map(|p| p.name()).unwrap_or("none");
+        let chosen = move || {
+            state
+                .get()
+                .policies
+                .get(slot)
+                .map(|p| p.name())
+                .unwrap_or("none")
+        };
         let options = Policy::presets()
             .into_iter()
-            .map(|p| view! { <option value=p.name() selected=move || chosen() == p.name()>{policy_label(&p)}</option> })
+            .map(|p| view! { <option value=p.name() selected=move || chosen() == p.name()>{policy_short_label(&p)}</option> })
             .collect_view();
         let on_change = move |ev: leptos::ev::Event| {
             let name = event_target_value(&ev);
-            let mut names: Vec<&'static str> = state.get_untracked().policies.iter().map(Policy::name).collect();
+            let mut names: Vec<&'static str> = state
+                .get_untracked()
+                .policies
+                .iter()
+                .map(Policy::name)
+                .collect();
             let picked = Policy::from_name(&name).map(|p| p.name());
             match picked {
                 Some(p) if slot < names.len() => names[slot] = p,
@@ -415,7 +433,7 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
                     <span>"activation"</span>
                     <select data-testid="input-act" on:change=move |ev| set("act", event_target_value(&ev))>{activations}</select>
                 </label>
-                <p class="help">"Widths separated by commas: up to 4 layers of 1-64 units."</p>
+                <p class="help">"Widths separated by commas: up to 4 layers of 1-64 units. Loss: cross-entropy (sine: squared error)."</p>
             </fieldset>
             <fieldset>
                 <legend>"Optimizer"</legend>
@@ -447,7 +465,10 @@ fn Transport(trainer: Trainer, state: Memo<TrainState>) -> impl IntoView {
     let playing = trainer.playing;
     let snapshot = trainer.snapshot;
     let runs = move || snapshot.with(|s| s.summaries.len());
-    let finished = move || snapshot.with(|s| !s.summaries.is_empty() && s.summaries.iter().all(|l| l.stopped.is_some()));
+    let finished = move || {
+        snapshot
+            .with(|s| !s.summaries.is_empty() && s.summaries.iter().all(|l| l.stopped.is_some()))
+    };
     let reset = move |_| {
         trainer.pause();
         trainer.reset(&state.get_untracked());
@@ -478,7 +499,11 @@ fn Transport(trainer: Trainer, state: Memo<TrainState>) -> impl IntoView {
 #[component]
 fn Runs(trainer: Trainer) -> impl IntoView {
     let snapshot = trainer.snapshot;
-    let indices = move || (0..snapshot.with(|s| s.summaries.len())).map(|i| (i, snapshot.with(|s| s.summaries[i].policy))).collect::<Vec<_>>();
+    let indices = move || {
+        (0..snapshot.with(|s| s.summaries.len()))
+            .map(|i| (i, snapshot.with(|s| s.summaries[i].policy)))
+            .collect::<Vec<_>>()
+    };
     view! {
         <div class="train-runs">
             <For each=indices key=|k| *k let:key>
@@ -500,9 +525,17 @@ fn RunCard(
 ) -> impl IntoView {
     let snapshot = trainer.snapshot;
     let summary = move || snapshot.with(|s| s.summaries.get(index).cloned());
-    let loss_value = move || summary().and_then(|s| s.loss).map_or_else(|| "nan".to_string(), |l| data_value(f64::from(l)));
-    let recipe = Policy::from_name(policy).map(|p| (policy_label(&p), recipe_text(&p))).unwrap_or_default();
-    let plot = move |pick: fn(&TrainPlots) -> &Vec<String>| move || snapshot.with(|s| pick(&s.plots).get(index).cloned().unwrap_or_default());
+    let loss_value = move || {
+        summary()
+            .and_then(|s| s.loss)
+            .map_or_else(|| "nan".to_string(), |l| data_value(f64::from(l)))
+    };
+    let recipe = Policy::from_name(policy)
+        .map(|p| (policy_label(&p), recipe_text(&p)))
+        .unwrap_or_default();
+    let plot = move |pick: fn(&TrainPlots) -> &Vec<String>| {
+        move || snapshot.with(|s| pick(&s.plots).get(index).cloned().unwrap_or_default())
+    };
     view! {
         <article class="train-run" data-testid=format!("train-run-{index}") data-policy=policy
             class:diverged=move || summary().is_some_and(|s| s.diverged())>
@@ -555,7 +588,11 @@ fn Bench() -> impl IntoView {
                 crate::train::Targets::Classes(c) => c.iter().map(|v| v.to_string()).collect(),
                 crate::train::Targets::Values(_) => Vec::new(),
             };
-            format!("{{\"inputs\":[{}],\"classes\":[{}]}}", inputs.join(","), classes.join(","))
+            format!(
+                "{{\"inputs\":[{}],\"classes\":[{}]}}",
+                inputs.join(","),
+                classes.join(",")
+            )
         })
         .unwrap_or_default()
     };

@@ -17,7 +17,11 @@ fn parse(search: &str) -> (TrainState, Vec<String>) {
 #[track_caller]
 fn check_rejected(search: &str, key: &str) {
     let (state, notices) = parse(search);
-    assert_eq!(state, TrainState::default(), "{search} should fall back to the defaults");
+    assert_eq!(
+        state,
+        TrainState::default(),
+        "{search} should fall back to the defaults"
+    );
     assert_eq!(notices.len(), 1, "{search}: {notices:?}");
     assert!(
         notices[0].starts_with(&format!("Ignored {key}=")),
@@ -98,7 +102,10 @@ fn hostile_values_fall_back_to_defaults_with_a_notice() {
         ("?batch=3.5", "batch"),
         ("?policies=fp64", "policies"),
         ("?policies=fp32,fp32", "policies"),
-        ("?policies=fp32,fp16-pure,fp16-master,fp16-amp,bf16-mixed", "policies"),
+        (
+            "?policies=fp32,fp16-pure,fp16-master,fp16-amp,bf16-mixed",
+            "policies",
+        ),
         ("?policies=,,", "policies"),
         ("?hard=61", "hard"),
         ("?hard=-3", "hard"),
@@ -205,7 +212,10 @@ fn throughput_is_steps_per_second_over_a_window() {
     assert!((rate - 500.0).abs() < 1e-9, "{rate}");
     t.clear();
     assert_eq!(t.per_second(), None);
-    assert_eq!(progress_text(1200, Some(2000.0), 4, true), "step 1200 · 500 steps/s per run · training");
+    assert_eq!(
+        progress_text(1200, Some(2000.0), 4, true),
+        "step 1200 · 500 steps/s per run · training"
+    );
     assert_eq!(progress_text(0, None, 4, false), "step 0 · paused");
 }
 
@@ -226,7 +236,11 @@ fn a_session_trains_every_run_and_the_hard_preset_separates_pure_fp16_from_amp()
     let eval = |i: usize| session.lanes()[i].run.evaluate().loss;
     let (fp32, pure, amp) = (eval(0), eval(1), eval(2));
     assert_eq!(summaries[1].policy, "fp16-pure");
-    assert!(summaries[1].flushed > 0.5, "pure fp16 flushes: {}", summaries[1].flushed);
+    assert!(
+        summaries[1].flushed > 0.5,
+        "pure fp16 flushes: {}",
+        summaries[1].flushed
+    );
     // AMP's scale (2^16 against the knob's 2^-20) keeps most logit gradients in range; only those of
     // points it already classifies with near certainty still flush.
     assert!(
@@ -235,7 +249,10 @@ fn a_session_trains_every_run_and_the_hard_preset_separates_pure_fp16_from_amp()
         summaries[2].flushed,
         summaries[1].flushed
     );
-    assert!(pure > 0.4 && fp32 < 0.1 && amp < 0.1, "fp32 {fp32} pure {pure} amp {amp}");
+    assert!(
+        pure > 0.4 && fp32 < 0.1 && amp < 0.1,
+        "fp32 {fp32} pure {pure} amp {amp}"
+    );
     assert!(session.lanes()[1].histogram.total() > 0);
     assert!(summaries[2].detail_text().contains("loss scale 2^16"));
     assert!(session.lanes()[0].decision_grid(8).is_some());
