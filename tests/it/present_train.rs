@@ -280,4 +280,3 @@ fn a_diverging_run_stops_with_an_explanation() {
     assert!(s[1].stopped.is_none() && s[1].steps == 1000);
     assert!(session.is_running());
 }
-
