@@ -7,3 +7,4 @@
 
 pub mod formats;
 pub mod number;
+pub mod train;

@@ -6,6 +6,7 @@
 mod formats;
 pub mod panic;
 mod shell;
+mod train;
 pub mod url;
 mod widgets;
 

@@ -5,5 +5,6 @@ mod layers;
 mod memory;
 mod plot;
 mod present;
+mod present_train;
 mod route;
 mod train;
