@@ -6,4 +6,5 @@
 //! `train`, which know nothing of views.
 
 pub mod formats;
+pub mod memory;
 pub mod number;

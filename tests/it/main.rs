@@ -5,5 +5,6 @@ mod layers;
 mod memory;
 mod plot;
 mod present;
+mod present_memory;
 mod route;
 mod train;
