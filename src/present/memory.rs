@@ -15,7 +15,7 @@ use crate::memory::inputs::{
     Dropout, Finetune, GradientCopy, LoraMatrix, Optimizer, Recipe, Recompute, SequenceParallel,
     ZeroStage,
 };
-use crate::memory::units::group_thousands;
+use crate::memory::units::{decimal, group_thousands, GB, GIB};
 use crate::memory::{
     from_query, to_query, Architecture, Bytes, DoubleQuant, Gpu, Inputs, KvFormat, Largest, Mode,
     ModelChoice, Notice, ParamCount, Preset, Report, UnitLead, WeightFormat, GPUS,
@@ -609,10 +609,10 @@ pub struct Row {
     pub bytes: String,
     /// Exact bytes per GPU with thousands separators.
     pub bytes_text: String,
-    /// "145.41 GB = 135.43 GiB", lead unit first.
-    pub per_device: String,
+    /// ("145.41 GB", "135.43 GiB"), lead unit first (see [`amounts`]).
+    pub per_device: (String, String),
     /// The same for all GPUs together.
-    pub total: String,
+    pub total: (String, String),
     /// The formula with the numbers put in and its result in both units.
     pub formula: String,
     pub detail: Vec<String>,
@@ -629,17 +629,40 @@ pub fn rows(report: &Report, lead: UnitLead) -> Vec<Row> {
             category: t.category.label(),
             bytes: t.per_device.get().to_string(),
             bytes_text: group_thousands(t.per_device.get()),
-            per_device: t.per_device.both(lead),
-            total: t.total.both(lead),
-            formula: t.formula(lead),
+            per_device: amounts(t.per_device, lead),
+            total: amounts(t.total, lead),
+            formula: format!("{} = {}", t.expression, both(t.per_device, lead)),
             detail: t.detail.clone(),
         })
         .collect()
 }
 
-/// "145.41 GB = 135.43 GiB" for any byte count.
+/// Bytes in GB (10^9) or GiB (2^30), exact and rounded half up, with two decimals or as many
+/// more as it takes to show three significant digits: "145.41 GB", "0.000608 GB" (608,256 bytes,
+/// which two decimals would call "0.00 GB").
+pub fn amount(bytes: Bytes, binary: bool) -> String {
+    let (unit, name) = if binary { (GIB, "GiB") } else { (GB, "GB") };
+    let n = bytes.get();
+    let mut places = 2;
+    while n > 0 && places < 12 && n.saturating_mul(10u128.pow(places)) < 100 * unit {
+        places += 1;
+    }
+    format!("{} {name}", decimal(n, unit, places))
+}
+
+/// Both units, the lead one first: ("145.41 GB", "135.43 GiB").
+pub fn amounts(bytes: Bytes, lead: UnitLead) -> (String, String) {
+    let (gb, gib) = (amount(bytes, false), amount(bytes, true));
+    match lead {
+        UnitLead::Gb => (gb, gib),
+        UnitLead::Gib => (gib, gb),
+    }
+}
+
+/// "145.41 GB = 135.43 GiB", the lead unit first.
 pub fn both(bytes: Bytes, lead: UnitLead) -> String {
-    bytes.both(lead)
+    let (first, second) = amounts(bytes, lead);
+    format!("{first} = {second}")
 }
 
 /// The verdict in both units: "Fits: 146.75 GB = 136.67 GiB per GPU of 85.52 GB = 79.65 GiB ...".
@@ -647,15 +670,15 @@ pub fn verdict(report: &Report, lead: UnitLead) -> String {
     match report.fit {
         crate::memory::Fit::Fits { headroom } => format!(
             "Fits: {} per GPU of {}, {} to spare.",
-            report.per_device.both(lead),
-            report.capacity.both(lead),
-            headroom.both(lead)
+            both(report.per_device, lead),
+            both(report.capacity, lead),
+            both(headroom, lead)
         ),
         crate::memory::Fit::DoesNotFit { shortfall } => format!(
             "Does not fit: {} per GPU needed, {} available, {} short.",
-            report.per_device.both(lead),
-            report.capacity.both(lead),
-            shortfall.both(lead)
+            both(report.per_device, lead),
+            both(report.capacity, lead),
+            both(shortfall, lead)
         ),
     }
 }
@@ -738,7 +761,7 @@ pub fn summary(report: &Report, inputs: &Inputs) -> String {
         },
         report.devices,
         gpu.name(),
-        gpu.capacity().both(inputs.unit)
+        both(gpu.capacity(), inputs.unit)
     );
     if inputs.mode == Mode::Training {
         out.push_str(&format!(

@@ -57,15 +57,20 @@ impl Calc {
 
     /// Text rejected in the input `key`, if any.
     fn rejected_text(&self, key: &str) -> Option<String> {
-        self.rejected
-            .with(|r| r.iter().find(|(k, _, _)| *k == key).map(|(_, t, _)| t.clone()))
+        self.rejected.with(|r| {
+            r.iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, t, _)| t.clone())
+        })
     }
 
     /// The message to show next to the input `key`: its rejected text, or the budget's error.
     fn message(&self, key: &str) -> Option<String> {
-        let rejected = self
-            .rejected
-            .with(|r| r.iter().find(|(k, _, _)| *k == key).map(|(_, _, m)| m.clone()));
+        let rejected = self.rejected.with(|r| {
+            r.iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, _, m)| m.clone())
+        });
         rejected.or_else(|| {
             self.outcome.with(|o| {
                 o.error
@@ -171,7 +176,9 @@ fn select(calc: Calc, key: &'static str, label: &'static str) -> impl IntoView {
         .collect_view();
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
-        let result = calc.inputs.with_untracked(|i| model::with_choice(i, key, &id));
+        let result = calc
+            .inputs
+            .with_untracked(|i| model::with_choice(i, key, &id));
         calc.edit(key, id, result);
     };
     view! {
@@ -189,8 +196,14 @@ fn select(calc: Calc, key: &'static str, label: &'static str) -> impl IntoView {
 fn checkbox(calc: Calc, key: &'static str, label: &'static str) -> impl IntoView {
     let checked = move || calc.inputs.with(|i| model::choice_value(i, key)) == "on";
     let on_change = move |ev: leptos::ev::Event| {
-        let id = if event_target_checked(&ev) { "on" } else { "off" };
-        let result = calc.inputs.with_untracked(|i| model::with_choice(i, key, id));
+        let id = if event_target_checked(&ev) {
+            "on"
+        } else {
+            "off"
+        };
+        let result = calc
+            .inputs
+            .with_untracked(|i| model::with_choice(i, key, id));
         calc.edit(key, id.to_string(), result);
     };
     view! {
@@ -215,8 +228,10 @@ fn number(calc: Calc, key: &'static str) -> impl IntoView {
     };
     let on_change = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        let result = model::parse_whole(&text, &field)
-            .and_then(|v| calc.inputs.with_untracked(|i| model::with_number(i, key, v)));
+        let result = model::parse_whole(&text, &field).and_then(|v| {
+            calc.inputs
+                .with_untracked(|i| model::with_number(i, key, v))
+        });
         calc.edit(key, text, result);
     };
     view! {
@@ -419,8 +434,14 @@ fn UnitToggle(calc: Calc) -> impl IntoView {
 /// The verdict, the chart, the ledger and the notes.
 #[component]
 fn Results(calc: Calc) -> impl IntoView {
-    let error = move || calc.outcome.with(|o| o.error.as_ref().map(ToString::to_string));
-    let stale = move || calc.outcome.with(|o| o.error.is_some() && o.shown.is_some());
+    let error = move || {
+        calc.outcome
+            .with(|o| o.error.as_ref().map(ToString::to_string))
+    };
+    let stale = move || {
+        calc.outcome
+            .with(|o| o.error.is_some() && o.shown.is_some())
+    };
     let body = move || {
         let lead = calc.lead();
         calc.outcome.with(|o| {
@@ -465,8 +486,8 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
                 <tr class="mem-row" data-testid=format!("mem-row-{}", row.id) data-bytes=row.bytes.clone() data-category=row.category>
                     <th scope="row">{row.label}<span class="mem-category">{row.category}</span></th>
                     <td class="num">{row.bytes_text}</td>
-                    <td class="num">{row.per_device}</td>
-                    <td class="num">{row.total}</td>
+                    {pair(row.per_device)}
+                    {pair(row.total)}
                 </tr>
                 <tr class="mem-formula-row" data-testid=format!("mem-formula-{}", row.id)>
                     <td colspan="4">
@@ -511,8 +532,8 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
                         <tr data-testid="mem-total" data-bytes=report.per_device.get().to_string() data-total-bytes=report.total.get().to_string()>
                             <th scope="row">"Total"</th>
                             <td class="num">{crate::memory::units::group_thousands(report.per_device.get())}</td>
-                            <td class="num">{model::both(report.per_device, lead)}</td>
-                            <td class="num">{model::both(report.total, lead)}</td>
+                            {pair(model::amounts(report.per_device, lead))}
+                            {pair(model::amounts(report.total, lead))}
                         </tr>
                     </tfoot>
                 </table>
@@ -521,6 +542,11 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
             <ul class="mem-notes" data-testid="mem-notes">{notes}</ul>
         </div>
     }
+}
+
+/// A cell with an amount in both units; the line may break before the second.
+fn pair((lead, other): (String, String)) -> impl IntoView {
+    view! { <td class="num"><span>{lead}</span>" "<span class="mem-alt">"= "{other}</span></td> }
 }
 
 /// The seed document's worked examples, reproduced and judged; each opens in the calculator.

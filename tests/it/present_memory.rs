@@ -1,7 +1,7 @@
 //! The Memory view's model: URL state, typed-input checks and the text of the ledger, checked
 //! against byte counts worked out by hand (not by calling the budget's own helpers).
 
-use precision_lab::memory::{estimate, Inputs, Mode, ModelChoice, Preset, UnitLead};
+use precision_lab::memory::{estimate, Bytes, Inputs, Mode, ModelChoice, Preset, UnitLead};
 use precision_lab::present::memory::{
     choice_value, largest_sentence, number_field, number_value, options, parse_whole, read, rows,
     seed_rows, summary, verdict, with_choice, with_number, with_params, write, KEYS, NUMBER_FIELDS,
@@ -37,6 +37,20 @@ fn qwen2_72b_bf16_inference_counts_every_byte() {
     check_bytes(search, "activations", 618_659_840);
     // 4 bytes x 152,064 vocab.
     check_bytes(search, "logits", 608_256);
+    let report = estimate(&inputs(search)).unwrap();
+    let logits = rows(&report, UnitLead::Gb)
+        .into_iter()
+        .find(|r| r.id == "logits")
+        .unwrap();
+    // Small terms keep three significant digits instead of reading "0.00 GB".
+    assert_eq!(
+        logits.per_device,
+        ("0.000608 GB".into(), "0.000566 GiB".into())
+    );
+    assert_eq!(
+        logits.formula,
+        "4 bytes (fp32) x 1 sequence x 152,064 vocab = 0.000608 GB = 0.000566 GiB"
+    );
     check_bytes(
         search,
         "total",
@@ -67,13 +81,16 @@ fn seven_billion_params_mixed_adam_training_is_112_gb() {
     let weights = &table[0];
     assert_eq!(weights.bytes, "14000000000");
     assert_eq!(weights.bytes_text, "14,000,000,000");
-    assert_eq!(weights.per_device, "14.00 GB = 13.04 GiB");
+    assert_eq!(weights.per_device, ("14.00 GB".into(), "13.04 GiB".into()));
     assert_eq!(
         weights.formula,
         "2 bytes x 7,000,000,000 params = 14.00 GB = 13.04 GiB"
     );
     let gib_first = rows(&report, UnitLead::Gib);
-    assert_eq!(gib_first[0].per_device, "13.04 GiB = 14.00 GB");
+    assert_eq!(
+        gib_first[0].per_device,
+        ("13.04 GiB".into(), "14.00 GB".into())
+    );
     assert!(verdict(&report, UnitLead::Gb).starts_with("Does not fit: 112.00 GB = 104.31 GiB"));
 }
 
@@ -199,6 +216,24 @@ fn every_menu_choice_applies_and_reads_back() {
     let params = with_choice(&Inputs::default(), "model", "params").unwrap();
     assert_eq!(params.model.n_params(), 72_706_203_648);
     assert!(matches!(params.model, ModelChoice::Params(_)));
+}
+
+#[test]
+fn amounts_are_exact_and_never_read_zero() {
+    use precision_lab::present::memory::amount;
+    #[track_caller]
+    fn check(bytes: u128, gb: &str, gib: &str) {
+        assert_eq!(amount(Bytes(bytes), false), gb, "{bytes} bytes");
+        assert_eq!(amount(Bytes(bytes), true), gib, "{bytes} bytes");
+    }
+    check(145_412_407_296, "145.41 GB", "135.43 GiB");
+    check(112_000_000_000, "112.00 GB", "104.31 GiB");
+    check(1 << 30, "1.07 GB", "1.00 GiB");
+    check(0, "0.00 GB", "0.00 GiB");
+    check(1, "0.00000000100 GB", "0.000000000931 GiB");
+    // Half up at the last place: 5,000,000 bytes = 0.005 GB exactly.
+    check(5_000_000, "0.00500 GB", "0.00466 GiB");
+    check(9_995_000_000, "10.00 GB", "9.31 GiB");
 }
 
 #[test]
