@@ -737,8 +737,8 @@ pub fn largest_sentence(report: &Report, inputs: &Inputs) -> String {
              recompute activations or use a smaller recipe."
                 .to_string()
         }
-        Largest::Nothing => "Not even a 1-token context fits: the weights alone are too big for \
-                             this GPU count."
+        Largest::Nothing => "Not even a context of 1 token fits at this batch: the weights take \
+                             too much of each GPU."
             .to_string(),
         Largest::NeedsArchitecture => {
             "The largest batch or context needs the model's shapes: choose a preset or a custom \

@@ -473,10 +473,15 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
     let gpu = inputs.hardware.gpu.name();
     let light = memory_chart(report, gpu, lead, Theme::Light);
     let dark = memory_chart(report, gpu, lead, Theme::Dark);
-    let devices = report.devices;
+    let all_label = format!(
+        "all {} GPU{}",
+        report.devices,
+        if report.devices == 1 { "" } else { "s" }
+    );
     let rows = model::rows(report, lead)
         .into_iter()
         .map(|row| {
+            let all_label = all_label.clone();
             let details = row
                 .detail
                 .iter()
@@ -485,9 +490,9 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
             view! {
                 <tr class="mem-row" data-testid=format!("mem-row-{}", row.id) data-bytes=row.bytes.clone() data-category=row.category>
                     <th scope="row">{row.label}<span class="mem-category">{row.category}</span></th>
-                    <td class="num">{row.bytes_text}</td>
-                    {pair(row.per_device)}
-                    {pair(row.total)}
+                    <td class="num" data-label="bytes per GPU">{row.bytes_text}</td>
+                    {pair("per GPU", row.per_device)}
+                    {pair(all_label.clone(), row.total)}
                 </tr>
                 <tr class="mem-formula-row" data-testid=format!("mem-formula-{}", row.id)>
                     <td colspan="4">
@@ -524,16 +529,16 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
                             <th scope="col">"term"</th>
                             <th scope="col">"bytes per GPU (exact)"</th>
                             <th scope="col">"per GPU"</th>
-                            <th scope="col">{format!("all {devices} GPU{}", if devices == 1 { "" } else { "s" })}</th>
+                            <th scope="col">{all_label.clone()}</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
                     <tfoot>
                         <tr data-testid="mem-total" data-bytes=report.per_device.get().to_string() data-total-bytes=report.total.get().to_string()>
                             <th scope="row">"Total"</th>
-                            <td class="num">{crate::memory::units::group_thousands(report.per_device.get())}</td>
-                            {pair(model::amounts(report.per_device, lead))}
-                            {pair(model::amounts(report.total, lead))}
+                            <td class="num" data-label="bytes per GPU">{crate::memory::units::group_thousands(report.per_device.get())}</td>
+                            {pair("per GPU", model::amounts(report.per_device, lead))}
+                            {pair(all_label, model::amounts(report.total, lead))}
                         </tr>
                     </tfoot>
                 </table>
@@ -545,8 +550,10 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
 }
 
 /// A cell with an amount in both units; the line may break before the second.
-fn pair((lead, other): (String, String)) -> impl IntoView {
-    view! { <td class="num"><span>{lead}</span>" "<span class="mem-alt">"= "{other}</span></td> }
+/// `label` names the column where a phone shows the row as a card.
+fn pair(label: impl Into<String>, (lead, other): (String, String)) -> impl IntoView {
+    let label: String = label.into();
+    view! { <td class="num" data-label=label><span>{lead}</span>" "<span class="mem-alt">"= "{other}</span></td> }
 }
 
 /// The seed document's worked examples, reproduced and judged; each opens in the calculator.

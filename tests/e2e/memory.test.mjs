@@ -50,7 +50,7 @@ test('Qwen2-72B bf16 inference: every row and the total carry exact bytes', asyn
   assert.match(formula, /2 bytes x 72,706,203,648 params = 145\.41 GB = 135\.43 GiB/);
   assert.equal(await page.getAttribute('[data-testid=mem-fit]', 'data-fits'), 'false');
   assert.match(await page.textContent('[data-testid=mem-fit]'), /Does not fit: 147\.37 GB = 137\.25 GiB per GPU/);
-  assert.match(await page.textContent('[data-testid=mem-largest]'), /Not even a 1-token context fits/);
+  assert.match(await page.textContent('[data-testid=mem-largest]'), /Not even a context of 1 token fits/);
   assert.equal(await page.locator('[data-testid=mem-chart] svg').count(), 1);
   assert.equal(await page.locator('[data-testid=url-notice]').count(), 0);
   await screenshot(page, 'memory-desktop-light');
