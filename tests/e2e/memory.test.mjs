@@ -225,3 +225,27 @@ test('a 375 px phone reads the view without sideways scrolling', async () => {
   assertClean(problems);
   await context.close();
 });
+
+test('a custom architecture computes and shows its parameter count', async () => {
+  const { page, context, problems } = await open(
+    '?view=memory&model=custom&layers=32&hidden=4096&heads=32&kv_heads=8&head_dim=128&ffn=14336&vocab=128256',
+  );
+  // Llama-3-8B's shape: its published count.
+  assert.equal(await page.inputValue('[data-testid=mem-input-params]'), '8,030,261,248');
+  // Half the layers: 16 x 218,112,000 per layer + 2 x 128,256 x 4096 embeddings + 4096 norm.
+  await page.fill('[data-testid=mem-input-layers]', '16');
+  await page.press('[data-testid=mem-input-layers]', 'Tab');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('layers') === '16');
+  assert.equal(await page.inputValue('[data-testid=mem-input-params]'), '4,540,469,248');
+  assert.equal(await bytesOf(page, 'mem-row-weights'), String(4_540_469_248n * 2n));
+  // Tied embeddings drop the output head: 128,256 x 4096 fewer.
+  await page.check('[data-testid=mem-input-tied]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('tied') === 'on');
+  assert.equal(await page.inputValue('[data-testid=mem-input-params]'), '4,015,132,672');
+  await page.fill('[data-testid=mem-input-layers]', 'many');
+  await page.press('[data-testid=mem-input-layers]', 'Tab');
+  await page.locator('[data-testid=mem-error-layers]').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('layers'), '16');
+  assertClean(problems);
+  await context.close();
+});
