@@ -6,5 +6,6 @@
 //! `train`, which know nothing of views.
 
 pub mod formats;
+pub mod memory;
 pub mod number;
 pub mod train;

@@ -11,13 +11,12 @@ pub fn render_view(view: View) -> AnyView {
     match view {
         View::Formats => view! { <super::formats::FormatsView /> }.into_any(),
         View::Plots => view! { <Landing view=view intro=PLOTS_INTRO /> }.into_any(),
-        View::Memory => view! { <Landing view=view intro=MEMORY_INTRO /> }.into_any(),
+        View::Memory => view! { <super::memory::MemoryView /> }.into_any(),
         View::Train => view! { <super::train::TrainView /> }.into_any(),
     }
 }
 
 const PLOTS_INTRO: &str = "Range and precision, drawn: how far each format reaches before it overflows or flushes to zero, and how the gap between neighbouring values grows with their size.";
-const MEMORY_INTRO: &str = "Will this model fit? Count every byte of weights, gradients, optimizer states, activations and KV cache for training or inference, with the formula behind each figure.";
 
 /// A view's heading and landing text.
 #[component]

@@ -1,0 +1,813 @@
+//! The Memory view's model: the calculator's URL state, the typed-input checks, the menu labels,
+//! and the text of the ledger, the verdict and the seed check, as plain data.
+//!
+//! Pure and natively tested. This module owns wording for display and the mapping between the
+//! page's inputs (one key per input, the same keys as the URL) and [`Inputs`]; it does not count
+//! a single byte: every figure comes from `memory::estimate` and is written with `memory::units`,
+//! so text and `data-bytes` come from the same exact integers.
+
+use crate::memory::arch::{Biases, Embeddings, Mlp, Norm, Positions};
+use crate::memory::budget::{
+    MAX_BATCH, MAX_DEVICES, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, MAX_TOKENS,
+};
+use crate::memory::dtype::check_group;
+use crate::memory::inputs::{
+    Dropout, Finetune, GradientCopy, LoraMatrix, Optimizer, Recipe, Recompute, SequenceParallel,
+    ZeroStage,
+};
+use crate::memory::units::{decimal, group_thousands, GB, GIB};
+use crate::memory::{
+    from_query, to_query, Architecture, Bytes, DoubleQuant, Gpu, Inputs, KvFormat, Largest, Mode,
+    ModelChoice, Notice, ParamCount, Preset, Report, UnitLead, WeightFormat, GPUS,
+};
+use crate::route::Query;
+
+/// Every query key the calculator owns (the rest of the query, such as `view`, is left alone).
+pub const KEYS: [&str; 38] = [
+    "model",
+    "params",
+    "layers",
+    "hidden",
+    "heads",
+    "kv_heads",
+    "head_dim",
+    "ffn",
+    "vocab",
+    "tied",
+    "bias",
+    "mlp",
+    "norm",
+    "positions",
+    "max_context",
+    "mode",
+    "weights",
+    "group",
+    "dq",
+    "kv",
+    "context",
+    "batch",
+    "recipe",
+    "optimizer",
+    "grads",
+    "micro_batch",
+    "seq",
+    "recompute",
+    "dropout",
+    "tp",
+    "sp",
+    "zero",
+    "finetune",
+    "lora_rank",
+    "lora_targets",
+    "gpu",
+    "gpus",
+    "unit",
+];
+
+/// Reads the calculator's inputs from the page query; unusable values fall back with a notice.
+pub fn read(query: &Query) -> (Inputs, Vec<Notice>) {
+    from_query(query.pairs())
+}
+
+/// Writes `inputs` into `query`, replacing every calculator key and keeping the others.
+pub fn write(inputs: &Inputs, query: &mut Query) {
+    for key in KEYS {
+        query.remove(key);
+    }
+    for (key, value) in to_query(inputs) {
+        query.set(&key, &value);
+    }
+}
+
+/// A whole-number input: its query key, what to call it, and the range the URL accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub min: u64,
+    pub max: u64,
+}
+
+const fn field(key: &'static str, label: &'static str, min: u64, max: u64) -> NumberField {
+    NumberField {
+        key,
+        label,
+        min,
+        max,
+    }
+}
+
+/// Every whole-number input, with the same bounds as `memory::from_query`, so anything accepted
+/// here survives the round trip through the URL.
+pub const NUMBER_FIELDS: [NumberField; 17] = [
+    field("gpus", "GPUs", 1, MAX_DEVICES),
+    field("context", "context (tokens)", 1, MAX_TOKENS),
+    field("batch", "batch (sequences)", 1, MAX_BATCH),
+    field("group", "group size (weights per scale)", 16, 4096),
+    field(
+        "micro_batch",
+        "micro-batch (sequences per GPU)",
+        1,
+        MAX_BATCH,
+    ),
+    field("seq", "sequence length (tokens)", 1, MAX_TOKENS),
+    field("tp", "tensor-parallel size", 1, MAX_TENSOR_PARALLEL),
+    field("lora_rank", "LoRA rank", 1, MAX_LORA_RANK),
+    field("layers", "layers", 1, 10_000),
+    field("hidden", "hidden size", 1, 1 << 20),
+    field("heads", "attention heads", 1, 1 << 14),
+    field("kv_heads", "key/value heads", 1, 1 << 14),
+    field("head_dim", "head dim", 1, 1 << 20),
+    field("ffn", "MLP width (ffn)", 1, 1 << 23),
+    field("vocab", "vocabulary", 1, 1 << 24),
+    field("max_context", "max context (tokens)", 1, MAX_TOKENS),
+    field("zero", "ZeRO stage", 0, 3),
+];
+
+/// The whole-number input with this key.
+pub fn number_field(key: &str) -> Option<NumberField> {
+    NUMBER_FIELDS.into_iter().find(|f| f.key == key)
+}
+
+/// Parses what a person typed into a whole-number input: digits (commas or underscores between
+/// them are allowed), within the field's range. The error is a sentence for next to the input.
+pub fn parse_whole(text: &str, field: &NumberField) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let shown = shorten(trimmed);
+    if trimmed.is_empty() {
+        return Err(format!(
+            "Type a whole number from {} to {}.",
+            field.min,
+            group_thousands(u128::from(field.max))
+        ));
+    }
+    if trimmed.starts_with('-') || trimmed.starts_with('\u{2212}') {
+        return Err(format!(
+            "\"{shown}\" is negative; the {} is a whole number from {} to {}.",
+            field.label,
+            field.min,
+            group_thousands(u128::from(field.max))
+        ));
+    }
+    let digits: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_'))
+        .collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "\"{shown}\" is not a whole number; the {} is a whole number from {} to {}.",
+            field.label,
+            field.min,
+            group_thousands(u128::from(field.max))
+        ));
+    }
+    let value = digits
+        .parse::<u64>()
+        .ok()
+        .filter(|v| (field.min..=field.max).contains(v));
+    value.ok_or_else(|| {
+        format!(
+            "The {} must be from {} to {}; got {shown}.",
+            field.label,
+            field.min,
+            group_thousands(u128::from(field.max))
+        )
+    })
+}
+
+/// The current value of a whole-number input (`None` where the input does not apply, such as
+/// architecture fields for a preset).
+pub fn number_value(inputs: &Inputs, key: &str) -> Option<u64> {
+    let spec = match inputs.model {
+        ModelChoice::Custom(a) => Some(a.spec()),
+        _ => None,
+    };
+    let (i, t) = (&inputs.inference, &inputs.training);
+    Some(match key {
+        "gpus" => inputs.hardware.count,
+        "context" => i.context,
+        "batch" => i.batch,
+        "group" => u64::from(i.effective_group()),
+        "micro_batch" => t.micro_batch,
+        "seq" => t.seq_len,
+        "tp" => t.tensor_parallel,
+        "lora_rank" => t.lora_rank,
+        "zero" => u64::from(t.zero.number()),
+        "layers" => spec?.layers,
+        "hidden" => spec?.hidden,
+        "heads" => spec?.heads,
+        "kv_heads" => spec?.kv_heads,
+        "head_dim" => spec?.head_dim,
+        "ffn" => spec?.ffn,
+        "vocab" => spec?.vocab,
+        "max_context" => spec?.max_context?,
+        _ => return None,
+    })
+}
+
+/// `inputs` with one whole-number input changed, or why the value cannot be used (a group size
+/// that is not offered, an architecture that does not check out).
+pub fn with_number(inputs: &Inputs, key: &str, value: u64) -> Result<Inputs, String> {
+    let mut next = *inputs;
+    let (i, t) = (&mut next.inference, &mut next.training);
+    match key {
+        "gpus" => next.hardware.count = value,
+        "context" => i.context = value,
+        "batch" => i.batch = value,
+        "group" => i.group = Some(check_group(value).map_err(|e| e.to_string())?),
+        "micro_batch" => t.micro_batch = value,
+        "seq" => t.seq_len = value,
+        "tp" => t.tensor_parallel = value,
+        "lora_rank" => t.lora_rank = value,
+        "zero" => {
+            t.zero = ZeroStage::from_number(value).ok_or("The ZeRO stage is 0, 1, 2 or 3.")?
+        }
+        _ => {
+            let ModelChoice::Custom(a) = inputs.model else {
+                return Err(format!("\"{key}\" is not an input of this model."));
+            };
+            let mut spec = a.spec();
+            match key {
+                "layers" => spec.layers = value,
+                "hidden" => spec.hidden = value,
+                "heads" => spec.heads = value,
+                "kv_heads" => spec.kv_heads = value,
+                "head_dim" => spec.head_dim = value,
+                "ffn" => spec.ffn = value,
+                "vocab" => spec.vocab = value,
+                "max_context" => spec.max_context = Some(value),
+                _ => return Err(format!("\"{key}\" is not an input of this calculator.")),
+            }
+            next.model = ModelChoice::Custom(Architecture::new(spec).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(next)
+}
+
+/// `inputs` with the model replaced by a typed parameter count (`7e9`, `7B`, `7,241,732,096`).
+pub fn with_params(inputs: &Inputs, text: &str) -> Result<Inputs, String> {
+    let count = ParamCount::parse(text).map_err(|e| e.to_string())?;
+    Ok(Inputs {
+        model: ModelChoice::Params(count),
+        ..*inputs
+    })
+}
+
+/// The parameter count as shown in its input: exact, with thousands separators.
+pub fn params_text(inputs: &Inputs) -> String {
+    group_thousands(inputs.model.n_params())
+}
+
+/// A menu: `(id, label)` pairs in order.
+pub type Options = Vec<(&'static str, String)>;
+
+/// The menu of every select input, by key.
+pub fn options(key: &str) -> Options {
+    let own =
+        |pairs: &[(&'static str, &str)]| pairs.iter().map(|(id, l)| (*id, l.to_string())).collect();
+    match key {
+        "model" => {
+            let mut out: Options = Preset::ALL
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.id(),
+                        format!(
+                            "{} ({} parameters)",
+                            p.name(),
+                            short_count(p.published_params())
+                        ),
+                    )
+                })
+                .collect();
+            out.push(("params", "A parameter count only".to_string()));
+            out.push(("custom", "A custom architecture".to_string()));
+            out
+        }
+        "mode" => own(&[("inference", "Inference"), ("training", "Training")]),
+        "weights" => WeightFormat::ALL
+            .into_iter()
+            .map(|f| (f.id(), weight_label(f).to_string()))
+            .collect(),
+        "kv" => KvFormat::ALL
+            .into_iter()
+            .map(|f| {
+                let bytes = f.bytes();
+                (
+                    f.id(),
+                    format!(
+                        "{} ({} byte{})",
+                        f.id(),
+                        bytes,
+                        if bytes == 1 { "" } else { "s" }
+                    ),
+                )
+            })
+            .collect(),
+        "recipe" => Recipe::ALL
+            .into_iter()
+            .map(|r| (r.id(), recipe_label(r).to_string()))
+            .collect(),
+        "optimizer" => Optimizer::ALL
+            .into_iter()
+            .map(|o| (o.id(), optimizer_label(o).to_string()))
+            .collect(),
+        "grads" => own(&[
+            (
+                "16bit",
+                "16-bit gradients: 16 bytes/param with Adam (ZeRO paper)",
+            ),
+            (
+                "fp32",
+                "fp32 gradients: 18 bytes/param with Adam (Megatron, Hugging Face)",
+            ),
+        ]),
+        "recompute" => own(&[
+            ("none", "none: store every activation"),
+            ("selective", "selective: recompute attention scores"),
+            ("full", "full: store each layer's input only"),
+        ]),
+        "zero" => own(&[
+            ("0", "0: everything replicated"),
+            ("1", "1: shard optimizer states"),
+            ("2", "2: shard states and gradients"),
+            ("3", "3: shard states, gradients and weights"),
+        ]),
+        "finetune" => own(&[
+            ("full", "all parameters train"),
+            ("lora", "LoRA: frozen base, trained adapters"),
+            ("qlora", "QLoRA: NF4 base, trained adapters"),
+        ]),
+        "gpu" => GPUS
+            .iter()
+            .map(|g| (g.id(), g.name().to_string()))
+            .collect(),
+        "bias" => own(&[
+            ("none", "none"),
+            ("qkv", "q, k, v only"),
+            ("all", "every linear layer"),
+        ]),
+        "mlp" => own(&[
+            ("gated", "gated (SwiGLU: 3 matrices)"),
+            ("plain", "plain (GELU: 2 matrices)"),
+        ]),
+        "norm" => own(&[
+            ("rms", "RMSNorm (weight only)"),
+            ("layer", "LayerNorm (weight and bias)"),
+        ]),
+        _ => Vec::new(),
+    }
+}
+
+/// The id selected in a select input, or the on/off state of a checkbox (`"on"`/`"off"`).
+pub fn choice_value(inputs: &Inputs, key: &str) -> String {
+    let (i, t) = (&inputs.inference, &inputs.training);
+    let spec = inputs.model.architecture().map(|a| a.spec());
+    let on = |b: bool| if b { "on" } else { "off" }.to_string();
+    match key {
+        "model" => match inputs.model {
+            ModelChoice::Preset(p) => p.id().to_string(),
+            ModelChoice::Params(_) => "params".to_string(),
+            ModelChoice::Custom(_) => "custom".to_string(),
+        },
+        "mode" => inputs.mode.id().to_string(),
+        "weights" => i.weights.id().to_string(),
+        "kv" => i.kv.id().to_string(),
+        "dq" => on(i.double_quant == DoubleQuant::On),
+        "recipe" => t.recipe.id().to_string(),
+        "optimizer" => t.optimizer.id().to_string(),
+        "grads" => t.gradients.id().to_string(),
+        "recompute" => t.recompute.id().to_string(),
+        "dropout" => on(t.dropout == Dropout::On),
+        "sp" => on(t.sequence_parallel == SequenceParallel::On),
+        "zero" => t.zero.number().to_string(),
+        "finetune" => t.finetune.id().to_string(),
+        "gpu" => inputs.hardware.gpu.id().to_string(),
+        "unit" => inputs.unit.id().to_string(),
+        "tied" => on(spec.is_some_and(|s| s.embeddings == Embeddings::Tied)),
+        "bias" => match spec.map(|s| s.biases) {
+            Some(Biases::Qkv) => "qkv",
+            Some(Biases::All) => "all",
+            _ => "none",
+        }
+        .to_string(),
+        "mlp" => match spec.map(|s| s.mlp) {
+            Some(Mlp::Plain) => "plain",
+            _ => "gated",
+        }
+        .to_string(),
+        "norm" => match spec.map(|s| s.norm) {
+            Some(Norm::Layer) => "layer",
+            _ => "rms",
+        }
+        .to_string(),
+        "positions" => match spec.map(|s| s.positions) {
+            Some(Positions::Learned(n)) => n.to_string(),
+            _ => "rope".to_string(),
+        },
+        _ => key
+            .strip_prefix("lora-")
+            .and_then(LoraMatrix::from_id)
+            .map(|m| on(t.lora_targets.contains(m)))
+            .unwrap_or_default(),
+    }
+}
+
+/// `inputs` with a select input (or checkbox, `"on"`/`"off"`) changed. Unknown ids and choices
+/// that make an invalid architecture are refused with a sentence for next to the input.
+pub fn with_choice(inputs: &Inputs, key: &str, id: &str) -> Result<Inputs, String> {
+    let mut next = *inputs;
+    let unknown = || format!("\"{}\" is not one of the choices.", shorten(id));
+    let on = match id {
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => None,
+    };
+    let (i, t) = (&mut next.inference, &mut next.training);
+    match key {
+        "model" => {
+            next.model = match id {
+                "params" => ModelChoice::Params(
+                    ParamCount::new(inputs.model.n_params()).map_err(|e| e.to_string())?,
+                ),
+                "custom" => ModelChoice::Custom(
+                    inputs
+                        .model
+                        .architecture()
+                        .unwrap_or_else(|| Preset::Llama3_8b.architecture()),
+                ),
+                _ => ModelChoice::Preset(Preset::from_id(id).ok_or_else(unknown)?),
+            }
+        }
+        "mode" => next.mode = Mode::from_id(id).ok_or_else(unknown)?,
+        "weights" => i.weights = WeightFormat::from_id(id).ok_or_else(unknown)?,
+        "kv" => i.kv = KvFormat::from_id(id).ok_or_else(unknown)?,
+        "dq" => {
+            i.double_quant = if on.ok_or_else(unknown)? {
+                DoubleQuant::On
+            } else {
+                DoubleQuant::Off
+            }
+        }
+        "recipe" => t.recipe = Recipe::from_id(id).ok_or_else(unknown)?,
+        "optimizer" => t.optimizer = Optimizer::from_id(id).ok_or_else(unknown)?,
+        "grads" => t.gradients = GradientCopy::from_id(id).ok_or_else(unknown)?,
+        "recompute" => t.recompute = Recompute::from_id(id).ok_or_else(unknown)?,
+        "dropout" => {
+            t.dropout = if on.ok_or_else(unknown)? {
+                Dropout::On
+            } else {
+                Dropout::Off
+            }
+        }
+        "sp" => {
+            t.sequence_parallel = if on.ok_or_else(unknown)? {
+                SequenceParallel::On
+            } else {
+                SequenceParallel::Off
+            }
+        }
+        "zero" => {
+            t.zero = id
+                .parse::<u64>()
+                .ok()
+                .and_then(ZeroStage::from_number)
+                .ok_or_else(unknown)?
+        }
+        "finetune" => t.finetune = Finetune::from_id(id).ok_or_else(unknown)?,
+        "gpu" => next.hardware.gpu = Gpu::from_id(id).ok_or_else(unknown)?,
+        "unit" => next.unit = UnitLead::from_id(id).ok_or_else(unknown)?,
+        "tied" | "bias" | "mlp" | "norm" | "positions" => {
+            let ModelChoice::Custom(a) = inputs.model else {
+                return Err(
+                    "Choose \"A custom architecture\" to edit the model's shape.".to_string(),
+                );
+            };
+            let mut spec = a.spec();
+            match key {
+                "tied" => {
+                    spec.embeddings = if on.ok_or_else(unknown)? {
+                        Embeddings::Tied
+                    } else {
+                        Embeddings::Untied
+                    }
+                }
+                "bias" => {
+                    spec.biases = match id {
+                        "none" => Biases::None,
+                        "qkv" => Biases::Qkv,
+                        "all" => Biases::All,
+                        _ => return Err(unknown()),
+                    }
+                }
+                "mlp" => {
+                    spec.mlp = match id {
+                        "gated" => Mlp::Gated,
+                        "plain" => Mlp::Plain,
+                        _ => return Err(unknown()),
+                    }
+                }
+                "norm" => {
+                    spec.norm = match id {
+                        "rms" => Norm::Rms,
+                        "layer" => Norm::Layer,
+                        _ => return Err(unknown()),
+                    }
+                }
+                _ => {
+                    let text = id.trim();
+                    spec.positions = if text.eq_ignore_ascii_case("rope") {
+                        Positions::Rotary
+                    } else {
+                        match text.parse::<u64>() {
+                            Ok(n) if (1..=MAX_TOKENS).contains(&n) => Positions::Learned(n),
+                            _ => {
+                                return Err(format!(
+                                    "\"{}\" is neither \"rope\" nor a position-table size from 1 to {}.",
+                                    shorten(text),
+                                    group_thousands(u128::from(MAX_TOKENS))
+                                ))
+                            }
+                        }
+                    }
+                }
+            }
+            next.model = ModelChoice::Custom(Architecture::new(spec).map_err(|e| e.to_string())?);
+        }
+        _ => {
+            let matrix = key
+                .strip_prefix("lora-")
+                .and_then(LoraMatrix::from_id)
+                .ok_or_else(|| format!("\"{key}\" is not an input of this calculator."))?;
+            let mut chosen: Vec<LoraMatrix> = LoraMatrix::ALL
+                .into_iter()
+                .filter(|m| t.lora_targets.contains(*m) && *m != matrix)
+                .collect();
+            if on.ok_or_else(unknown)? {
+                chosen.push(matrix);
+            }
+            if chosen.is_empty() {
+                return Err("LoRA needs at least one target matrix.".to_string());
+            }
+            t.lora_targets = crate::memory::inputs::LoraTargets::of(&chosen);
+        }
+    }
+    Ok(next)
+}
+
+fn weight_label(format: WeightFormat) -> &'static str {
+    match format {
+        WeightFormat::Fp32 => "fp32 (4 bytes)",
+        WeightFormat::Fp16 => "fp16 (2 bytes)",
+        WeightFormat::Bf16 => "bf16 (2 bytes)",
+        WeightFormat::Fp8 => "FP8 E4M3 (1 byte, fp32 scale per tensor)",
+        WeightFormat::Int8 => "int8 (1 byte, fp16 scale per group)",
+        WeightFormat::Int4 => "int4 (4 bits, fp16 scale per group)",
+        WeightFormat::Nf4 => "NF4 (4 bits, block constants)",
+    }
+}
+
+fn recipe_label(recipe: Recipe) -> &'static str {
+    match recipe {
+        Recipe::Fp32 => "fp32 everywhere",
+        Recipe::MixedFp16 => "mixed fp16, fp32 master weights",
+        Recipe::MixedBf16 => "mixed bf16, fp32 master weights",
+        Recipe::PureBf16 => "pure bf16, no master copy",
+        Recipe::Fp8 => "FP8 (Transformer Engine)",
+    }
+}
+
+fn optimizer_label(optimizer: Optimizer) -> &'static str {
+    match optimizer {
+        Optimizer::AdamW => "Adam / AdamW (m and v)",
+        Optimizer::Sgd => "SGD (no state)",
+        Optimizer::SgdMomentum => "SGD with momentum",
+        Optimizer::Lion => "Lion (momentum only)",
+        Optimizer::Adam8bit => "8-bit Adam (bitsandbytes)",
+        Optimizer::Adafactor => "Adafactor (factored)",
+    }
+}
+
+/// "72.7B", "124M": a menu-friendly count (the exact one is shown next to the input).
+fn short_count(n: u128) -> String {
+    let (unit, scale) = if n >= 1_000_000_000 {
+        ("B", 1_000_000_000)
+    } else {
+        ("M", 1_000_000)
+    };
+    format!("{}{unit}", crate::memory::units::decimal(n, scale, 1))
+}
+
+/// One ledger row, ready to render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The term id (`data-testid="mem-row-<id>"`).
+    pub id: &'static str,
+    pub label: &'static str,
+    pub category: &'static str,
+    /// Exact bytes per GPU, as an integer string (`data-bytes`).
+    pub bytes: String,
+    /// Exact bytes per GPU with thousands separators.
+    pub bytes_text: String,
+    /// ("145.41 GB", "135.43 GiB"), lead unit first (see [`amounts`]).
+    pub per_device: (String, String),
+    /// The same for all GPUs together.
+    pub total: (String, String),
+    /// The formula with the numbers put in and its result in both units.
+    pub formula: String,
+    pub detail: Vec<String>,
+}
+
+/// The ledger rows of a report, in the report's order.
+pub fn rows(report: &Report, lead: UnitLead) -> Vec<Row> {
+    report
+        .terms
+        .iter()
+        .map(|t| Row {
+            id: t.id,
+            label: t.label,
+            category: t.category.label(),
+            bytes: t.per_device.get().to_string(),
+            bytes_text: group_thousands(t.per_device.get()),
+            per_device: amounts(t.per_device, lead),
+            total: amounts(t.total, lead),
+            formula: format!("{} = {}", t.expression, both(t.per_device, lead)),
+            detail: t.detail.clone(),
+        })
+        .collect()
+}
+
+/// Bytes in GB (10^9) or GiB (2^30), exact and rounded half up, with two decimals or as many
+/// more as it takes to show three significant digits: "145.41 GB", "0.000608 GB" (608,256 bytes,
+/// which two decimals would call "0.00 GB").
+pub fn amount(bytes: Bytes, binary: bool) -> String {
+    let (unit, name) = if binary { (GIB, "GiB") } else { (GB, "GB") };
+    let n = bytes.get();
+    let mut places = 2;
+    while n > 0 && places < 12 && n.saturating_mul(10u128.pow(places)) < 100 * unit {
+        places += 1;
+    }
+    format!("{} {name}", decimal(n, unit, places))
+}
+
+/// Both units, the lead one first: ("145.41 GB", "135.43 GiB").
+pub fn amounts(bytes: Bytes, lead: UnitLead) -> (String, String) {
+    let (gb, gib) = (amount(bytes, false), amount(bytes, true));
+    match lead {
+        UnitLead::Gb => (gb, gib),
+        UnitLead::Gib => (gib, gb),
+    }
+}
+
+/// "145.41 GB = 135.43 GiB", the lead unit first.
+pub fn both(bytes: Bytes, lead: UnitLead) -> String {
+    let (first, second) = amounts(bytes, lead);
+    format!("{first} = {second}")
+}
+
+/// The verdict in both units: "Fits: 146.75 GB = 136.67 GiB per GPU of 85.52 GB = 79.65 GiB ...".
+pub fn verdict(report: &Report, lead: UnitLead) -> String {
+    match report.fit {
+        crate::memory::Fit::Fits { headroom } => format!(
+            "Fits: {} per GPU of {}, {} to spare.",
+            both(report.per_device, lead),
+            both(report.capacity, lead),
+            both(headroom, lead)
+        ),
+        crate::memory::Fit::DoesNotFit { shortfall } => format!(
+            "Does not fit: {} per GPU needed, {} available, {} short.",
+            both(report.per_device, lead),
+            both(report.capacity, lead),
+            both(shortfall, lead)
+        ),
+    }
+}
+
+/// Whether the report fits.
+pub fn fits(report: &Report) -> bool {
+    matches!(report.fit, crate::memory::Fit::Fits { .. })
+}
+
+/// The largest micro-batch or context that fits, as a sentence.
+pub fn largest_sentence(report: &Report, inputs: &Inputs) -> String {
+    let tokens = |n: u64| format!("{} tokens", group_thousands(u128::from(n)));
+    let sequences = |n: u64| {
+        if n == 1 {
+            "1 sequence".to_string()
+        } else {
+            format!("{} sequences", group_thousands(u128::from(n)))
+        }
+    };
+    let training = inputs.mode == Mode::Training;
+    let gpu = inputs.hardware.gpu.name();
+    match report.largest {
+        Largest::MicroBatch(n) => format!(
+            "Largest micro-batch that fits on each {gpu}: {} of {} (at larger batches the \
+             activations no longer fit).",
+            sequences(n),
+            tokens(inputs.training.seq_len)
+        ),
+        Largest::Context(n) => format!(
+            "Longest context that fits on each {gpu} at a batch of {}: {}.",
+            sequences(inputs.inference.batch),
+            tokens(n)
+        ),
+        Largest::AtLimit { limit } if training => format!(
+            "Every micro-batch up to the search limit, {}, fits.",
+            sequences(limit)
+        ),
+        Largest::AtLimit { limit } => {
+            let model_limit = inputs.model.architecture().and_then(|a| a.max_context());
+            if model_limit == Some(limit) {
+                format!(
+                    "The model's whole context, {}, fits at a batch of {}.",
+                    tokens(limit),
+                    sequences(inputs.inference.batch)
+                )
+            } else {
+                format!(
+                    "Contexts up to the search limit, {}, fit at a batch of {}.",
+                    tokens(limit),
+                    sequences(inputs.inference.batch)
+                )
+            }
+        }
+        Largest::Nothing if training => {
+            "Not even a micro-batch of 1 sequence fits: shard more (ZeRO, tensor parallelism), \
+             recompute activations or use a smaller recipe."
+                .to_string()
+        }
+        Largest::Nothing => "Not even a context of 1 token fits at this batch: the weights take \
+                             too much of each GPU."
+            .to_string(),
+        Largest::NeedsArchitecture => {
+            "The largest batch or context needs the model's shapes: choose a preset or a custom \
+             architecture instead of a bare parameter count."
+                .to_string()
+        }
+    }
+}
+
+/// What is being budgeted, in a sentence: model, parameters, mode, GPUs and layout.
+pub fn summary(report: &Report, inputs: &Inputs) -> String {
+    let gpu = inputs.hardware.gpu;
+    let mut out = format!(
+        "{}: {} parameters, {} on {} x {} ({}).",
+        inputs.model.label(),
+        group_thousands(report.n_params),
+        match inputs.mode {
+            Mode::Inference => "inference",
+            Mode::Training => "training",
+        },
+        report.devices,
+        gpu.name(),
+        both(gpu.capacity(), inputs.unit)
+    );
+    if inputs.mode == Mode::Training {
+        out.push_str(&format!(
+            " Trainable parameters: {}. Layout: {} tensor-parallel x {} data-parallel.",
+            group_thousands(report.n_trainable),
+            report.tensor_parallel,
+            report.data_parallel
+        ));
+    }
+    out
+}
+
+/// One of the seed's worked examples, ready to render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedRow {
+    pub id: &'static str,
+    pub claim: &'static str,
+    /// Exact bytes, as an integer string (`data-bytes`).
+    pub bytes: String,
+    pub computed: String,
+    pub verdict: String,
+    /// The inputs that reproduce it.
+    pub inputs: Inputs,
+}
+
+/// The seed check, in the order the seed gives its examples.
+pub fn seed_rows() -> Vec<SeedRow> {
+    crate::memory::seed_check()
+        .into_iter()
+        .map(|e| SeedRow {
+            id: e.id,
+            claim: e.claim,
+            bytes: e.bytes.get().to_string(),
+            computed: e.computed,
+            verdict: e.verdict,
+            inputs: e.inputs,
+        })
+        .collect()
+}
+
+/// At most 40 characters of typed text, for echoing it in a message.
+fn shorten(text: &str) -> String {
+    if text.chars().count() > 40 {
+        let head: String = text.chars().take(39).collect();
+        format!("{head}\u{2026}")
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,586 @@
+//! The Memory view: the memory-budget calculator. Every input lives in the URL; the budget is
+//! `memory::estimate` of those inputs, and every text comes from `present::memory`. Typed text
+//! that cannot be read stays in its input with a message next to it and never reaches the URL;
+//! inputs that read but make no budget (a GPU count that does not divide the heads) are shown
+//! next to the input the error names, and the page keeps the last budget it could compute.
+
+use leptos::prelude::*;
+
+use super::url::{HistoryMode, UrlState};
+use super::widgets::CopyLink;
+use crate::memory::{estimate, Inputs, MemoryError, Mode, ModelChoice, Report, UnitLead};
+use crate::plot::memory::{memory_chart, Theme};
+use crate::present::memory::{self as model, NumberField};
+
+/// The budget shown, and the error of the current inputs if they make none.
+#[derive(Clone, Debug, PartialEq)]
+struct Outcome {
+    /// The last report that could be computed, with the inputs it was computed for.
+    shown: Option<(Report, Inputs)>,
+    /// Why the current inputs give no budget.
+    error: Option<MemoryError>,
+}
+
+/// The calculator's state and how to change it, shared by its parts.
+#[derive(Clone, Copy)]
+struct Calc {
+    url: UrlState,
+    inputs: Memo<Inputs>,
+    outcome: Memo<Outcome>,
+    /// Typed text that could not be used: `(key, text, message)`.
+    rejected: RwSignal<Vec<(&'static str, String, String)>>,
+}
+
+impl Calc {
+    /// Writes new inputs to the URL and forgets what was rejected in the input `key`.
+    fn apply(&self, key: &'static str, next: Inputs) {
+        self.rejected.update(|r| r.retain(|(k, _, _)| *k != key));
+        self.url
+            .update(HistoryMode::Replace, |q| model::write(&next, q));
+    }
+
+    /// Keeps typed text that could not be used in its input, with the reason.
+    fn reject(&self, key: &'static str, text: String, message: String) {
+        self.rejected.update(|r| {
+            r.retain(|(k, _, _)| *k != key);
+            r.push((key, text, message));
+        });
+    }
+
+    /// Applies an edit or shows why it cannot be.
+    fn edit(&self, key: &'static str, text: String, result: Result<Inputs, String>) {
+        match result {
+            Ok(next) => self.apply(key, next),
+            Err(message) => self.reject(key, text, message),
+        }
+    }
+
+    /// Text rejected in the input `key`, if any.
+    fn rejected_text(&self, key: &str) -> Option<String> {
+        self.rejected.with(|r| {
+            r.iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, t, _)| t.clone())
+        })
+    }
+
+    /// The message to show next to the input `key`: its rejected text, or the budget's error.
+    fn message(&self, key: &str) -> Option<String> {
+        let rejected = self.rejected.with(|r| {
+            r.iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, _, m)| m.clone())
+        });
+        rejected.or_else(|| {
+            self.outcome.with(|o| {
+                o.error
+                    .as_ref()
+                    .filter(|e| e.field() == key)
+                    .map(ToString::to_string)
+            })
+        })
+    }
+
+    fn lead(&self) -> UnitLead {
+        self.inputs.with(|i| i.unit)
+    }
+}
+
+/// The Memory view.
+#[component]
+pub fn MemoryView() -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let parsed = Memo::new(move |_| model::read(&url.query()));
+    let inputs = Memo::new(move |_| parsed.with(|p| p.0));
+    // The last good report is part of what this memo derives: an error keeps the previous one.
+    let outcome = Memo::new(move |previous: Option<&Outcome>| {
+        let current = inputs.get();
+        match estimate(&current) {
+            Ok(report) => Outcome {
+                shown: Some((report, current)),
+                error: None,
+            },
+            Err(error) => Outcome {
+                shown: previous.and_then(|p| p.shown.clone()),
+                error: Some(error),
+            },
+        }
+    });
+    let calc = Calc {
+        url,
+        inputs,
+        outcome,
+        rejected: RwSignal::new(Vec::new()),
+    };
+    let notices = move || {
+        parsed.with(|p| {
+            p.1.iter()
+                .map(|n| format!("{}: {}", n.key, n.message))
+                .collect::<Vec<_>>()
+        })
+    };
+    let mode = move || inputs.with(|i| i.mode);
+
+    view! {
+        <section class="memory" aria-labelledby="view-title">
+            <div class="view-head">
+                <h1 id="view-title">"Memory"</h1>
+                <CopyLink />
+            </div>
+            <p class="lede">
+                "Will this model fit, and where does the memory go? Every term is counted from first principles, in exact bytes, with its formula. GB means 10^9 bytes and GiB means 2^30 bytes; every figure says which."
+            </p>
+            <For each=notices key=|t| t.clone() let:text>
+                <p class="notice" role="status" data-testid="url-notice">{text}</p>
+            </For>
+            <div class="mem-grid">
+                <form class="mem-inputs" on:submit=|ev| ev.prevent_default() aria-label="Inputs">
+                    <fieldset>
+                        <legend>"Model"</legend>
+                        {select(calc, "model", "model")}
+                        <ParamsInput calc=calc />
+                        <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
+                            <CustomArchitecture calc=calc />
+                        </Show>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"What you run"</legend>
+                        {select(calc, "mode", "mode")}
+                        <Show
+                            when=move || mode() == Mode::Training
+                            fallback=move || view! { <InferenceInputs calc=calc /> }
+                        >
+                            <TrainingInputs calc=calc />
+                        </Show>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Hardware"</legend>
+                        {select(calc, "gpu", "GPU")}
+                        {number(calc, "gpus")}
+                        <UnitToggle calc=calc />
+                    </fieldset>
+                </form>
+                <Results calc=calc />
+            </div>
+            <SeedCheck calc=calc />
+        </section>
+    }
+}
+
+/// A select input for `key`, with the message slot next to it.
+fn select(calc: Calc, key: &'static str, label: &'static str) -> impl IntoView {
+    let current = move || calc.inputs.with(|i| model::choice_value(i, key));
+    let options = model::options(key)
+        .into_iter()
+        .map(|(id, text)| view! { <option value=id selected=move || current() == id>{text}</option> })
+        .collect_view();
+    let on_change = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        let result = calc
+            .inputs
+            .with_untracked(|i| model::with_choice(i, key, &id));
+        calc.edit(key, id, result);
+    };
+    view! {
+        <label class="mem-field">
+            <span>{label}</span>
+            <select data-testid=format!("mem-input-{key}") prop:value=current on:change=on_change>
+                {options}
+            </select>
+            <ErrorSlot calc=calc key=key />
+        </label>
+    }
+}
+
+/// A checkbox for an on/off input.
+fn checkbox(calc: Calc, key: &'static str, label: &'static str) -> impl IntoView {
+    let checked = move || calc.inputs.with(|i| model::choice_value(i, key)) == "on";
+    let on_change = move |ev: leptos::ev::Event| {
+        let id = if event_target_checked(&ev) {
+            "on"
+        } else {
+            "off"
+        };
+        let result = calc
+            .inputs
+            .with_untracked(|i| model::with_choice(i, key, id));
+        calc.edit(key, id.to_string(), result);
+    };
+    view! {
+        <label class="mem-check">
+            <input type="checkbox" data-testid=format!("mem-input-{key}") prop:checked=checked on:change=on_change />
+            <span>{label}</span>
+        </label>
+        <ErrorSlot calc=calc key=key />
+    }
+}
+
+/// A whole-number input: typed text is checked here, at the edge, before it reaches the URL.
+fn number(calc: Calc, key: &'static str) -> impl IntoView {
+    let field: NumberField = model::number_field(key).expect("every number input has a field");
+    let shown = move || {
+        calc.rejected_text(key).unwrap_or_else(|| {
+            calc.inputs
+                .with(|i| model::number_value(i, key))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        })
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        let result = model::parse_whole(&text, &field).and_then(|v| {
+            calc.inputs
+                .with_untracked(|i| model::with_number(i, key, v))
+        });
+        calc.edit(key, text, result);
+    };
+    view! {
+        <label class="mem-field">
+            <span>{field.label}</span>
+            <input
+                type="text"
+                inputmode="numeric"
+                autocomplete="off"
+                spellcheck="false"
+                data-testid=format!("mem-input-{key}")
+                prop:value=shown
+                aria-invalid=move || calc.message(key).is_some().to_string()
+                on:change=on_change
+            />
+            <ErrorSlot calc=calc key=key />
+        </label>
+    }
+}
+
+/// The message next to an input: why typed text was refused, or why the budget failed.
+#[component]
+fn ErrorSlot(calc: Calc, key: &'static str) -> impl IntoView {
+    view! {
+        <Show when=move || calc.message(key).is_some()>
+            <span class="input-error" role="alert" data-testid=format!("mem-error-{key}")>
+                {move || calc.message(key).unwrap_or_default()}
+            </span>
+        </Show>
+    }
+}
+
+/// The parameter count: shows the model's exact count; typing one budgets a bare count.
+#[component]
+fn ParamsInput(calc: Calc) -> impl IntoView {
+    let shown = move || {
+        calc.rejected_text("params")
+            .unwrap_or_else(|| calc.inputs.with(model::params_text))
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        let result = calc.inputs.with_untracked(|i| model::with_params(i, &text));
+        calc.edit("params", text, result);
+    };
+    let hint = move || {
+        calc.inputs.with(|i| match i.model {
+            ModelChoice::Preset(p) => format!("Counted from {}.", p.source()),
+            ModelChoice::Params(_) => "A bare count: weights and training states only; activations and the KV cache need the shapes.".to_string(),
+            ModelChoice::Custom(_) => "Computed from the architecture below.".to_string(),
+        })
+    };
+    view! {
+        <label class="mem-field mem-params">
+            <span>"parameters (type 7e9, 7B, 72.7B, 124M or 7,241,732,096)"</span>
+            <input
+                type="text"
+                inputmode="decimal"
+                autocomplete="off"
+                spellcheck="false"
+                data-testid="mem-input-params"
+                prop:value=shown
+                aria-invalid=move || calc.message("params").is_some().to_string()
+                on:change=on_change
+            />
+            <ErrorSlot calc=calc key="params" />
+            <span class="help">{hint}</span>
+        </label>
+    }
+}
+
+/// The shape of a custom model; its parameter count is computed.
+#[component]
+fn CustomArchitecture(calc: Calc) -> impl IntoView {
+    let positions_shown = move || {
+        calc.rejected_text("positions")
+            .unwrap_or_else(|| calc.inputs.with(|i| model::choice_value(i, "positions")))
+    };
+    view! {
+        <div class="mem-custom" data-testid="mem-custom">
+            {number(calc, "layers")}
+            {number(calc, "hidden")}
+            {number(calc, "heads")}
+            {number(calc, "kv_heads")}
+            {number(calc, "head_dim")}
+            {number(calc, "ffn")}
+            {number(calc, "vocab")}
+            {select(calc, "mlp", "MLP")}
+            {select(calc, "bias", "biases")}
+            {select(calc, "norm", "norm")}
+            <label class="mem-field">
+                <span>"positions (rope, or a learned table size)"</span>
+                <input type="text" autocomplete="off" spellcheck="false" data-testid="mem-input-positions"
+                    prop:value=positions_shown
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        let result = calc.inputs.with_untracked(|i| model::with_choice(i, "positions", &text));
+                        calc.edit("positions", text, result);
+                    } />
+                <ErrorSlot calc=calc key="positions" />
+            </label>
+            <div class="mem-checks">{checkbox(calc, "tied", "tied input and output embeddings")}</div>
+        </div>
+    }
+}
+
+/// Inference settings.
+#[component]
+fn InferenceInputs(calc: Calc) -> impl IntoView {
+    let weights = move || calc.inputs.with(|i| i.inference.weights);
+    view! {
+        {select(calc, "weights", "weight format")}
+        <Show when=move || weights().uses_groups()>
+            {number(calc, "group")}
+        </Show>
+        <Show when=move || weights() == crate::memory::WeightFormat::Nf4>
+            <div class="mem-checks">{checkbox(calc, "dq", "double quantization (QLoRA)")}</div>
+        </Show>
+        {select(calc, "kv", "KV-cache format")}
+        {number(calc, "context")}
+        {number(calc, "batch")}
+    }
+}
+
+/// Training settings.
+#[component]
+fn TrainingInputs(calc: Calc) -> impl IntoView {
+    let lora = move || {
+        calc.inputs
+            .with(|i| i.training.finetune != crate::memory::inputs::Finetune::Full)
+    };
+    view! {
+        {select(calc, "recipe", "precision recipe")}
+        {select(calc, "optimizer", "optimizer")}
+        {select(calc, "grads", "gradient copy")}
+        {number(calc, "micro_batch")}
+        {number(calc, "seq")}
+        {select(calc, "recompute", "activation recomputation")}
+        <div class="mem-checks">{checkbox(calc, "dropout", "dropout (its masks are stored)")}</div>
+        {number(calc, "tp")}
+        <div class="mem-checks">{checkbox(calc, "sp", "sequence parallelism")}</div>
+        {select(calc, "zero", "ZeRO stage (over the data-parallel GPUs)")}
+        {select(calc, "finetune", "fine-tuning")}
+        <Show when=lora>
+            {number(calc, "lora_rank")}
+            <fieldset class="mem-targets">
+                <legend>"LoRA target matrices"</legend>
+                <div class="mem-checks">{lora_targets(calc)}</div>
+                <ErrorSlot calc=calc key="lora_targets" />
+            </fieldset>
+        </Show>
+    }
+}
+
+/// One checkbox per matrix LoRA can adapt.
+fn lora_targets(calc: Calc) -> impl IntoView {
+    crate::memory::inputs::LoraMatrix::ALL
+        .into_iter()
+        .map(|m| {
+            let key: &'static str = match m.id() {
+                "q" => "lora-q",
+                "k" => "lora-k",
+                "v" => "lora-v",
+                "o" => "lora-o",
+                "gate" => "lora-gate",
+                "up" => "lora-up",
+                _ => "lora-down",
+            };
+            checkbox(calc, key, m.id())
+        })
+        .collect_view()
+}
+
+/// GB or GiB first; the other unit always follows.
+#[component]
+fn UnitToggle(calc: Calc) -> impl IntoView {
+    let button = move |unit: UnitLead, text: &'static str| {
+        view! {
+            <button
+                type="button"
+                data-testid=format!("mem-unit-{}", unit.id())
+                aria-pressed=move || (calc.lead() == unit).to_string()
+                on:click=move |_| {
+                    let result = calc.inputs.with_untracked(|i| model::with_choice(i, "unit", unit.id()));
+                    calc.edit("unit", unit.id().to_string(), result);
+                }
+            >
+                {text}
+            </button>
+        }
+    };
+    view! {
+        <div class="mem-unit" role="group" aria-label="Unit shown first">
+            <span>"show first"</span>
+            {button(UnitLead::Gb, "GB (10^9 bytes)")}
+            {button(UnitLead::Gib, "GiB (2^30 bytes)")}
+        </div>
+    }
+}
+
+/// The verdict, the chart, the ledger and the notes.
+#[component]
+fn Results(calc: Calc) -> impl IntoView {
+    let error = move || {
+        calc.outcome
+            .with(|o| o.error.as_ref().map(ToString::to_string))
+    };
+    let stale = move || {
+        calc.outcome
+            .with(|o| o.error.is_some() && o.shown.is_some())
+    };
+    let body = move || {
+        let lead = calc.lead();
+        calc.outcome.with(|o| {
+            o.shown
+                .as_ref()
+                .map(|(report, inputs)| report_view(report, inputs, lead, stale()))
+        })
+    };
+    view! {
+        <div class="mem-results" aria-live="polite">
+            <Show when=move || error().is_some()>
+                <p class="mem-error" role="alert" data-testid="mem-error">
+                    {move || {
+                        let mut text = format!("No budget for these inputs: {}", error().unwrap_or_default());
+                        if stale() {
+                            text.push_str(" Below is the last budget that could be computed.");
+                        }
+                        text
+                    }}
+                </p>
+            </Show>
+            {body}
+        </div>
+    }
+}
+
+fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) -> impl IntoView {
+    let fits = model::fits(report);
+    let gpu = inputs.hardware.gpu.name();
+    let light = memory_chart(report, gpu, lead, Theme::Light);
+    let dark = memory_chart(report, gpu, lead, Theme::Dark);
+    let all_label = format!(
+        "all {} GPU{}",
+        report.devices,
+        if report.devices == 1 { "" } else { "s" }
+    );
+    let rows = model::rows(report, lead)
+        .into_iter()
+        .map(|row| {
+            let all_label = all_label.clone();
+            let details = row
+                .detail
+                .iter()
+                .map(|d| view! { <li>{d.clone()}</li> }.into_any())
+                .collect_view();
+            view! {
+                <tr class="mem-row" data-testid=format!("mem-row-{}", row.id) data-bytes=row.bytes.clone() data-category=row.category>
+                    <th scope="row">{row.label}<span class="mem-category">{row.category}</span></th>
+                    <td class="num" data-label="bytes per GPU">{row.bytes_text}</td>
+                    {pair("per GPU", row.per_device)}
+                    {pair(all_label.clone(), row.total)}
+                </tr>
+                <tr class="mem-formula-row" data-testid=format!("mem-formula-{}", row.id)>
+                    <td colspan="4">
+                        <code class="mem-formula">{row.formula}</code>
+                        <ul class="mem-detail">{details}</ul>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let notes = report
+        .notes
+        .iter()
+        .map(|n| view! { <li>{n.clone()}</li> })
+        .collect_view();
+    view! {
+        <div class="mem-report" class:stale=stale data-testid="mem-report">
+            <p class="mem-summary" data-testid="mem-summary">{model::summary(report, inputs)}</p>
+            <p class="mem-verdict" class:fits=fits class:nofit=!fits data-testid="mem-fit" data-fits=fits.to_string()>
+                {model::verdict(report, lead)}
+            </p>
+            <p class="mem-largest" data-testid="mem-largest">{model::largest_sentence(report, inputs)}</p>
+            <figure class="mem-chart">
+                <div class="mem-chart-light" data-testid="mem-chart" inner_html=light></div>
+                <div class="mem-chart-dark" inner_html=dark></div>
+                <figcaption class="help">
+                    {format!("Memory on each GPU by kind, against the {gpu}'s capacity (the line).")}
+                </figcaption>
+            </figure>
+            <div class="table-scroll">
+                <table class="mem-ledger" data-testid="mem-ledger">
+                    <thead>
+                        <tr>
+                            <th scope="col">"term"</th>
+                            <th scope="col">"bytes per GPU (exact)"</th>
+                            <th scope="col">"per GPU"</th>
+                            <th scope="col">{all_label.clone()}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                    <tfoot>
+                        <tr data-testid="mem-total" data-bytes=report.per_device.get().to_string() data-total-bytes=report.total.get().to_string()>
+                            <th scope="row">"Total"</th>
+                            <td class="num" data-label="bytes per GPU">{crate::memory::units::group_thousands(report.per_device.get())}</td>
+                            {pair("per GPU", model::amounts(report.per_device, lead))}
+                            {pair(all_label, model::amounts(report.total, lead))}
+                        </tr>
+                    </tfoot>
+                </table>
+            </div>
+            <h2 class="small-heading">"Conventions and what is not counted"</h2>
+            <ul class="mem-notes" data-testid="mem-notes">{notes}</ul>
+        </div>
+    }
+}
+
+/// A cell with an amount in both units; the line may break before the second.
+/// `label` names the column where a phone shows the row as a card.
+fn pair(label: impl Into<String>, (lead, other): (String, String)) -> impl IntoView {
+    let label: String = label.into();
+    view! { <td class="num" data-label=label><span>{lead}</span>" "<span class="mem-alt">"= "{other}</span></td> }
+}
+
+/// The seed document's worked examples, reproduced and judged; each opens in the calculator.
+#[component]
+fn SeedCheck(calc: Calc) -> impl IntoView {
+    let rows = model::seed_rows()
+        .into_iter()
+        .map(|row| {
+            let inputs = row.inputs;
+            view! {
+                <li class="mem-seed" data-testid=format!("seed-{}", row.id) data-bytes=row.bytes.clone()>
+                    <p><strong>"The seed says: "</strong>{row.claim}</p>
+                    <p><strong>"Exactly: "</strong><code>{row.computed}</code></p>
+                    <p>{row.verdict}</p>
+                    <button type="button" data-testid=format!("seed-open-{}", row.id)
+                        on:click=move |_| calc.apply("model", Inputs { unit: calc.inputs.get_untracked().unit, ..inputs })>
+                        "Open this example"
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="mem-seed-check" aria-labelledby="seed-title" data-testid="seed-check">
+            <h2 id="seed-title">"Checking the seed's worked examples"</h2>
+            <p class="help">"What the course's seed notes claim, recomputed exactly, and what they get right and wrong. Most of the errors are GB (10^9 bytes) written where GiB (2^30 bytes) was computed."</p>
+            <ul class="mem-seed-list">{rows}</ul>
+        </section>
+    }
+}
