@@ -21,13 +21,13 @@
 //! stays cheap.
 
 pub mod memory;
-// pub mod number_line;
+pub mod number_line;
 pub mod precision;
-// pub mod quantize;
+pub mod quantize;
 pub mod range;
-// pub mod rounding;
+pub mod rounding;
 pub mod svg;
-// pub mod train;
+pub mod train;
 
 pub use svg::{escape, Axis, Palette, Rgb};
 

@@ -112,7 +112,7 @@ pub fn relative_gap(format: &Format, x: f64) -> Option<(f64, f64)> {
 
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 282;
-const PANEL: (i32, i32, i32, i32) = (0, 22, WIDTH as i32 - 10, 240);
+const PANEL: (i32, i32, i32, i32) = (0, 30, WIDTH as i32 - 14, 240);
 const LEFT: u32 = 44;
 const BOTTOM: u32 = 34;
 

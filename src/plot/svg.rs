@@ -175,8 +175,18 @@ pub struct Axis {
 impl Axis {
     /// The pixel of data value `v`: `px_lo + floor((px_hi - px_lo) * (v - lo) / (hi - lo) + 0.001)`
     /// (rounded towards `px_hi` for a reversed axis), exactly as plotters maps an `f64` coordinate.
-    /// Values outside `lo..hi` map outside the pixel interval; use [`Axis::map_clamped`] to stay in.
+    /// Values outside `lo..hi` map outside the pixel interval (at most four axis lengths out, NaN to
+    /// `lo`); use [`Axis::map_clamped`] to stay in.
     pub fn map(&self, v: f64) -> i32 {
+        // Far outside the axis the pixel would overflow an i32: hold it a few axis lengths out.
+        let reach = 4.0 * (self.hi - self.lo).abs();
+        // max/min rather than clamp: they cannot panic, whatever the bounds.
+        let v = if v.is_nan() {
+            self.lo
+        } else {
+            v.max(self.lo.min(self.hi) - reach)
+                .min(self.lo.max(self.hi) + reach)
+        };
         RangedCoordf64::from(self.lo..self.hi).map(&v, (self.px_lo, self.px_hi))
     }
 
@@ -185,7 +195,7 @@ impl Axis {
         let v = if v.is_nan() {
             self.lo
         } else {
-            v.clamp(self.lo.min(self.hi), self.lo.max(self.hi))
+            v.max(self.lo.min(self.hi)).min(self.lo.max(self.hi))
         };
         self.map(v)
     }
@@ -234,15 +244,23 @@ pub(crate) fn panel(
     let label_font = (FONT_FAMILY, f64::from(FONT) * 1.24)
         .into_font()
         .color(&text);
+    let ((x_lo, x_hi), (y_lo, y_hi)) = (sane(spec.x.lo, spec.x.hi), sane(spec.y.lo, spec.y.hi));
+    let within = |ticks: &[f64], lo: f64, hi: f64| -> Vec<f64> {
+        ticks
+            .iter()
+            .copied()
+            .filter(|t| *t >= lo && *t <= hi)
+            .collect()
+    };
     let x_range = Ticked {
-        lo: spec.x.lo,
-        hi: spec.x.hi,
-        ticks: spec.x.ticks.clone(),
+        lo: x_lo,
+        hi: x_hi,
+        ticks: within(&spec.x.ticks, x_lo, x_hi),
     };
     let y_range = Ticked {
-        lo: spec.y.lo,
-        hi: spec.y.hi,
-        ticks: spec.y.ticks.clone(),
+        lo: y_lo,
+        hi: y_hi,
+        ticks: within(&spec.y.ticks, y_lo, y_hi),
     };
     let mut chart = ChartBuilder::on(area)
         .x_label_area_size(spec.bottom)
@@ -269,21 +287,21 @@ pub(crate) fn panel(
     // plotters maps x onto x0..=x1-1 and y onto y1-1..=y0 of the plotting rectangle.
     let (xs, ys) = chart.plotting_area().get_pixel_range();
     let x = Axis {
-        lo: spec.x.lo,
-        hi: spec.x.hi,
+        lo: x_lo,
+        hi: x_hi,
         px_lo: xs.start,
         px_hi: xs.end - 1,
     };
     let y = Axis {
-        lo: spec.y.lo,
-        hi: spec.y.hi,
+        lo: y_lo,
+        hi: y_hi,
         px_lo: ys.end - 1,
         px_hi: ys.start,
     };
     for (vx, vy) in [
         (x.lo, y.lo),
         (x.hi, y.hi),
-        ((x.lo + x.hi) / 3.0, (y.lo + y.hi) / 3.0),
+        (x.lo + (x.hi - x.lo) / 3.0, y.lo + (y.hi - y.lo) / 3.0),
     ] {
         if chart.backend_coord(&(vx, vy)) != (x.map(vx), y.map(vy)) {
             return Err("axis mapping disagrees with plotters".to_string());
@@ -357,6 +375,18 @@ pub(crate) fn plot_rect(
     (x0 + left as i32, y0, x1, y1 - bottom as i32)
 }
 
+/// A drawable data interval: `lo..hi` when both are finite and `hi > lo`; a unit interval around a
+/// single finite value; `0..1` otherwise (non-finite input never reaches plotters).
+pub(crate) fn sane(lo: f64, hi: f64) -> (f64, f64) {
+    if lo.is_finite() && hi.is_finite() && hi > lo && (hi - lo).is_finite() {
+        (lo, hi)
+    } else if lo.is_finite() && lo == hi {
+        (lo - 1.0, hi + 1.0)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
 /// The axes [`panel`] returns for a panel drawn in the pixel rectangle `area` (x0, y0, x1, y1,
 /// ends exclusive).
 pub(crate) fn axes_for(
@@ -367,6 +397,7 @@ pub(crate) fn axes_for(
     y: (f64, f64),
 ) -> (Axis, Axis) {
     let (x0, y0, x1, y1) = plot_rect(area, left, bottom);
+    let (x, y) = (sane(x.0, x.1), sane(y.0, y.1));
     (
         Axis {
             lo: x.0,
@@ -588,14 +619,16 @@ pub(crate) fn floor_log2(x: f64) -> i32 {
     }
 }
 
-/// log2 |x| for plotting: exact for powers of two, the libm value otherwise (a pixel position).
+/// log2 |x| for plotting: exact for powers of two, else within a few f64 ulps, computed with the
+/// trainer's platform-independent `ln` so that pixel positions are the same on every machine.
 pub(crate) fn log2_abs(x: f64) -> f64 {
     let e = floor_log2(x);
+    // |x| = m 2^e with 1 <= m < 2, exactly (m keeps x's significand; e is in range for 2^e).
     let m = x.abs() / pow2(e);
     if m == 1.0 {
         f64::from(e)
     } else {
-        f64::from(e) + m.log2()
+        f64::from(e) + crate::train::detmath::ln(m) * std::f64::consts::LOG2_E
     }
 }
 
@@ -622,8 +655,8 @@ pub fn pow2_label(p: i32) -> String {
 }
 
 /// A value as a learner should read it: every digit when that is short (`0.0999755859375`,
-/// `65504`), `2⁻²⁴` for a power of two, else four significant digits marked `≈`. Never a rounded
-/// number without the `≈`.
+/// `65504`), `2⁻²⁴` for a power of two, else nine significant digits marked `≈`
+/// (`≈0.100000001`). Never a rounded number without the `≈`.
 pub fn value_text(x: f64) -> String {
     if x.is_nan() {
         return "NaN".to_string();
@@ -633,7 +666,7 @@ pub fn value_text(x: f64) -> String {
     }
     let exact = crate::formats::exact_decimal(x);
     if exact.len() <= 16 {
-        return exact;
+        return exact.replace('-', "−");
     }
     if x != 0.0 {
         let p = floor_log2(x);
@@ -645,11 +678,12 @@ pub fn value_text(x: f64) -> String {
     approx(x)
 }
 
-/// `≈` and five significant digits (plain notation between 10^-4 and 10^7, else scientific).
+/// `≈` and nine significant digits, enough to tell any two fp32 values apart (plain notation
+/// between 10^-4 and 10^7, else scientific), trailing zeros dropped.
 pub(crate) fn approx(x: f64) -> String {
     let magnitude = x.abs();
     let text = if (1e-4..1e7).contains(&magnitude) {
-        let digits = (4 - magnitude.log10().floor() as i32).max(0) as usize;
+        let digits = (8 - magnitude.log10().floor() as i32).max(0) as usize;
         let plain = format!("{x:.digits$}");
         if plain.contains('.') {
             plain
@@ -660,7 +694,7 @@ pub(crate) fn approx(x: f64) -> String {
             plain
         }
     } else {
-        let sci = format!("{x:.4e}");
+        let sci = format!("{x:.8e}");
         match sci.split_once('e') {
             Some((m, e)) => {
                 let m = if m.contains('.') {
@@ -692,23 +726,60 @@ pub fn input_text(x: f64) -> String {
 }
 
 /// Ticks at multiples of a step chosen so that at most `max` ticks fall in `lo..=hi`; `step` is
-/// picked from `steps` (ascending), and the ticks are integers when the steps are.
+/// the first of `steps` (ascending) that fits. Each tick is `k * step` for an integer k, so ticks
+/// are exact whenever the step is (integers, powers of two).
 pub(crate) fn ticks(lo: f64, hi: f64, max: usize, steps: &[f64]) -> Vec<f64> {
-    let step = steps
-        .iter()
-        .copied()
-        .find(|s| (((hi - lo) / s).floor() as usize) < max)
-        .unwrap_or_else(|| steps.last().copied().unwrap_or(1.0));
-    let mut out = Vec::new();
-    let mut t = (lo / step).ceil() * step;
-    while t <= hi + 1e-9 * step.abs() {
-        out.push(t);
-        t += step;
+    if !(lo.is_finite() && hi.is_finite() && hi > lo) || max == 0 {
+        return Vec::new();
     }
-    out
+    let fits = |s: f64| s > 0.0 && ((hi - lo) / s).floor() < max as f64;
+    let step = steps.iter().copied().find(|s| fits(*s)).unwrap_or_else(|| {
+        // Beyond the table (e8m0fnu's 2^127 on a linear axis): 1, 2 or 5 times a power of ten.
+        let raw = (hi - lo) / max as f64;
+        let p = 10f64.powi(raw.log10().floor() as i32);
+        [1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .map(|m| m * p)
+            .find(|s| fits(*s))
+            .unwrap_or(raw * 2.0)
+    });
+    let (first, last) = ((lo / step).ceil(), (hi / step).floor());
+    if !(first.is_finite() && last.is_finite()) || last - first > 4.0 * max as f64 {
+        return Vec::new();
+    }
+    (first as i64..=last as i64)
+        .map(|k| k as f64 * step)
+        .collect()
+}
+
+/// Steps for a linear axis whose ticks should be exact: powers of two below 1, then 1, 2 and 5
+/// times powers of ten.
+pub(crate) fn linear_steps() -> Vec<f64> {
+    let mut steps: Vec<f64> = (1..=20).rev().map(|k| pow2(-k)).collect();
+    for p in 0..16 {
+        let ten = 10f64.powi(p);
+        steps.extend([ten, 2.0 * ten, 5.0 * ten]);
+    }
+    steps
 }
 
 /// Steps for a log2 axis: whole binades in "nice" groups.
 pub(crate) const LOG2_STEPS: [f64; 14] = [
     1.0, 2.0, 4.0, 5.0, 8.0, 10.0, 16.0, 20.0, 32.0, 50.0, 64.0, 100.0, 128.0, 256.0,
 ];
+
+/// A percentage for a share in 0..=1, with just enough digits: `0%`, `<0.1%`, `12.3%`, `100%`;
+/// never rounded to 0% or 100% when it is not.
+pub(crate) fn percent(share: f64) -> String {
+    if share == 0.0 {
+        "0%".to_string()
+    } else if share < 0.001 {
+        "<0.1%".to_string()
+    } else if share == 1.0 {
+        "100%".to_string()
+    } else if share > 0.999 {
+        ">99.9%".to_string()
+    } else {
+        format!("{:.1}%", share * 100.0)
+    }
+}

@@ -650,10 +650,1134 @@ fn plots_are_deterministic_and_follow_their_input() {
     dump("precision", &p(Theme::Light));
 }
 
+#[test]
+fn standalone_svg_has_a_fixed_size_and_the_caption() {
+    let formats = named(&["e5m2"]);
+    let plot = range::dynamic_range(&range_input(&formats, Some(1.0)));
+    let file = plot.standalone_svg(2);
+    let nodes = parse(&file);
+    assert_eq!(
+        nodes[0].attr("width"),
+        Some(format!("{}", plot.size.0 * 2).as_str())
+    );
+    assert_eq!(
+        nodes[0].attr("height"),
+        Some(format!("{}", plot.size.1 * 2).as_str())
+    );
+    assert_eq!(
+        nodes[0].attr("viewBox"),
+        Some(format!("0 0 {} {}", plot.size.0, plot.size.1).as_str())
+    );
+    assert_eq!(
+        (nodes[2].name.as_str(), nodes[2].text.as_str()),
+        ("desc", plot.caption.as_str())
+    );
+}
+
 /// Writes a plot to `$PLOT_DUMP_DIR` (for looking at it), when that is set.
 fn dump(name: &str, plot: &Plot) {
     if let Ok(dir) = std::env::var("PLOT_DUMP_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(format!("{dir}/{name}.svg"), plot.standalone_svg(2)).unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plot 3: number line.
+
+use precision_lab::plot::number_line::{self, density, symlog, values, NumberLineInput, Spacing};
+
+fn number_input(format: &NamedFormat, value: Option<f64>) -> NumberLineInput<'_> {
+    NumberLineInput {
+        format,
+        value,
+        rounding: Rounding::NearestEven,
+        overflow: Overflow::Default,
+        theme: Theme::Light,
+    }
+}
+
+/// The x of every `M x ...` move in a path.
+fn moves(d: &str) -> Vec<i32> {
+    d.split('M')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split(' ').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn number_line_ticks_every_value_of_e4m3fn() {
+    let f = NamedFormat::from(fmt("e4m3fn"));
+    let all = values(&f.format).unwrap();
+    // 256 codes, 2 NaN, +0 and -0 one value: 253 distinct finite values.
+    assert_eq!(
+        (
+            all.finite.len(),
+            all.nans.clone(),
+            all.infinities.len(),
+            all.negative_zero
+        ),
+        (253, vec![0x7f, 0xff], 0, true)
+    );
+    let plot = number_line::number_line(&number_input(&f, Some(0.1)));
+    let nodes = check_frame(&plot);
+    let (linear, sym) = number_line::axes(&f.format);
+    let t = 2f64.powi(-6);
+    for (panel, axis, to_x) in [
+        ("linear", linear, &(|v: f64| v) as &dyn Fn(f64) -> f64),
+        ("symlog", sym, &|v| symlog(v, t)),
+    ] {
+        let normal = moves(
+            one(
+                &nodes,
+                "path",
+                &[("data-panel", panel), ("data-series", "normal")],
+            )
+            .attr("d")
+            .unwrap(),
+        );
+        let sub = moves(
+            one(
+                &nodes,
+                "path",
+                &[("data-panel", panel), ("data-series", "subnormal")],
+            )
+            .attr("d")
+            .unwrap(),
+        );
+        assert_eq!((normal.len(), sub.len()), (239, 14), "{panel}");
+        let all_x: Vec<i32> = normal.iter().chain(&sub).copied().collect();
+        for v in [448.0, -448.0, 0.0, 2f64.powi(-9), -2f64.powi(-6), 1.125] {
+            assert!(all_x.contains(&axis.map(to_x(v))), "{panel}: tick at {v}");
+        }
+        assert!(sub.contains(&axis.map(to_x(7.0 * 2f64.powi(-9)))));
+        let marker = one(
+            &nodes,
+            "polygon",
+            &[("data-panel", panel), ("data-marker", "stored")],
+        );
+        assert_eq!(marker.int("data-x"), axis.map(to_x(0.1015625)), "{panel}");
+    }
+    // Symlog: linear to the smallest normal, one unit per binade beyond.
+    assert_eq!(symlog(2f64.powi(-7), t), 0.5);
+    assert_eq!(symlog(-1.0, t), -7.0);
+    assert_eq!(symlog(448.0, t), 1.0 + 28672f64.log2());
+    let all_text = texts(&nodes);
+    assert!(
+        all_text.contains(&"253 finite values · NaN: 0x7f, 0xff · no Inf · −0 exists".to_string()),
+        "{all_text:?}"
+    );
+    assert!(all_text.contains(&"max 448".to_string()));
+    assert!(all_text.contains(&"±0".to_string()));
+    assert!(
+        plot.caption.contains("0.1 stored as 0.1015625"),
+        "{}",
+        plot.caption
+    );
+}
+
+#[test]
+fn number_line_names_the_specials_of_small_formats() {
+    let check = |name: &str, line: &str| {
+        let f = NamedFormat::from(fmt(name));
+        let all = texts(&check_frame(&number_line::number_line(&number_input(
+            &f, None,
+        ))));
+        assert!(all.contains(&line.to_string()), "{name}: {all:?}");
+    };
+    check(
+        "e5m2",
+        "247 finite values · NaN: 6 codes · ±Inf: 0x7c, 0xfc · −0 exists",
+    );
+    check("e4m3fnuz", "255 finite values · NaN: 0x80 · no Inf · no −0");
+    check("e2m1fn", "15 finite values · no NaN · no Inf · −0 exists");
+    check("int4", "16 finite values · no NaN · no Inf · no −0");
+    check("e8m0fnu", "255 finite values · NaN: 0xff · no Inf · no −0");
+    // e8m0fnu has no zero: the only "0" is the linear axis's tick label, none names a value.
+    let e8 = NamedFormat::from(fmt("e8m0fnu"));
+    let all = texts(&check_frame(&number_line::number_line(&number_input(
+        &e8, None,
+    ))));
+    assert_eq!(
+        all.iter().filter(|t| *t == "0" || *t == "±0").count(),
+        1,
+        "{all:?}"
+    );
+    let e4 = NamedFormat::from(fmt("e4m3fn"));
+    let all = texts(&check_frame(&number_line::number_line(&number_input(
+        &e4, None,
+    ))));
+    assert_eq!(
+        all.iter().filter(|t| *t == "±0").count(),
+        2,
+        "named on both panels: {all:?}"
+    );
+    // e2m1fn on the symlog axis: 0.5 is subnormal (linear part), 1.5 sits at 1 + log2(1.5).
+    let f = NamedFormat::from(fmt("e2m1fn"));
+    let nodes = check_frame(&number_line::number_line(&number_input(&f, None)));
+    let (_, sym) = number_line::axes(&f.format);
+    let sub = moves(
+        one(
+            &nodes,
+            "path",
+            &[("data-panel", "symlog"), ("data-series", "subnormal")],
+        )
+        .attr("d")
+        .unwrap(),
+    );
+    assert_eq!(sub, vec![sym.map(-0.5), sym.map(0.5)]);
+    let normal = moves(
+        one(
+            &nodes,
+            "path",
+            &[("data-panel", "symlog"), ("data-series", "normal")],
+        )
+        .attr("d")
+        .unwrap(),
+    );
+    assert!(
+        normal.contains(&sym.map(1.0 + 1.5f64.log2()))
+            && normal.contains(&sym.map(1.0 + 6f64.log2()))
+    );
+}
+
+#[test]
+fn density_counts_values_exactly() {
+    let fp16 = fmt("fp16");
+    // Symlog: zero and the 1023 subnormals, then 1024 values in each of the 30 binades.
+    let bins = density(&fp16, 48, Spacing::Symlog).unwrap();
+    assert_eq!(bins.len(), 31);
+    assert!(bins.iter().all(|b| b.count == 1024), "{bins:?}");
+    assert_eq!(
+        (
+            bins[0].from,
+            bins[0].to,
+            bins[1].to,
+            bins[30].from,
+            bins[30].to
+        ),
+        (0.0, 2f64.powi(-14), 2f64.powi(-13), 32768.0, 65504.0)
+    );
+    // Linear: every non-negative finite value once, the first interval holding most of them.
+    let linear = density(&fp16, 48, Spacing::Linear).unwrap();
+    assert_eq!(linear.iter().map(|b| b.count).sum::<u64>(), 0x7c00);
+    // [0, 65504/48 = 1364.67): everything below 1024 (zero and the subnormals, then the 24 binades
+    // 2^-14 .. 2^10, 1024 values each) plus 1024..1364 in steps of 1 (341 values).
+    assert_eq!(linear[0].count, 25 * 1024 + 341);
+    assert_eq!(
+        linear[47].count,
+        (65504 - 64160) / 32 + 1,
+        "[64170.1, 65504] in steps of 32"
+    );
+    // bf16: 254 binades in groups of 6 (47 groups at most), 128 values per binade.
+    let bf16 = density(&fmt("bf16"), 48, Spacing::Symlog).unwrap();
+    assert_eq!(bf16.iter().map(|b| b.count).sum::<u64>(), 0x7f80);
+    assert_eq!(
+        (bf16[0].count, bf16[1].count, bf16[1].to),
+        (128, 6 * 128, 2f64.powi(-120))
+    );
+    assert_eq!(
+        density(&fmt("int16"), 48, Spacing::Linear)
+            .unwrap()
+            .iter()
+            .map(|b| b.count)
+            .sum::<u64>(),
+        32768
+    );
+    assert_eq!(
+        density(&fmt("fp32"), 48, Spacing::Linear)
+            .unwrap()
+            .iter()
+            .map(|b| b.count)
+            .sum::<u64>(),
+        0x7f80_0000
+    );
+    assert!(density(&fmt("nf4"), 48, Spacing::Linear).is_none());
+}
+
+#[test]
+fn number_line_draws_density_for_16_bit_formats() {
+    let f = NamedFormat::from(fmt("fp16"));
+    let plot = number_line::number_line(&number_input(&f, Some(1000.0)));
+    let nodes = check_frame(&plot);
+    for (panel, spacing) in [("linear", Spacing::Linear), ("symlog", Spacing::Symlog)] {
+        let path = one(
+            &nodes,
+            "path",
+            &[("data-panel", panel), ("data-series", "density")],
+        );
+        let counts: Vec<u64> = density(&f.format, 48, spacing)
+            .unwrap()
+            .iter()
+            .map(|b| b.count)
+            .collect();
+        let shown: Vec<u64> = path
+            .attr("data-counts")
+            .unwrap()
+            .split(',')
+            .map(|c| c.parse().unwrap())
+            .collect();
+        assert_eq!(shown, counts, "{panel}");
+    }
+    let (linear, _) = number_line::axes(&f.format);
+    assert_eq!(
+        one(
+            &nodes,
+            "polygon",
+            &[("data-panel", "linear"), ("data-marker", "stored")]
+        )
+        .int("data-x"),
+        linear.map(1000.0)
+    );
+    assert!(texts(&nodes)
+        .contains(&"63488 finite values; each bar counts those ≥ 0 in its interval".to_string()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plot 4: quantization.
+
+use precision_lab::plot::quantize::{
+    self, analyze, log2_histogram, samples, Distribution, QuantizeInput,
+};
+
+#[test]
+fn quantization_counts_hand_worked_values() {
+    let fp16 = fmt("fp16");
+    let ne = Rounding::NearestEven;
+    // 2^-25 is the tie between 0 and 2^-24 (even: 0); 2^-20 = 16 x 2^-24 is subnormal; 2049 is the
+    // tie between 2048 and 2050 (even: 2048).
+    let q = analyze(
+        &[2f64.powi(-25), 2f64.powi(-20), 0.0, 3.0, 2049.0, f64::NAN],
+        &fp16,
+        1.0,
+        ne,
+        Overflow::Default,
+    );
+    assert_eq!(
+        (
+            q.count,
+            q.skipped,
+            q.zeros,
+            q.underflowed,
+            q.subnormal,
+            q.normal,
+            q.overflowed
+        ),
+        (5, 1, 1, 1, 1, 2, 0)
+    );
+    assert_eq!(q.noise_power, 1.0 + 2f64.powi(-50));
+    assert_eq!(q.share(q.underflowed), 0.2);
+    // [3, 2049]: signal 9 + 2049^2 = 4198410, noise 1.
+    let q = analyze(&[3.0, 2049.0], &fp16, 1.0, ne, Overflow::Default);
+    assert_eq!((q.signal_power, q.noise_power), (4198410.0, 1.0));
+    assert!((q.sqnr_db.unwrap() - 10.0 * 4198410f64.log10()).abs() < 1e-9);
+    assert!((q.sqnr_db.unwrap() - 66.2309).abs() < 1e-4);
+    // Scaled by 2^-30: 3 x 2^-30 is below half the smallest subnormal (flushes, error 3), and 2049 x
+    // 2^-30 = 32.015625 x 2^-24 rounds to the subnormal 32 x 2^-24 (error 1 after unscaling).
+    let q = analyze(&[3.0, 2049.0], &fp16, 2f64.powi(-30), ne, Overflow::Default);
+    assert_eq!(
+        (q.underflowed, q.subnormal, q.normal, q.noise_power),
+        (1, 1, 0, 10.0)
+    );
+    assert!((q.sqnr_db.unwrap() - 10.0 * 419841f64.log10()).abs() < 1e-9);
+    // Scaled by 32: 2049 x 32 = 65568 rounds past 65504 to Inf (SQNR -inf), or saturates to 65504
+    // (2047 after unscaling, error 2).
+    let q = analyze(&[3.0, 2049.0], &fp16, 32.0, ne, Overflow::Default);
+    assert_eq!((q.overflowed, q.sqnr_db), (1, Some(f64::NEG_INFINITY)));
+    let q = analyze(&[3.0, 2049.0], &fp16, 32.0, ne, Overflow::Saturate);
+    assert_eq!((q.overflowed, q.noise_power), (1, 4.0));
+    assert!((q.sqnr_db.unwrap() - 10.0 * (4198410f64 / 4.0).log10()).abs() < 1e-9);
+    // Exact values: infinite SQNR; nothing nonzero: none.
+    assert_eq!(
+        analyze(&[1.0, 0.5], &fp16, 1.0, ne, Overflow::Default).sqnr_db,
+        Some(f64::INFINITY)
+    );
+    assert_eq!(
+        analyze(&[0.0], &fp16, 1.0, ne, Overflow::Default).sqnr_db,
+        None
+    );
+    // e4m3fn overflow is NaN: -inf too.
+    assert_eq!(
+        analyze(&[500.0], &fmt("e4m3fn"), 1.0, ne, Overflow::Default).sqnr_db,
+        Some(f64::NEG_INFINITY)
+    );
+    assert_eq!(
+        quantize::sqnr_text(Some(f64::NEG_INFINITY)),
+        "−∞ dB (a value became Inf or NaN)"
+    );
+    assert_eq!(quantize::sqnr_text(Some(-3.25)), "−3.2 dB");
+}
+
+#[test]
+fn samples_are_seeded_and_shaped() {
+    let normal = Distribution::Normal { sigma: 2.0 };
+    let a = samples(&normal, 4000, 7);
+    assert_eq!(a, samples(&normal, 4000, 7));
+    assert_ne!(a, samples(&normal, 4000, 8));
+    let mean = a.iter().sum::<f64>() / 4000.0;
+    let sd = (a.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 4000.0).sqrt();
+    assert!(mean.abs() < 0.15 && (sd - 2.0).abs() < 0.15, "{mean} {sd}");
+    let log = samples(
+        &Distribution::LogNormal {
+            median_log2: -20.0,
+            sigma_log2: 3.0,
+        },
+        4000,
+        1,
+    );
+    let mut exps: Vec<f64> = log.iter().map(|x| x.abs().log2()).collect();
+    exps.sort_by(f64::total_cmp);
+    assert!((exps[2000] + 20.0).abs() < 0.3, "median {}", exps[2000]);
+    assert!(log.iter().any(|x| *x < 0.0) && log.iter().any(|x| *x > 0.0));
+    let uniform = samples(
+        &Distribution::Uniform {
+            low: -1.0,
+            high: 3.0,
+        },
+        1000,
+        1,
+    );
+    assert!(uniform.iter().all(|x| (-1.0..3.0).contains(x)));
+    assert_eq!(
+        samples(&Distribution::Values(vec![1.0, 2.5]), 99, 1),
+        vec![1.0, 2.5]
+    );
+    assert_eq!(
+        log2_histogram(&[1.0, 1.5, -3.0, 0.0, 0.25]),
+        vec![(-2, 1), (0, 2), (1, 1)]
+    );
+}
+
+#[test]
+fn quantize_plot_shows_histogram_shares_and_sqnr() {
+    let f = NamedFormat::from(fmt("fp16"));
+    let dist = Distribution::Values(vec![2f64.powi(-25), 2f64.powi(-20), 0.0, 3.0, 2049.0]);
+    let input = QuantizeInput {
+        format: &f,
+        distribution: &dist,
+        scale: 1.0,
+        samples: 0,
+        seed: 1,
+        rounding: Rounding::NearestEven,
+        overflow: Overflow::Default,
+        theme: Theme::Dark,
+    };
+    let plot = quantize::quantize(&input);
+    let nodes = check_frame(&plot);
+    let hist = one(&nodes, "path", &[("data-series", "histogram")]);
+    assert_eq!(hist.attr("data-bins"), Some("-25:1,-20:1,1:1,11:1"));
+    let (x, _) = quantize::axes(&input);
+    // fp16's window: 2^-26 .. 2^18 (two binades beyond 2^-24 and 65504).
+    assert_eq!((x.lo, x.hi), (-26.0, 18.0));
+    let sub = one(&nodes, "rect", &[("data-region", "subnormal")]);
+    assert_pixel(&x, -24.0, sub.int("x"));
+    assert_pixel(&x, -14.0, sub.int("x") + sub.int("width"));
+    let all = texts(&nodes);
+    assert!(
+        all.contains(&"→ 0: 20.0% · subnormal: 20.0% · overflow: 0%".to_string()),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|t| t.starts_with("SQNR: ") && t.ends_with(" dB · exact zeros in the input: 1")),
+        "{all:?}"
+    );
+    assert!(plot.caption.contains("stored in fp16"));
+    // The scale slides the histogram: times 2^10, 2^-25 becomes the subnormal 2^-15, 2^-20 becomes
+    // normal, and 2049 overflows to Inf.
+    let scaled = QuantizeInput {
+        scale: 1024.0,
+        ..input.clone()
+    };
+    let all = texts(&check_frame(&quantize::quantize(&scaled)));
+    assert!(
+        all.contains(&"→ 0: 0% · subnormal: 20.0% · overflow: 20.0%".to_string()),
+        "{all:?}"
+    );
+    assert!(all.contains(
+        &"SQNR: −∞ dB (a value became Inf or NaN) · exact zeros in the input: 1".to_string()
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plot 5: rounding error.
+
+use precision_lab::plot::rounding::{self as rounding_plot, pieces, window, Piece, RoundingInput};
+
+#[test]
+fn rounding_windows_cover_one_binade() {
+    assert_eq!(window(&fmt("e2m1fn"), 5.0), vec![4.0, 6.0]);
+    assert_eq!(
+        window(&fmt("e4m3fn"), 1.3),
+        (0..=8).map(|k| 1.0 + k as f64 / 8.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        window(&fmt("e4m3fn"), -1.3),
+        (0..=8)
+            .rev()
+            .map(|k| -1.0 - k as f64 / 8.0)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        window(&fmt("e4m3fn"), 300.0),
+        vec![256.0, 288.0, 320.0, 352.0, 384.0, 416.0, 448.0]
+    );
+    assert_eq!(
+        window(&fmt("e4m3fn"), 0.01),
+        (0..=8)
+            .map(|k| k as f64 * 2f64.powi(-9))
+            .collect::<Vec<_>>()
+    );
+    // fp16 has 1024 values per binade: 16 gaps around x.
+    let w = window(&fmt("fp16"), 1.3);
+    assert_eq!(w.len(), 17);
+    assert!(w[0] <= 1.3 && 1.3 <= w[16] && w[1] - w[0] == 2f64.powi(-10));
+    assert_eq!(w[8], 1331.0 / 1024.0, "x sits in the middle gap");
+    let w = window(&fmt("fp32"), 1e30);
+    assert_eq!(w.len(), 17);
+    assert!(w[0] <= 1e30 && 1e30 <= w[16]);
+    // At the bottom of the binade the window starts at the power of two.
+    assert_eq!(window(&fmt("fp16"), 1.0)[0], 1.0);
+}
+
+#[test]
+fn rounding_pieces_come_from_the_engine() {
+    let e2m1 = fmt("e2m1fn");
+    let p = |r| pieces(&e2m1, &[4.0, 6.0], r, Overflow::Default).unwrap()[0];
+    // 5 is halfway between 4 (mantissa 0) and 6 (mantissa 1): even keeps 4, away takes 6.
+    assert_eq!(
+        p(Rounding::NearestEven),
+        Piece {
+            from: 4.0,
+            to: 6.0,
+            below: 4.0,
+            switch: Some(5.0),
+            above: 6.0,
+            tie: Some(4.0)
+        }
+    );
+    assert_eq!(p(Rounding::NearestAway).tie, Some(6.0));
+    assert_eq!(
+        p(Rounding::TowardZero),
+        Piece {
+            from: 4.0,
+            to: 6.0,
+            below: 4.0,
+            switch: None,
+            above: 4.0,
+            tie: None
+        }
+    );
+    assert_eq!(p(Rounding::TowardPositive).below, 6.0);
+    let e4m3 = fmt("e4m3fn");
+    let ties: Vec<f64> = pieces(
+        &e4m3,
+        &window(&e4m3, 1.3),
+        Rounding::NearestEven,
+        Overflow::Default,
+    )
+    .unwrap()
+    .iter()
+    .map(|p| p.tie.unwrap())
+    .collect();
+    assert_eq!(ties, [1.0, 1.25, 1.25, 1.5, 1.5, 1.75, 1.75, 2.0]);
+    assert!(pieces(
+        &e4m3,
+        &[1.0, 1.125],
+        Rounding::Stochastic { seed: 1 },
+        Overflow::Default
+    )
+    .is_none());
+}
+
+#[test]
+fn rounding_plot_draws_staircase_error_and_ties() {
+    let f = NamedFormat::from(fmt("e4m3fn"));
+    let input = RoundingInput {
+        format: &f,
+        value: Some(1.3),
+        rounding: Rounding::NearestEven,
+        overflow: Overflow::Default,
+        theme: Theme::Light,
+    };
+    let plot = rounding_plot::rounding_error(&input);
+    let nodes = check_frame(&plot);
+    let ((x1, y1), (x2, y2)) = rounding_plot::axes(&input);
+    let points = |series: &str| -> Vec<(i32, i32)> {
+        one(&nodes, "polyline", &[("data-series", series)])
+            .attr("points")
+            .unwrap()
+            .split(' ')
+            .map(|p| {
+                let (a, b) = p.split_once(',').unwrap();
+                (a.parse().unwrap(), b.parse().unwrap())
+            })
+            .collect()
+    };
+    let stored = points("stored");
+    assert_eq!(stored[0], (x1.map(1.0), y1.map(1.0)));
+    assert_eq!(stored[1], (x1.map(1.0625), y1.map(1.0)));
+    assert_eq!(stored[2], (x1.map(1.0625), y1.map(1.125)));
+    assert_eq!(stored.last(), Some(&(x1.map(2.0), y1.map(2.0))));
+    let error = points("error");
+    // Error: 0 at 1, -1/16 just below the first midpoint, +1/16 just above it.
+    assert_eq!(error[0], (x2.map(1.0), y2.map(0.0)));
+    assert_eq!(error[1], (x2.map(1.0625), y2.map(-0.0625)));
+    assert_eq!(error[2], (x2.map(1.0625), y2.map(0.0625)));
+    assert_eq!(
+        moves(
+            one(&nodes, "path", &[("data-series", "ties")])
+                .attr("d")
+                .unwrap()
+        )
+        .len(),
+        8
+    );
+    let lines = find(&nodes, "line", &[("data-marker", "value")]);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].int("x1"), x1.map(1.3));
+    let all = texts(&nodes);
+    assert!(
+        all.contains(&"gap between neighbours here: 0.125".to_string()),
+        "{all:?}"
+    );
+    assert!(
+        all.contains(&"+½ ulp".to_string()) && all.contains(&"−1 ulp".to_string()),
+        "{all:?}"
+    );
+    assert!(
+        plot.caption
+            .starts_with("round to nearest, ties to even in e4m3fn for x from 1 to 2"),
+        "{}",
+        plot.caption
+    );
+    // Stochastic rounding: sampled points instead of a staircase, the same for the same seed.
+    let stochastic = RoundingInput {
+        rounding: Rounding::Stochastic { seed: 9 },
+        ..input.clone()
+    };
+    let a = rounding_plot::rounding_error(&stochastic);
+    assert_eq!(a, rounding_plot::rounding_error(&stochastic));
+    let nodes = check_frame(&a);
+    assert_eq!(
+        moves(
+            one(&nodes, "path", &[("data-series", "stored")])
+                .attr("d")
+                .unwrap()
+        )
+        .len(),
+        160
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trainer plots.
+
+use precision_lab::plot::train::{
+    self as train_plot, thin, DecisionInput, GradientInput, RunSeries, RunsInput,
+};
+use precision_lab::train::{
+    DataConfig, DatasetKind, DecisionGrid, Log2Histogram, Precision, StepSummary,
+};
+
+fn summary(step: u64, loss: f32, scale: f32, skipped: bool) -> StepSummary {
+    StepSummary {
+        step,
+        loss,
+        accuracy: None,
+        loss_scale: scale,
+        skipped,
+        updates_lost: 0.0,
+        flushed: 0.0,
+    }
+}
+
+#[test]
+fn thinning_keeps_spikes() {
+    let mut points: Vec<(u64, f64)> = (0..1000).map(|i| (i, 1.0)).collect();
+    points[500].1 = 100.0;
+    points[700].1 = 0.01;
+    let thinned = thin(&points, 100);
+    assert!(thinned.len() <= 100);
+    assert!(thinned.contains(&(500, 100.0)) && thinned.contains(&(700, 0.01)));
+    assert!(thinned.windows(2).all(|w| w[0].0 < w[1].0), "in step order");
+    assert_eq!(thin(&points[..50], 100), points[..50].to_vec());
+}
+
+#[test]
+fn loss_curves_follow_each_run_and_mark_divergence() {
+    let good: Vec<StepSummary> = (0..600)
+        .map(|i| summary(i, 1.0 / (1.0 + i as f32), 1.0, false))
+        .collect();
+    let mut bad: Vec<StepSummary> = (0..300).map(|i| summary(i, 0.5, 1.0, false)).collect();
+    bad[250].loss = f32::NAN;
+    let runs = [
+        RunSeries {
+            label: "fp32",
+            history: &good,
+        },
+        RunSeries {
+            label: "fp16 <pure>",
+            history: &bad,
+        },
+    ];
+    let input = RunsInput {
+        runs: &runs,
+        theme: Theme::Light,
+    };
+    let plot = train_plot::loss_curves(&input);
+    let nodes = check_frame(&plot);
+    let (x, y) = train_plot::loss_axes(&input);
+    // Losses from 1/600 to 1: decades 10^-3 .. 10^0.
+    assert_eq!((x.lo, x.hi, y.lo, y.hi), (0.0, 599.0, -3.0, 0.0));
+    let curve = one(&nodes, "polyline", &[("data-run", "fp32")]);
+    let pts: Vec<&str> = curve.attr("points").unwrap().split(' ').collect();
+    assert!(pts.len() <= 300);
+    assert_eq!(pts[0], format!("{},{}", x.map(0.0), y.map(0.0)));
+    let cross = one(
+        &nodes,
+        "path",
+        &[("data-run", "fp16 <pure>"), ("data-marker", "diverged")],
+    );
+    assert_eq!(cross.attr("data-step"), Some("250"));
+    assert!(texts(&nodes).contains(&"0.001".to_string()));
+    assert!(!plot.svg.contains("<pure>"));
+}
+
+#[test]
+fn loss_scale_steps_and_skips() {
+    // GradScaler-like: 2^16, overflow at step 3 (skipped, halves), growth back at step 8.
+    let history: Vec<StepSummary> = (0..12)
+        .map(|i| {
+            let scale = if i <= 3 {
+                65536.0
+            } else if i < 8 {
+                32768.0
+            } else {
+                65536.0
+            };
+            summary(i, 1.0, scale, i == 3)
+        })
+        .collect();
+    let runs = [RunSeries {
+        label: "fp16-amp",
+        history: &history,
+    }];
+    let input = RunsInput {
+        runs: &runs,
+        theme: Theme::Dark,
+    };
+    let plot = train_plot::loss_scale(&input);
+    let nodes = check_frame(&plot);
+    let (x, y) = train_plot::scale_axes(&input);
+    assert_eq!((y.lo, y.hi), (14.0, 17.0));
+    let line = one(&nodes, "polyline", &[("data-series", "loss-scale")])
+        .attr("points")
+        .unwrap()
+        .to_string();
+    let expected = [
+        (0.0, 16.0),
+        (4.0, 16.0),
+        (4.0, 15.0),
+        (8.0, 15.0),
+        (8.0, 16.0),
+        (11.0, 16.0),
+    ]
+    .iter()
+    .map(|(s, l)| format!("{},{}", x.map(*s), y.map(*l)))
+    .collect::<Vec<_>>()
+    .join(" ");
+    assert_eq!(line, expected);
+    let skips = one(&nodes, "path", &[("data-series", "skipped")]);
+    assert_eq!(skips.attr("data-count"), Some("1"));
+    assert_eq!(moves(skips.attr("d").unwrap()), vec![x.map(3.0) - 3]);
+    assert!(plot.caption.ends_with("fp16-amp 1."), "{}", plot.caption);
+}
+
+#[test]
+fn gradient_histogram_regions_for_fp16_and_e4m3() {
+    let mut h = Log2Histogram::new();
+    for v in [1e-9f32, 1e-6, 1e-3, 0.5, 0.0, 3e-13] {
+        h.add(v);
+    }
+    for (precision, sub, normal, max) in [
+        (Precision::F16, -24.0, -14.0, 65504f64.log2()),
+        (Precision::E4m3, -9.0, -6.0, 448f64.log2()),
+    ] {
+        let input = GradientInput {
+            histogram: &h,
+            precision,
+            label: "all gradients",
+            theme: Theme::Light,
+        };
+        let nodes = check_frame(&train_plot::gradient_histogram(&input));
+        let (x, _) = train_plot::gradient_axes(&input);
+        for (region, from, to) in [
+            ("underflow", -40.0, sub),
+            ("subnormal", sub, normal),
+            ("normal", normal, max),
+            ("overflow", max, 20.0),
+        ] {
+            let rect = one(&nodes, "rect", &[("data-region", region)]);
+            assert_pixel(&x, from, rect.int("x"));
+            assert_pixel(&x, to, rect.int("x") + rect.int("width"));
+        }
+        let bars = moves(
+            one(&nodes, "path", &[("data-series", "histogram")])
+                .attr("d")
+                .unwrap(),
+        );
+        // 3e-13 is in [2^-42, 2^-41): below the first bin; the other five nonzero values have bins.
+        assert_eq!(bars, [-30.0, -20.0, -10.0, -1.0].map(|e| x.map(e)));
+        assert!(texts(&nodes)
+            .contains(&"zero 16.7% · below 2⁻⁴⁰ 16.7% · above 2²⁰ 0% · Inf/NaN 0%".to_string()));
+    }
+    // fp32's window covers the whole histogram: all normal.
+    let regions = train_plot::precision_regions(Precision::F32);
+    assert_eq!(regions, vec![("normal", -40.0, 20.0)]);
+}
+
+#[test]
+fn decision_heat_map_merges_cells_and_draws_points() {
+    let data = DataConfig {
+        kind: DatasetKind::Xor,
+        points: 200,
+        noise: 0.0,
+        seed: 3,
+    }
+    .generate();
+    let (x_range, y_range) = data.bounds();
+    let grid = DecisionGrid {
+        resolution: 4,
+        x_range,
+        y_range,
+        // Bottom row all class 0, then a boundary, top row all class 1.
+        probabilities: vec![
+            0.01, 0.02, 0.03, 0.04, //
+            0.1, 0.2, 0.8, 0.9, //
+            0.5, 0.55, 0.95, 0.99, //
+            0.99, 0.98, 0.97, 0.96,
+        ],
+    };
+    let input = DecisionInput {
+        grid: &grid,
+        data: Some(&data),
+        label: "bf16",
+        theme: Theme::Light,
+    };
+    let plot = train_plot::decision_boundary(&input);
+    let nodes = check_frame(&plot);
+    let levels: Vec<&str> = find(&nodes, "rect", &[("data-series", "probability")])
+        .iter()
+        .map(|n| n.attr("data-level").unwrap())
+        .collect();
+    assert_eq!(levels, ["0", "1", "2", "8", "9", "5", "9", "9"]);
+    let (x, y) = train_plot::decision_axes(&input);
+    let first = one(&nodes, "rect", &[("data-level", "0")]);
+    // The bottom row: from the left edge, up to a quarter of the height.
+    let quarter = f64::from(y_range[0]) + (f64::from(y_range[1]) - f64::from(y_range[0])) / 4.0;
+    assert_eq!(
+        (first.int("x"), first.int("y")),
+        (x.map(f64::from(x_range[0])), y.map(quarter))
+    );
+    let drawn: usize = ["class-0", "class-1"]
+        .iter()
+        .map(|c| {
+            moves(
+                one(&nodes, "path", &[("data-series", c)])
+                    .attr("d")
+                    .unwrap(),
+            )
+            .len()
+        })
+        .sum();
+    assert_eq!(drawn, 200, "every point lies in the grid's box");
+    assert!(plot.size.0 <= 180);
+}
+
+type Draw<'a> = Box<dyn Fn() -> Plot + 'a>;
+
+/// Every plot, drawn twice from the same input, gives the same bytes; and each fits a phone.
+#[test]
+fn every_plot_is_deterministic() {
+    let f16 = NamedFormat::from(fmt("fp16"));
+    let e4 = NamedFormat::from(fmt("e4m3fn"));
+    let dist = Distribution::LogNormal {
+        median_log2: -22.0,
+        sigma_log2: 4.0,
+    };
+    let history: Vec<StepSummary> = (0..2000)
+        .map(|i| {
+            summary(
+                i,
+                2.0 / (1.0 + i as f32 / 50.0),
+                if i < 700 { 65536.0 } else { 32768.0 },
+                i == 699,
+            )
+        })
+        .collect();
+    let runs = [RunSeries {
+        label: "fp16-amp",
+        history: &history,
+    }];
+    let mut h = Log2Histogram::new();
+    for v in samples(&dist, 2000, 3) {
+        h.add(v as f32);
+    }
+    let data = DataConfig {
+        kind: DatasetKind::Spirals,
+        points: 300,
+        noise: 0.1,
+        seed: 1,
+    }
+    .generate();
+    let (xr, yr) = data.bounds();
+    let probabilities = (0..24 * 24)
+        .map(|i| ((i % 24) as f32 / 23.0 + (i / 24) as f32 / 46.0).min(1.0))
+        .collect();
+    let grid = DecisionGrid {
+        resolution: 24,
+        x_range: xr,
+        y_range: yr,
+        probabilities,
+    };
+    let draw: Vec<(&str, Draw<'_>)> = vec![
+        (
+            "number_line_e4m3fn",
+            Box::new(|| number_line::number_line(&number_input(&e4, Some(0.3)))),
+        ),
+        (
+            "number_line_fp16",
+            Box::new(|| number_line::number_line(&number_input(&f16, Some(0.3)))),
+        ),
+        (
+            "quantize",
+            Box::new(|| {
+                quantize::quantize(&QuantizeInput {
+                    format: &f16,
+                    distribution: &dist,
+                    scale: 1.0,
+                    samples: 2048,
+                    seed: 5,
+                    rounding: Rounding::NearestEven,
+                    overflow: Overflow::Default,
+                    theme: Theme::Light,
+                })
+            }),
+        ),
+        (
+            "rounding",
+            Box::new(|| {
+                rounding_plot::rounding_error(&RoundingInput {
+                    format: &e4,
+                    value: Some(1.3),
+                    rounding: Rounding::NearestEven,
+                    overflow: Overflow::Default,
+                    theme: Theme::Dark,
+                })
+            }),
+        ),
+        (
+            "loss",
+            Box::new(|| {
+                train_plot::loss_curves(&RunsInput {
+                    runs: &runs,
+                    theme: Theme::Light,
+                })
+            }),
+        ),
+        (
+            "scale",
+            Box::new(|| {
+                train_plot::loss_scale(&RunsInput {
+                    runs: &runs,
+                    theme: Theme::Light,
+                })
+            }),
+        ),
+        (
+            "gradients",
+            Box::new(|| {
+                train_plot::gradient_histogram(&GradientInput {
+                    histogram: &h,
+                    precision: Precision::F16,
+                    label: "all gradients",
+                    theme: Theme::Light,
+                })
+            }),
+        ),
+        (
+            "decision",
+            Box::new(|| {
+                train_plot::decision_boundary(&DecisionInput {
+                    grid: &grid,
+                    data: Some(&data),
+                    label: "bf16-mixed",
+                    theme: Theme::Light,
+                })
+            }),
+        ),
+    ];
+    for (name, plot) in &draw {
+        let (a, b) = (plot(), plot());
+        assert_eq!(a, b, "{name}");
+        check_frame(&a);
+        // A modest number of elements keeps a redraw cheap.
+        let elements = a.svg.matches('<').count();
+        assert!(elements < 400, "{name}: {elements} elements");
+        dump(name, &a);
+    }
+}
+
+#[test]
+fn values_are_shown_exactly_or_marked_approximate() {
+    use precision_lab::plot::svg::{input_text, pow2_label, value_text};
+    let check = |x: f64, text: &str| assert_eq!(value_text(x), text, "{x}");
+    check(65504.0, "65504");
+    check(0.0999755859375, "0.0999755859375");
+    check(2f64.powi(-14), "0.00006103515625");
+    check(2f64.powi(-24), "2⁻²⁴");
+    check(-2f64.powi(-133), "−2⁻¹³³");
+    check(0.1f32 as f64, "≈0.100000001");
+    check(3.3895313892515355e38, "≈3.38953139e38");
+    check(f64::INFINITY, "+Inf");
+    check(-0.0, "−0");
+    check(-448.0, "−448");
+    assert_eq!(input_text(0.1), "0.1");
+    assert_eq!(input_text(1e-30), "1e-30");
+    assert_eq!(pow2_label(-126), "2⁻¹²⁶");
+}
+
+/// No format of the catalogue and no value the editor can hold makes a plot fail or panic (a panic
+/// in wasm kills the page), and every result is well-formed.
+#[test]
+fn every_format_and_awkward_value_draws() {
+    use precision_lab::formats::catalogue;
+    let values = [
+        0.0,
+        -0.0,
+        1.0,
+        -2.5,
+        1e-300,
+        1e300,
+        f64::NAN,
+        f64::INFINITY,
+        -f64::INFINITY,
+        3e-8,
+    ];
+    let modes = [
+        Rounding::NearestEven,
+        Rounding::TowardNegative,
+        Rounding::Stochastic { seed: 4 },
+    ];
+    for entry in catalogue() {
+        let f = NamedFormat::from(entry.format());
+        let one_format = [f.clone()];
+        for (i, &v) in values.iter().enumerate() {
+            let rounding = modes[i % modes.len()];
+            let overflow = if i % 2 == 0 {
+                Overflow::Default
+            } else {
+                Overflow::Saturate
+            };
+            let theme = if i % 2 == 0 {
+                Theme::Light
+            } else {
+                Theme::Dark
+            };
+            let plots = [
+                range::dynamic_range(&RangeInput {
+                    formats: &one_format,
+                    value: Some(v),
+                    rounding,
+                    overflow,
+                    theme,
+                }),
+                precision::precision(&PrecisionInput {
+                    formats: &one_format,
+                    value: Some(v),
+                    theme,
+                }),
+                number_line::number_line(&NumberLineInput {
+                    format: &f,
+                    value: Some(v),
+                    rounding,
+                    overflow,
+                    theme,
+                }),
+                rounding_plot::rounding_error(&RoundingInput {
+                    format: &f,
+                    value: Some(v),
+                    rounding,
+                    overflow,
+                    theme,
+                }),
+            ];
+            for plot in &plots {
+                check_frame(plot);
+            }
+        }
+        let dist = Distribution::Values(values.to_vec());
+        let q = quantize::quantize(&QuantizeInput {
+            format: &f,
+            distribution: &dist,
+            scale: 3.0,
+            samples: 0,
+            seed: 0,
+            rounding: Rounding::NearestEven,
+            overflow: Overflow::Default,
+            theme: Theme::Light,
+        });
+        check_frame(&q);
+    }
+}
+
+/// Empty, non-finite and degenerate trainer inputs draw a frame instead of failing.
+#[test]
+fn trainer_plots_survive_degenerate_input() {
+    let nan_run: Vec<StepSummary> = (0..5)
+        .map(|i| summary(i, f32::NAN, f32::INFINITY, true))
+        .collect();
+    let zero_run = vec![summary(0, 0.0, 0.0, false)];
+    let empty: Vec<StepSummary> = Vec::new();
+    let runs = [
+        RunSeries {
+            label: "nan",
+            history: &nan_run,
+        },
+        RunSeries {
+            label: "zero",
+            history: &zero_run,
+        },
+        RunSeries {
+            label: "empty",
+            history: &empty,
+        },
+    ];
+    for theme in [Theme::Light, Theme::Dark] {
+        check_frame(&train_plot::loss_curves(&RunsInput { runs: &runs, theme }));
+        check_frame(&train_plot::loss_scale(&RunsInput { runs: &runs, theme }));
+        check_frame(&train_plot::loss_curves(&RunsInput { runs: &[], theme }));
+    }
+    let h = Log2Histogram::new();
+    check_frame(&train_plot::gradient_histogram(&GradientInput {
+        histogram: &h,
+        precision: Precision::Bf16,
+        label: "",
+        theme: Theme::Dark,
+    }));
+    for resolution in [0, 1, 3] {
+        let grid = DecisionGrid {
+            resolution,
+            x_range: [0.0, 0.0],
+            y_range: [f32::NAN, 1.0],
+            probabilities: vec![f32::NAN; resolution * resolution],
+        };
+        check_frame(&train_plot::decision_boundary(&DecisionInput {
+            grid: &grid,
+            data: None,
+            label: "x",
+            theme: Theme::Light,
+        }));
     }
 }

@@ -1,0 +1,537 @@
+//! Plot 3, the number line: every finite value of a format of 8 bits or fewer as a tick, on a linear
+//! axis and on a symlog axis (linear up to the smallest normal, log2 beyond), so the crowding near
+//! zero and the even spread per binade are both visible, with the specials named. For wider formats
+//! there are too many values to draw, so it shows their density instead: how many values fall in
+//! each interval of |x|, on the same two axes ([`density`]).
+//!
+//! Owns the layout and the counting; values come from `crate::formats` (decode, encode).
+
+use crate::formats::{Format, Overflow, Rounding, Structure};
+
+use super::range::rounding_name;
+use super::svg::{
+    self, axes_for, input_text, panel_at, pow2_label, ticks, value_text, Axis, AxisSpec, PanelSpec,
+    FONT, LOG2_STEPS, TITLE_FONT,
+};
+use super::{NamedFormat, Plot, Theme};
+
+/// What the number-line plot shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberLineInput<'a> {
+    pub format: &'a NamedFormat,
+    /// The editor's value, marked where the format stores it.
+    pub value: Option<f64>,
+    pub rounding: Rounding,
+    pub overflow: Overflow,
+    pub theme: Theme,
+}
+
+/// The symlog coordinate of `x`: `x / t` for |x| <= t, `sign(x) (1 + log2(|x| / t))` beyond, where
+/// `t` is the format's smallest normal value: subnormals are evenly spaced in [-1, 1] and each
+/// normal binade takes one unit.
+pub fn symlog(x: f64, t: f64) -> f64 {
+    let m = x.abs();
+    if m <= t {
+        x / t
+    } else {
+        // log2 |x| - log2 t rather than log2(|x| / t), which overflows for fp64 (2^1024 / 2^-1022).
+        let s = 1.0 + (svg::log2_abs(m) - svg::log2_abs(t));
+        if x < 0.0 {
+            -s
+        } else {
+            s
+        }
+    }
+}
+
+/// Every value of a format, for drawing it as ticks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Values {
+    /// Distinct finite values, ascending (+0 and -0 are one value).
+    pub finite: Vec<f64>,
+    /// A distinct -0 code exists.
+    pub negative_zero: bool,
+    /// Codes of +Inf and -Inf, if any.
+    pub infinities: Vec<u64>,
+    /// Codes that are NaN.
+    pub nans: Vec<u64>,
+}
+
+/// Enumerates every code of a format of at most 16 bits; `None` for wider formats.
+pub fn values(format: &Format) -> Option<Values> {
+    if format.total_bits() > 16 {
+        return None;
+    }
+    let mut out = Values {
+        finite: Vec::new(),
+        negative_zero: false,
+        infinities: Vec::new(),
+        nans: Vec::new(),
+    };
+    for code in 0..=format.code_mask() {
+        let v = format.decode(code);
+        if format.is_nan_code(code) || v.is_nan() {
+            out.nans.push(code);
+        } else if v.is_infinite() {
+            out.infinities.push(code);
+        } else {
+            if v == 0.0 && v.is_sign_negative() {
+                out.negative_zero = true;
+            }
+            out.finite.push(v);
+        }
+    }
+    out.finite.sort_by(f64::total_cmp);
+    out.finite.dedup_by(|a, b| a == b);
+    Some(out)
+}
+
+/// How the intervals of a density are spaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spacing {
+    /// Equal widths in |x| from 0 to the largest finite value.
+    Linear,
+    /// Equal widths in [`symlog`] |x|.
+    Symlog,
+}
+
+/// One interval of a density: values `from <= |x| < to` (the last interval includes its end).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bin {
+    pub from: f64,
+    pub to: f64,
+    /// Number of non-negative values of the format in the interval (+0 counts once).
+    pub count: u64,
+}
+
+/// How many non-negative values of a float or integer format lie in each interval from 0 to the
+/// largest finite value; exact, from codes (positive codes of these formats are in value order, so
+/// a count is a difference of codes). `Linear`: `bins` equal intervals. `Symlog`: [0, min normal)
+/// (the subnormals and zero), then groups of whole binades, as few binades per group as keep the
+/// count of intervals at most `bins`; every edge is a power of two, so each binade's count is
+/// exactly visible (2^M values per binade for floats). `None` for NF4.
+pub fn density(format: &Format, bins: usize, spacing: Spacing) -> Option<Vec<Bin>> {
+    if matches!(format.structure(), Structure::Nf4 { .. }) || bins < 2 {
+        return None;
+    }
+    let max = format.max_finite();
+    let edges: Vec<f64> = match spacing {
+        Spacing::Linear => (0..=bins)
+            .map(|i| {
+                if i == bins {
+                    max
+                } else {
+                    max * i as f64 / bins as f64
+                }
+            })
+            .collect(),
+        Spacing::Symlog => {
+            let t = format.min_normal();
+            let (e0, e1) = (svg::floor_log2(t), svg::floor_log2(max));
+            let binades = (e1 - e0 + 1) as usize;
+            let group = binades.div_ceil(bins - 1).max(1) as i32;
+            let mut edges = vec![0.0];
+            let mut e = e0;
+            while e <= e1 {
+                edges.push(svg::pow2(e));
+                e += group;
+            }
+            edges.push(max);
+            edges.dedup();
+            edges
+        }
+    };
+    // The code of the smallest value >= v (0 <= v <= max).
+    let first_at_or_above = |v: f64| format.encode(v, Rounding::TowardPositive, Overflow::Saturate);
+    let end = format.encode(max, Rounding::NearestEven, Overflow::Saturate) + 1;
+    let n = edges.len() - 1;
+    let out = (0..n)
+        .map(|i| {
+            let (from, to) = (edges[i], edges[i + 1]);
+            let b = if i + 1 == n {
+                end
+            } else {
+                first_at_or_above(to)
+            };
+            Bin {
+                from,
+                to,
+                count: b.saturating_sub(first_at_or_above(from)),
+            }
+        })
+        .collect();
+    Some(out)
+}
+
+const WIDTH: u32 = 360;
+const HEIGHT: u32 = 262;
+const LINEAR: (i32, i32, i32, i32) = (8, 40, WIDTH as i32 - 8, 118);
+const SYMLOG: (i32, i32, i32, i32) = (8, 148, WIDTH as i32 - 8, 226);
+const BOTTOM: u32 = 24;
+const DENSITY_LEFT: u32 = 34;
+const BINS: usize = 48;
+
+/// Which kind of number line a format gets.
+pub fn draws_ticks(format: &Format) -> bool {
+    format.total_bits() <= 8
+}
+
+/// The x axes of the two panels as drawn (linear, symlog): values for ticks, |x| for densities.
+pub fn axes(format: &Format) -> (Axis, Axis) {
+    let (lin, sym) = spans(format);
+    let left = if draws_ticks(format) { 0 } else { DENSITY_LEFT };
+    (
+        axes_for(LINEAR, left, BOTTOM, lin, (0.0, 1.0)).0,
+        axes_for(SYMLOG, left, BOTTOM, sym, (0.0, 1.0)).0,
+    )
+}
+
+fn spans(format: &Format) -> ((f64, f64), (f64, f64)) {
+    let max = format.max_finite();
+    let t = format.min_normal();
+    let s = symlog(max, t);
+    if draws_ticks(format) {
+        let lowest = format.facts().lowest.min(0.0);
+        let pad = (max - lowest) * 0.04;
+        let s_lo = symlog(format.facts().lowest, t);
+        let s_pad = (s - s_lo) * 0.04;
+        // Without zero (e8m0fnu) the symlog axis starts just below the smallest value, not at 0.
+        let s_left = if s_lo > 0.0 { s_lo - s_pad.min(0.5) } else { s_lo - s_pad };
+        ((lowest - pad, max + pad), (s_left, s + s_pad))
+    } else {
+        ((0.0, max), (0.0, s))
+    }
+}
+
+/// Draws the number line (ticks for formats of 8 bits or fewer, else densities).
+pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
+    let format = &input.format.format;
+    let label = &input.format.label;
+    let size = (WIDTH, HEIGHT);
+    let ticks_mode = draws_ticks(format);
+    let stored = input
+        .value
+        .map(|v| (v, format.round(v, input.rounding, input.overflow)));
+    let caption = caption(input, ticks_mode, stored);
+    let t = format.min_normal();
+    let (lin_span, sym_span) = spans(format);
+    let svg = svg::render(size, input.theme, &caption, |root, palette, doc| {
+        let nice = svg::linear_steps();
+        let lin_label = |v: f64| value_text(v);
+        let sym_label = |s: f64| symlog_label(s, t);
+        let count_label = |v: f64| pow2_label(v.round() as i32);
+        let none = |_: f64| String::new();
+        let counts: Option<(Vec<Bin>, Vec<Bin>)> = (!ticks_mode)
+            .then(|| {
+                Some((
+                    density(format, BINS, Spacing::Linear)?,
+                    density(format, BINS, Spacing::Symlog)?,
+                ))
+            })
+            .flatten();
+        let y_hi = counts
+            .as_ref()
+            .map(|(a, b)| {
+                a.iter()
+                    .chain(b)
+                    .map(|bin| bin.count.max(1))
+                    .max()
+                    .map_or(1.0, |c| (c as f64).log2().ceil() + 1.0)
+            })
+            .unwrap_or(1.0);
+        let y_lo = if ticks_mode { 0.0 } else { -1.0 };
+        let left = if ticks_mode { 0 } else { DENSITY_LEFT };
+        let y_ticks = if ticks_mode {
+            Vec::new()
+        } else {
+            ticks(0.0, y_hi, 3, &LOG2_STEPS)
+        };
+        let y_label: &dyn Fn(f64) -> String = if ticks_mode { &none } else { &count_label };
+        let lin_ticks = {
+            let mut ts = ticks(lin_span.0, lin_span.1, 5, &nice);
+            if ticks_mode {
+                ts.retain(|v| v.abs() <= format.max_finite());
+            }
+            ts
+        };
+        let sym_ticks = {
+            let step = ticks(sym_span.0.max(0.0), sym_span.1, 5, &LOG2_STEPS)
+                .windows(2)
+                .next()
+                .map_or(1.0, |w| w[1] - w[0]);
+            let mut ts: Vec<f64> =
+                ticks(sym_span.0, sym_span.1, 9, &[step, step * 2.0, step * 4.0]);
+            ts.retain(|s| s.fract() == 0.0);
+            ts
+        };
+        let panels = [
+            (
+                LINEAR,
+                lin_span,
+                lin_ticks,
+                &lin_label as &dyn Fn(f64) -> String,
+                "x",
+                "Linear",
+            ),
+            (
+                SYMLOG,
+                sym_span,
+                sym_ticks,
+                &sym_label as &dyn Fn(f64) -> String,
+                "x (symlog)",
+                "Symlog: linear below the smallest normal, log₂ above",
+            ),
+        ];
+        doc.text(
+            8,
+            15,
+            TITLE_FONT,
+            palette.text,
+            "start",
+            &if ticks_mode {
+                format!("Every value of {label}")
+            } else {
+                format!("How many values of {label} per interval of |x|")
+            },
+        );
+        for (index, (rect, span, xticks, xlabel, title, heading)) in panels.into_iter().enumerate()
+        {
+            let spec = PanelSpec {
+                x: AxisSpec {
+                    lo: span.0,
+                    hi: span.1,
+                    ticks: xticks,
+                    label: xlabel,
+                    title: "",
+                },
+                y: AxisSpec {
+                    lo: y_lo,
+                    hi: y_hi,
+                    ticks: y_ticks.clone(),
+                    label: y_label,
+                    title: "",
+                },
+                bottom: BOTTOM,
+                left,
+            };
+            let (x, y) = panel_at(root, rect, &spec, palette)?;
+            doc.text(
+                rect.0 + left as i32,
+                rect.1 - 6,
+                FONT,
+                palette.text,
+                "start",
+                heading,
+            );
+            let to_x = |v: f64| if index == 0 { v } else { symlog(v, t) };
+            doc.group(&[
+                ("data-panel", if index == 0 { "linear" } else { "symlog" }),
+                ("data-axis", title),
+            ]);
+            if let Some((lin, sym)) = &counts {
+                let bins = if index == 0 { lin } else { sym };
+                let mut d = String::new();
+                for bin in bins.iter().filter(|b| b.count > 0) {
+                    let (a, b) = (x.map(to_x(bin.from)), x.map(to_x(bin.to)));
+                    let top = y.map((bin.count as f64).log2());
+                    d.push_str(&format!("M{a} {} V{top} H{b} V{} Z ", y.px_lo, y.px_lo));
+                }
+                doc.el("path")
+                    .attr("d", d.trim_end())
+                    .attr("fill", palette.series(0).hex())
+                    .attr("opacity", 0.8)
+                    .attr("data-series", "density")
+                    .attr(
+                        "data-counts",
+                        bins.iter()
+                            .map(|b| b.count.to_string())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )
+                    .title(&format!(
+                        "{label}: values per interval, {} intervals from 0 to {}",
+                        bins.len(),
+                        value_text(format.max_finite())
+                    ));
+            } else if let Some(all) = values(format) {
+                let (mut normal, mut sub) = (String::new(), String::new());
+                for &v in &all.finite {
+                    let px = x.map(to_x(v));
+                    let is_sub = v != 0.0 && v.abs() < t;
+                    let (top, path) = if v == 0.0 {
+                        (y.map(0.8), &mut normal)
+                    } else if is_sub {
+                        (y.map(0.45), &mut sub)
+                    } else {
+                        (y.map(0.6), &mut normal)
+                    };
+                    path.push_str(&format!("M{px} {} V{top} ", y.px_lo));
+                }
+                for (d, colour, kind) in [
+                    (normal, palette.series(0), "normal"),
+                    (sub, palette.subnormal, "subnormal"),
+                ] {
+                    if !d.is_empty() {
+                        doc.el("path")
+                            .attr("d", d.trim_end())
+                            .attr("stroke", colour.hex())
+                            .attr("stroke-width", 1)
+                            .attr("fill", "none")
+                            .attr("data-series", kind)
+                            .title(&format!("{label}: {kind} values"));
+                    }
+                }
+                // Name the extremes and zero, inside the panel's top.
+                let max = format.max_finite();
+                let label_y = y.px_hi + 9;
+                if all.finite.contains(&0.0) {
+                    let zero_name = if all.negative_zero { "±0" } else { "0" };
+                    doc.text(
+                        x.map(to_x(0.0)) + 3,
+                        label_y,
+                        FONT - 1,
+                        palette.text,
+                        "start",
+                        zero_name,
+                    );
+                }
+                doc.text(
+                    x.map(to_x(max)),
+                    label_y,
+                    FONT - 1,
+                    palette.text,
+                    "end",
+                    &format!("max {}", value_text(max)),
+                );
+            }
+            if let Some((v, s)) = stored {
+                if s.is_finite() && (ticks_mode || s != 0.0) {
+                    let on_axis = if ticks_mode { s } else { s.abs() };
+                    let px = x.map_clamped(to_x(on_axis));
+                    doc.el("polygon")
+                        .attr(
+                            "points",
+                            format!(
+                                "{},{} {},{} {},{}",
+                                px - 5,
+                                y.px_lo + 9,
+                                px + 5,
+                                y.px_lo + 9,
+                                px,
+                                y.px_lo + 1
+                            ),
+                        )
+                        .attr("fill", palette.marker.hex())
+                        .attr("data-marker", "stored")
+                        .attr("data-x", px)
+                        .title(&format!("{} is stored as {}", input_text(v), value_text(s)));
+                }
+            }
+            doc.close_group();
+        }
+        if ticks_mode {
+            if let Some(all) = values(format) {
+                doc.text(
+                    8,
+                    HEIGHT as i32 - 8,
+                    FONT,
+                    palette.text,
+                    "start",
+                    &specials(format, &all),
+                );
+            }
+        } else {
+            let facts = format.facts();
+            doc.text(
+                8,
+                HEIGHT as i32 - 8,
+                FONT,
+                palette.text,
+                "start",
+                &format!(
+                    "{} finite values; each bar counts those ≥ 0 in its interval",
+                    facts.finite_values
+                ),
+            );
+        }
+        Ok(())
+    });
+    Plot { svg, caption, size }
+}
+
+/// What the specials of a small format are, in one line.
+fn specials(format: &Format, all: &Values) -> String {
+    let hex = |codes: &[u64]| {
+        let digits = format.total_bits().div_ceil(4) as usize;
+        codes
+            .iter()
+            .map(|c| format!("0x{c:0digits$x}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let nan = match all.nans.len() {
+        0 => "no NaN".to_string(),
+        1..=2 => format!("NaN: {}", hex(&all.nans)),
+        n => format!("NaN: {n} codes"),
+    };
+    let inf = if all.infinities.is_empty() {
+        "no Inf".to_string()
+    } else {
+        format!("±Inf: {}", hex(&all.infinities))
+    };
+    let zero = if all.negative_zero {
+        "−0 exists"
+    } else {
+        "no −0"
+    };
+    format!(
+        "{} finite values · {nan} · {inf} · {zero}",
+        all.finite.len()
+    )
+}
+
+fn symlog_label(s: f64, t: f64) -> String {
+    if s == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = if s.abs() <= 1.0 {
+        s.abs() * t
+    } else {
+        t * (s.abs() - 1.0).exp2()
+    };
+    let p = svg::floor_log2(magnitude);
+    let text = if magnitude == svg::pow2(p) {
+        pow2_label(p)
+    } else {
+        value_text(magnitude)
+    };
+    if s < 0.0 {
+        format!("−{text}")
+    } else {
+        text
+    }
+}
+
+fn caption(input: &NumberLineInput<'_>, ticks_mode: bool, stored: Option<(f64, f64)>) -> String {
+    let label = &input.format.label;
+    let mut text = if ticks_mode {
+        format!(
+            "Every finite value of {label} as a tick, on a linear axis and on a symlog axis (linear \
+             below the smallest normal, log2 above), subnormals in amber; the specials are listed below."
+        )
+    } else {
+        format!(
+            "How many values of {label} lie in each of {BINS} intervals of |x| from 0 to the largest \
+             finite value, on a linear and on a symlog axis (counts on a log2 scale)."
+        )
+    };
+    if let Some((v, s)) = stored {
+        text.push_str(&format!(
+            " Marker: {} stored as {} ({}).",
+            input_text(v),
+            value_text(s),
+            rounding_name(input.rounding)
+        ));
+    }
+    text
+}
