@@ -196,7 +196,11 @@ fn spans(format: &Format) -> ((f64, f64), (f64, f64)) {
         let s_lo = symlog(format.facts().lowest, t);
         let s_pad = (s - s_lo) * 0.04;
         // Without zero (e8m0fnu) the symlog axis starts just below the smallest value, not at 0.
-        let s_left = if s_lo > 0.0 { s_lo - s_pad.min(0.5) } else { s_lo - s_pad };
+        let s_left = if s_lo > 0.0 {
+            s_lo - s_pad.min(0.5)
+        } else {
+            s_lo - s_pad
+        };
         ((lowest - pad, max + pad), (s_left, s + s_pad))
     } else {
         ((0.0, max), (0.0, s))
