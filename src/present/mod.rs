@@ -8,4 +8,5 @@
 pub mod formats;
 pub mod memory;
 pub mod number;
+pub mod plots;
 pub mod train;

@@ -103,6 +103,10 @@ pub fn FormatsView() -> impl IntoView {
                 "Pick a format, then click bits, step with the arrow keys, or type a number. Every figure is exact."
             </p>
             <EditorWidget />
+            <div class="editor-plots" aria-label="Range and precision of this format">
+                <super::plots::RangeWidget />
+                <super::plots::PrecisionWidget />
+            </div>
             <SameValueWidget />
             <FactsWidget />
             <MxWidget />
@@ -420,7 +424,7 @@ fn ValueInput(editor: Editor) -> impl IntoView {
                 inputmode="decimal"
                 autocomplete="off"
                 spellcheck="false"
-                data-testid=editor.id("value-input")
+                data-testid="value-input"
                 aria-describedby=format!("{} {}", editor.id("value-help"), editor.id("value-error"))
                 aria-invalid=move || editor.rejected.get().is_some().to_string()
                 prop:value=shown
@@ -430,7 +434,7 @@ fn ValueInput(editor: Editor) -> impl IntoView {
         <p id=editor.id("value-help") class="help">
             "A decimal (0.1, -3.5e-4), a fraction (1/3), a hex-float (0x1.8p3), a raw code (0x3c00, 0b0_01111_0000000000), or inf, -inf, nan, -0, max, min_normal, eps."
         </p>
-        <p id=editor.id("value-error") class="input-error" role="alert" data-testid=editor.id("value-error")>
+        <p id=editor.id("value-error") class="input-error" role="alert" data-testid="value-error">
             {move || editor.rejected.get().map(|(_, why)| format!("Cannot use this: {why}. Showing the last good value."))}
         </p>
     }

@@ -6,7 +6,9 @@
 mod formats;
 mod memory;
 pub mod panic;
+mod plots;
 mod shell;
+mod theme;
 mod train;
 pub mod url;
 mod widgets;

@@ -79,6 +79,37 @@ console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.
   await context.close();
 }
 
+// 4. Plots view: format change to every plot re-rendered, 60 changes.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(site.url('?view=plots&format=fp16&value=0.1'));
+  await page.waitForSelector('html[data-ready="1"]');
+  const samples = await page.evaluate(async () => {
+    const until = async (cond) => {
+      for (let i = 0; i < 100000 && !cond(); i++) await new Promise((r) => queueMicrotask(r));
+      while (!cond()) await new Promise((r) => setTimeout(r, 0));
+    };
+    const svgs = () => [...document.querySelectorAll('.plot-grid .plot-svg')].map((e) => e.innerHTML);
+    const select = document.querySelector('[data-testid=format-select]');
+    const formats = ['fp16', 'bf16', 'e4m3fn', 'e5m2', 'fp32', 'e2m1fn'];
+    const out = [];
+    for (let i = 1; i <= 60; i++) {
+      const before = svgs();
+      const t0 = performance.now();
+      select.value = formats[i % formats.length];
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      // Every plot that depends on the format has new markup (range/precision always do).
+      await until(() => { const now = svgs(); return now[0] !== before[0] && now[2] !== before[2] && now[4] !== before[4]; });
+      out.push(performance.now() - t0);
+    }
+    return out;
+  });
+  console.log('\n## Plots view: format change to all five plots re-rendered (60 changes)\n');
+  console.log(`| median ms | p95 ms | goal p95 |\n|---:|---:|---:|\n| ${median(samples).toFixed(2)} | ${pct(samples, 0.95).toFixed(2)} | < 16 |`);
+  await context.close();
+}
+
 await browser.close();
 await site.close();
 await blank.close();

@@ -40,8 +40,8 @@ fn the_default_editor_shows_fp32_one_tenth_exactly() {
     assert_eq!(r.decoded.shortest_decimal, "0.1");
     let report = r.report.expect("a typed value has a rounding report");
     // The engine rounds the exact difference 0.100000001490116119384765625 - 0.1 once.
-    // (1.490116119384765625e-9 exactly, which as an f64 is 1.4901161193847656e-9.)
-    assert_eq!(report.abs_error, 1.4901161193847656e-9);
+    // (1.490116119384765625e-9 exactly, which as an f64 is 1.4901161193847657e-9.)
+    assert_eq!(report.abs_error, 1.4901161193847657e-9);
     assert_eq!(r.bits, "00111101110011001100110011001101");
     assert_eq!(r.next_up.as_ref().map(|n| n.code), Some(0x3dccccce));
     assert_eq!(r.next_down.as_ref().map(|n| n.gap), Some(2f64.powi(-27)));

@@ -1,0 +1,108 @@
+// Whole-page tests of the Range & precision view: the plots follow the editor, their controls
+// live in the URL, hostile parameters are notices, and downloads are offered.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
+
+let site, browser;
+before(async () => { site = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await site?.close(); });
+
+const PLOTS = ['range', 'precision', 'number-line', 'quantize', 'rounding'];
+
+async function open(path, opts) {
+  const { page, context, problems } = await openPage(browser, site.origin, opts);
+  await page.goto(site.url(path));
+  await appReady(page);
+  return { page, context, problems };
+}
+function assertClean(problems) {
+  assert.deepEqual(problems.consoleErrors, [], 'console errors');
+  assert.deepEqual(problems.pageErrors, [], 'page errors');
+  assert.deepEqual(problems.foreignRequests, [], 'foreign requests');
+}
+const svgOf = (page, name) => page.innerHTML(`[data-testid=plot-${name}] .plot-svg`);
+
+test('all five plots render with captions, and follow the editor', async () => {
+  const { page, context, problems } = await open('?view=plots&format=fp16&value=0.1');
+  for (const name of PLOTS) {
+    assert.equal(await page.locator(`[data-testid=plot-${name}] svg`).count(), 1, name);
+    assert.ok((await page.textContent(`[data-testid=caption-${name}]`)).length > 20, `${name} caption`);
+  }
+  assert.match(await page.textContent('[data-testid=caption-range]'), /fp16/);
+  const before = Object.fromEntries(await Promise.all(PLOTS.map(async (n) => [n, await svgOf(page, n)])));
+  await page.selectOption('[data-testid=format-select]', 'e4m3fn');
+  await page.waitForFunction(() => /e4m3fn/.test(document.querySelector('[data-testid=caption-number-line]').textContent));
+  // fp16 and e4m3fn are both among the compared formats, so the range and precision plots keep
+  // their bars; the plots of the editor's own format change.
+  for (const name of ['number-line', 'quantize', 'rounding']) {
+    assert.notEqual(await svgOf(page, name), before[name], `${name} changed with the format`);
+  }
+  assert.equal(new URL(page.url()).searchParams.get('format'), 'e4m3fn');
+  // The value marker moves with the typed value.
+  const withTenth = await svgOf(page, 'range');
+  await page.fill('[data-testid=value-input]', '300');
+  await page.waitForFunction((old) => document.querySelector('[data-testid=plot-range] .plot-svg').innerHTML !== old, withTenth);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the scale slider moves values out of underflow (the idea behind loss scaling)', async () => {
+  const { page, context, problems } = await open('?view=plots&format=fp16');
+  const underflow = async () => parseFloat(await page.textContent('[data-testid=quantize-underflow]'));
+  const unscaled = await underflow();
+  assert.ok(unscaled > 20, `log-normal gradients around 2^-24 underflow in fp16: ${unscaled}%`);
+  await page.goto(site.url('?view=plots&format=fp16&scale=16'));
+  await appReady(page);
+  const scaled = await underflow();
+  assert.ok(scaled < unscaled / 4, `scaled by 2^16: ${scaled}% vs ${unscaled}%`);
+  await page.locator('[data-testid=quantize-scale]').fill('8');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('scale') === '8');
+  assertClean(problems);
+  await context.close();
+});
+
+test('compared formats live in the URL; hostile values are notices, never markup', async () => {
+  const { page, context, problems } = await open(
+    `?view=plots&compare=fp32,bf16,${encodeURIComponent('<script>alert(1)</script>')}&dist=${encodeURIComponent('"><img src=x>')}`,
+  );
+  const notices = (await page.locator('[data-testid=url-notice]').allTextContents()).join('\n');
+  assert.match(notices, /compare/);
+  assert.match(notices, /dist/);
+  assert.equal(await page.locator('main script, main img').count(), 0);
+  assert.equal(await page.isChecked('[data-testid=compare-bf16]'), true);
+  assert.equal(await page.isChecked('[data-testid=compare-fp16]'), false);
+  await page.check('[data-testid=compare-fp16]');
+  await page.waitForFunction(() => (new URLSearchParams(location.search).get('compare') || '').includes('fp16'));
+  assert.match(await page.textContent('[data-testid=caption-range]'), /fp16/);
+  const href = await page.getAttribute('[data-testid=download-svg-range]', 'href');
+  assert.ok(href.startsWith('data:image/svg+xml'), href.slice(0, 40));
+  assert.match(decodeURIComponent(href), /<desc>/);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the Formats view shows the range and precision plots beside the editor', async () => {
+  const { page, context, problems } = await open('?view=formats&format=bf16&value=3e38');
+  assert.equal(await page.locator('.editor-plots [data-testid=plot-range] svg').count(), 1);
+  assert.equal(await page.locator('.editor-plots [data-testid=plot-precision] svg').count(), 1);
+  assert.match(await page.textContent('.editor-plots [data-testid=caption-range]'), /bf16/);
+  assertClean(problems);
+  await context.close();
+});
+
+test('screenshots of the plots view, light and dark and on a phone', async () => {
+  for (const scheme of ['light', 'dark']) {
+    const { page, context, problems } = await open('?view=plots&format=fp16&value=0.1', { colorScheme: scheme });
+    const bg = await page.evaluate(() => getComputedStyle(document.querySelector('[data-testid=plot-range] svg rect')).fill
+      || document.querySelector('[data-testid=plot-range] svg rect').getAttribute('fill'));
+    assert.ok(bg, 'the plot paints a background');
+    await screenshot(page, `plots-${scheme}`);
+    assertClean(problems);
+    await context.close();
+  }
+  const { page, context } = await open('?view=plots', { viewport: { width: 375, height: 740 } });
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 375);
+  await screenshot(page, 'plots-phone');
+  await context.close();
+});
