@@ -930,38 +930,67 @@ pub use crate::plot::Theme;
 impl Session {
     /// Draws every plot of the session for `theme`.
     pub fn plots(&self, theme: Theme) -> TrainPlots {
+        use crate::plot::train::{
+            decision_boundary, gradient_histogram, loss_curves, loss_scale, DecisionInput,
+            GradientInput, RunSeries, RunsInput,
+        };
+        let labels: Vec<&str> = self
+            .lanes
+            .iter()
+            .map(|l| policy_short_label(&l.run.config().policy))
+            .collect();
+        let series: Vec<RunSeries<'_>> = self
+            .lanes
+            .iter()
+            .zip(&labels)
+            .map(|(l, label)| RunSeries {
+                label,
+                history: l.run.history(),
+            })
+            .collect();
+        let runs = RunsInput {
+            runs: &series,
+            theme,
+        };
         TrainPlots {
-            loss: placeholder("Loss of every run (log scale)", theme),
-            scale: placeholder("Loss scale over time; crosses mark skipped steps", theme),
+            loss: loss_curves(&runs).svg,
+            scale: loss_scale(&runs).svg,
             gradients: self
                 .lanes
                 .iter()
-                .map(|l| {
-                    placeholder(
-                        &format!(
-                            "{}: gradient magnitudes against the {} window",
-                            l.run.config().policy.name(),
-                            l.gradient_format.name()
-                        ),
+                .zip(&labels)
+                .map(|(l, label)| {
+                    gradient_histogram(&GradientInput {
+                        histogram: &l.histogram,
+                        precision: l.gradient_format,
+                        label,
                         theme,
-                    )
+                    })
+                    .svg
                 })
                 .collect(),
             decisions: self
                 .lanes
                 .iter()
-                .map(|l| {
-                    placeholder(
-                        &format!("{}: decision boundary", l.run.config().policy.name()),
-                        theme,
-                    )
+                .zip(&labels)
+                .map(|(l, label)| match l.decision_grid(HEAT_RESOLUTION) {
+                    Some(grid) => {
+                        decision_boundary(&DecisionInput {
+                            grid: &grid,
+                            data: Some(l.run.data()),
+                            label,
+                            theme,
+                        })
+                        .svg
+                    }
+                    None => placeholder(&format!("{label}: a regression run has no decision boundary"), theme),
                 })
                 .collect(),
         }
     }
 }
 
-/// A labelled empty frame, until the trainer's charts land in `crate::plot::train`.
+/// A labelled empty frame where a chart does not apply.
 fn placeholder(caption: &str, theme: Theme) -> String {
     let (bg, fg) = match theme {
         Theme::Light => ("#ffffff", "#545d6e"),
