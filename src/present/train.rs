@@ -983,7 +983,10 @@ impl Session {
                         })
                         .svg
                     }
-                    None => placeholder(&format!("{label}: a regression run has no decision boundary"), theme),
+                    None => placeholder(
+                        &format!("{label}: a regression run has no decision boundary"),
+                        theme,
+                    ),
                 })
                 .collect(),
         }
