@@ -9,4 +9,6 @@ ensure_build_tools
 PORT="${PORT:-8080}"
 cd "$ROOT"
 echo "Precision Lab: building, then serving at http://127.0.0.1:$PORT/ (Ctrl-C stops)"
-exec trunk serve --release --address 127.0.0.1 --port "$PORT"
+# `trunk serve` needs an absolute public URL; without auto-reload it injects no extra script,
+# so the page keeps the same Content Security Policy as the built site.
+exec trunk serve --release --address 127.0.0.1 --port "$PORT" --public-url / --no-autoreload

@@ -188,3 +188,171 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
         head
     }
 }
+
+/// A widget that can be embedded on its own with `?embed=<slug>` (no site chrome), its state
+/// read from the same parameters as its full view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Widget {
+    /// The bit-layout editor and its readouts.
+    Editor,
+    /// The editor's number rounded into every format.
+    SameValue,
+    /// The format facts table.
+    Facts,
+    /// The MX block editor.
+    Mx,
+    /// Dynamic-range bars.
+    Range,
+    /// Relative precision (ulp / |x|).
+    Precision,
+    /// Every value of a format on a number line.
+    NumberLine,
+    /// A distribution stored in a format.
+    Quantize,
+    /// Rounding error across a binade.
+    Rounding,
+    /// The memory calculator.
+    Memory,
+    /// The toy trainer.
+    Trainer,
+}
+
+impl Widget {
+    /// Every widget, in the order the embed menus list them.
+    pub const ALL: [Widget; 11] = [
+        Widget::Editor,
+        Widget::SameValue,
+        Widget::Facts,
+        Widget::Mx,
+        Widget::Range,
+        Widget::Precision,
+        Widget::NumberLine,
+        Widget::Quantize,
+        Widget::Rounding,
+        Widget::Memory,
+        Widget::Trainer,
+    ];
+
+    /// The `embed=` value.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Widget::Editor => "editor",
+            Widget::SameValue => "same-value",
+            Widget::Facts => "facts",
+            Widget::Mx => "mx",
+            Widget::Range => "range",
+            Widget::Precision => "precision",
+            Widget::NumberLine => "number-line",
+            Widget::Quantize => "quantize",
+            Widget::Rounding => "rounding",
+            Widget::Memory => "memory",
+            Widget::Trainer => "trainer",
+        }
+    }
+
+    /// A name for menus and iframe titles.
+    pub fn title(self) -> &'static str {
+        match self {
+            Widget::Editor => "bit-layout editor",
+            Widget::SameValue => "same value in every format",
+            Widget::Facts => "format facts table",
+            Widget::Mx => "MX block editor",
+            Widget::Range => "dynamic range plot",
+            Widget::Precision => "precision plot",
+            Widget::NumberLine => "number line",
+            Widget::Quantize => "quantization of a distribution",
+            Widget::Rounding => "rounding error plot",
+            Widget::Memory => "memory calculator",
+            Widget::Trainer => "mixed-precision trainer",
+        }
+    }
+
+    /// The full view the widget belongs to ("open in Precision Lab").
+    pub fn view(self) -> View {
+        match self {
+            Widget::Editor | Widget::SameValue | Widget::Facts | Widget::Mx => View::Formats,
+            Widget::Range
+            | Widget::Precision
+            | Widget::NumberLine
+            | Widget::Quantize
+            | Widget::Rounding => View::Plots,
+            Widget::Memory => View::Memory,
+            Widget::Trainer => View::Train,
+        }
+    }
+
+    /// The widgets of a view, for its Embed menu.
+    pub fn of_view(view: View) -> Vec<Widget> {
+        Widget::ALL
+            .into_iter()
+            .filter(|w| w.view() == view)
+            .collect()
+    }
+
+    /// Parses an `embed=` value.
+    pub fn from_slug(slug: &str) -> Option<Widget> {
+        Widget::ALL.into_iter().find(|w| w.slug() == slug)
+    }
+}
+
+/// Page theme forced by `theme=light|dark` (embeds follow their host); `auto` or absent follows
+/// the reader's system preference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeChoice {
+    /// Follow `prefers-color-scheme`.
+    Auto,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Query {
+    /// The widget `embed=` asks for: `None` when the page is not an embed, `Some(Err(notice))`
+    /// when it names no widget.
+    pub fn embed(&self) -> Option<Result<Widget, Notice>> {
+        let slug = self.get("embed")?;
+        Some(Widget::from_slug(slug).ok_or_else(|| {
+            Notice(format!(
+                "There is no widget called \u{201c}{}\u{201d} to embed. Widgets: {}.",
+                shorten(slug, 40),
+                Widget::ALL.map(Widget::slug).join(", ")
+            ))
+        }))
+    }
+
+    /// The theme `theme=` asks for (unknown values mean auto).
+    pub fn theme(&self) -> ThemeChoice {
+        match self.get("theme") {
+            Some("light") => ThemeChoice::Light,
+            Some("dark") => ThemeChoice::Dark,
+            _ => ThemeChoice::Auto,
+        }
+    }
+
+    /// The address of the full view for an embedded widget's state: `embed` and `theme` dropped,
+    /// `view` set to the widget's view.
+    pub fn open_in_full(&self, widget: Widget) -> Query {
+        let mut query = self.clone();
+        query.remove("embed");
+        query.remove("theme");
+        query.remove("view");
+        let mut full = Query::from_pairs([("view", widget.view().slug())]);
+        for (k, v) in query.pairs() {
+            full.set(k, v);
+        }
+        full
+    }
+
+    /// The query of an embed of `widget` showing this state.
+    pub fn embed_of(&self, widget: Widget) -> Query {
+        let mut query = self.clone();
+        query.remove("view");
+        query.remove("embed");
+        let mut embed = Query::from_pairs([("embed", widget.slug())]);
+        for (k, v) in query.pairs() {
+            embed.set(k, v);
+        }
+        embed
+    }
+}

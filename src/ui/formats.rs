@@ -97,7 +97,7 @@ pub fn FormatsView() -> impl IntoView {
         <section class="formats" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Formats"</h1>
-                <CopyLink />
+                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Formats /></div>
             </div>
             <p class="lede">
                 "Pick a format, then click bits, step with the arrow keys, or type a number. Every figure is exact."

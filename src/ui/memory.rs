@@ -125,7 +125,7 @@ pub fn MemoryView() -> impl IntoView {
         <section class="memory" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Memory"</h1>
-                <CopyLink />
+                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Memory /></div>
             </div>
             <p class="lede">
                 "Will this model fit, and where does the memory go? Every term is counted from first principles, in exact bytes, with its formula. GB means 10^9 bytes and GiB means 2^30 bytes; every figure says which."

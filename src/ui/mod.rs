@@ -3,6 +3,7 @@
 //! Owns the DOM, the URL and everything a person clicks; owns no numeric logic (that lives in
 //! `formats`, `memory`, `plot` and `train`, which know nothing of this module).
 
+mod embed;
 mod formats;
 mod memory;
 pub mod panic;
@@ -22,8 +23,14 @@ use views::render_view;
 /// `app-ready`, which the whole-page tests and the load-time benchmark wait for.
 pub fn mark_ready() {
     let window = leptos::prelude::window();
-    if let Some(root) = window.document().and_then(|d| d.document_element()) {
-        let _ = root.set_attribute("data-ready", "1");
+    if let Some(document) = window.document() {
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("data-ready", "1");
+        }
+        // The boot message in index.html says what the page needs if the app never starts.
+        if let Some(boot) = document.get_element_by_id("boot") {
+            boot.remove();
+        }
     }
     if let Some(performance) = window.performance() {
         let _ = performance.mark("app-ready");

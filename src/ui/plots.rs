@@ -67,7 +67,7 @@ pub fn PlotsView() -> impl IntoView {
         <section class="plots" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Range & precision"</h1>
-                <CopyLink />
+                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Plots /></div>
             </div>
             <p class="lede">
                 "How far each format reaches, how coarse it gets, and what storing real data in it does. The plots follow the editor: change its format, value or rounding and watch them move."

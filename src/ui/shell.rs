@@ -3,20 +3,46 @@
 use leptos::prelude::*;
 
 use super::url::{view_href, UrlState};
-use crate::route::View;
+use crate::route::{ThemeChoice, View};
 
 /// The whole app. Reads the view from the URL; an unknown view shows the default one and a notice.
 #[component]
 pub fn App() -> impl IntoView {
     let url = UrlState::from_location();
     provide_context(url);
-    let current = Memo::new(move |_| url.view().0);
+    // `theme=light|dark` forces a theme (embeds follow their host page); set before the first
+    // render so plots start in the right colours.
+    apply_theme(url.query().theme());
     // `?debug=panic` crashes on purpose so the whole-page tests can check the crash message.
     Effect::new(move |_| {
         if url.param("debug").as_deref() == Some("panic") {
             panic!("deliberate panic requested by ?debug=panic");
         }
     });
+    if url.query().embed().is_some() {
+        view! { <super::embed::EmbedApp /> }.into_any()
+    } else {
+        view! { <Site /> }.into_any()
+    }
+}
+
+/// Sets or clears `data-theme` on `<html>`.
+fn apply_theme(choice: ThemeChoice) {
+    let Some(root) = document().document_element() else {
+        return;
+    };
+    let _ = match choice {
+        ThemeChoice::Light => root.set_attribute("data-theme", "light"),
+        ThemeChoice::Dark => root.set_attribute("data-theme", "dark"),
+        ThemeChoice::Auto => root.remove_attribute("data-theme"),
+    };
+}
+
+/// The full site: header, navigation, notices, the current view, footer.
+#[component]
+fn Site() -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let current = Memo::new(move |_| url.view().0);
     let notices = move || {
         let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
         if let (_, Some(n)) = url.view() {

@@ -252,7 +252,7 @@ pub fn TrainView() -> impl IntoView {
         <section class="train" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Trainer"</h1>
-                <CopyLink />
+                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Train /></div>
             </div>
             <p class="lede">
                 "The same small network, trained side by side in up to four precision recipes. Watch gradients flush to zero, steps get skipped, the loss scale adapt and updates vanish against large weights."

@@ -85,3 +85,32 @@ fn malformed_escapes_never_fail() {
         let _ = query.to_search();
     }
 }
+
+#[test]
+fn embeds_name_a_widget_and_link_back_to_the_full_view() {
+    use precision_lab::route::{ThemeChoice, Widget};
+    let (query, _) = Query::parse("?embed=editor&format=bf16&bits=0x3f80&theme=dark");
+    assert_eq!(query.embed(), Some(Ok(Widget::Editor)));
+    assert_eq!(query.theme(), ThemeChoice::Dark);
+    assert_eq!(
+        query.open_in_full(Widget::Editor).to_search(),
+        "?view=formats&format=bf16&bits=0x3f80"
+    );
+    let (plain, _) = Query::parse("?view=plots&format=fp16&compare=fp16,bf16");
+    assert_eq!(plain.embed(), None);
+    assert_eq!(
+        plain.embed_of(Widget::Range).to_search(),
+        "?embed=range&format=fp16&compare=fp16%2Cbf16"
+    );
+    let (bad, _) = Query::parse("?embed=%3Cscript%3E");
+    let notice = bad.embed().expect("an embed").expect_err("not a widget");
+    assert!(
+        notice.0.contains("<script>") && notice.0.contains("editor, same-value"),
+        "{notice}"
+    );
+    for widget in Widget::ALL {
+        assert_eq!(Widget::from_slug(widget.slug()), Some(widget));
+        assert!(Widget::of_view(widget.view()).contains(&widget));
+    }
+    assert_eq!(Query::parse("?theme=%22").0.theme(), ThemeChoice::Auto);
+}

@@ -1,0 +1,158 @@
+//! Embedding: `?embed=<widget>` renders one widget with no site chrome, posts its height to the
+//! parent page (which `embed.js` uses to size the iframe), and links back to the full view. The
+//! Embed button in every view writes the iframe snippet for the current state.
+
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use super::url::UrlState;
+use crate::route::{View, Widget};
+
+/// The message type the page posts to its parent with its height.
+pub const HEIGHT_MESSAGE: &str = "precision-lab:height";
+
+/// The component of a widget.
+pub fn render_widget(widget: Widget) -> AnyView {
+    use super::formats::{EditorWidget, FactsWidget, MxWidget, SameValueWidget};
+    use super::plots::{
+        NumberLineWidget, PrecisionWidget, QuantizeWidget, RangeWidget, RoundingWidget,
+    };
+    match widget {
+        Widget::Editor => view! { <EditorWidget /> }.into_any(),
+        Widget::SameValue => view! { <SameValueWidget /> }.into_any(),
+        Widget::Facts => view! { <FactsWidget /> }.into_any(),
+        Widget::Mx => view! { <MxWidget /> }.into_any(),
+        Widget::Range => view! { <RangeWidget /> }.into_any(),
+        Widget::Precision => view! { <PrecisionWidget /> }.into_any(),
+        Widget::NumberLine => view! { <NumberLineWidget /> }.into_any(),
+        Widget::Quantize => view! { <QuantizeWidget /> }.into_any(),
+        Widget::Rounding => view! { <RoundingWidget /> }.into_any(),
+        Widget::Memory => view! { <super::memory::MemoryView /> }.into_any(),
+        Widget::Trainer => view! { <super::train::TrainView /> }.into_any(),
+    }
+}
+
+/// The page of an embed: the widget, notices about its parameters, and a link to the full view.
+/// An unknown widget shows a notice and the editor, never an empty frame.
+#[component]
+pub fn EmbedApp() -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let choice = Memo::new(move |_| url.query().embed());
+    let widget = Memo::new(move |_| match choice.get() {
+        Some(Ok(widget)) => widget,
+        _ => Widget::Editor,
+    });
+    let notice = move || match choice.get() {
+        Some(Err(notice)) => Some(notice.0),
+        _ => None,
+    };
+    let open_href = move || url.query().open_in_full(widget.get()).to_search();
+    post_height_on_resize();
+    view! {
+        <div class="embed" data-testid="embed" data-widget=move || widget.get().slug()>
+            {move || notice().map(|n| view! { <p class="notice" role="status" data-testid="url-notice">{n}</p> })}
+            {move || render_widget(widget.get())}
+            <p class="embed-footer">
+                <a href=open_href target="_blank" rel="noopener" data-testid="open-full">"Open in Precision Lab ↗"</a>
+            </p>
+        </div>
+    }
+}
+
+/// Posts the document's height to the parent whenever it changes.
+fn post_height_on_resize() {
+    let post = || {
+        let window = window();
+        let Some(body) = document().body() else {
+            return;
+        };
+        let height = body.scroll_height().max(body.offset_height());
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &"type".into(), &HEIGHT_MESSAGE.into());
+        let _ = js_sys::Reflect::set(&message, &"height".into(), &height.into());
+        if let Ok(Some(parent)) = window.parent() {
+            // The height is not a secret, so any embedding origin may read it.
+            let _ = parent.post_message(&message, "*");
+        }
+    };
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_| post());
+    if let (Ok(observer), Some(body)) = (
+        web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()),
+        document().body(),
+    ) {
+        observer.observe(&body);
+        // Observer and callback live as long as the page.
+        std::mem::forget(observer);
+    }
+    callback.forget();
+}
+
+/// A button that shows and copies the iframe snippet embedding one of this view's widgets in its
+/// current state.
+#[component]
+pub fn EmbedButton(
+    /// The view whose widgets are offered.
+    view: View,
+) -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let widgets = Widget::of_view(view);
+    let chosen = RwSignal::new(widgets[0]);
+    let open = RwSignal::new(false);
+    let status = RwSignal::new(String::new());
+    let snippet = move || {
+        let location = window().location();
+        let origin = location.origin().unwrap_or_default();
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let base = format!(
+            "{origin}{}",
+            &path[..path.rfind('/').map_or(path.len(), |i| i + 1)]
+        );
+        let search = url.query().embed_of(chosen.get()).to_search();
+        let src = escape_attribute(&format!("{base}{search}"));
+        format!(
+            "<iframe src=\"{src}\" title=\"Precision Lab: {}\" loading=\"lazy\" style=\"width:100%;min-height:360px;border:0\"></iframe>\n<script src=\"{}embed.js\" async></script>",
+            chosen.get().title(),
+            escape_attribute(&base)
+        )
+    };
+    let copy = move |_| {
+        let promise = window().navigator().clipboard().write_text(&snippet());
+        leptos::task::spawn_local(async move {
+            let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            status.set(if done {
+                "Copied.".into()
+            } else {
+                "Select the code and copy it.".into()
+            });
+        });
+    };
+    let options = widgets
+        .iter()
+        .map(|w| view! { <option value=w.slug()>{w.title()}</option> })
+        .collect_view();
+    view! {
+        <div class="embed-button">
+            <button type="button" data-testid="embed-button" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"Embed"</button>
+            <Show when=move || open.get()>
+                <div class="embed-panel" data-testid="embed-panel">
+                    <label>
+                        <span>"widget"</span>
+                        <select data-testid="embed-widget" on:change=move |ev| {
+                            if let Some(w) = Widget::from_slug(&event_target_value(&ev)) { chosen.set(w) }
+                        }>{options.clone()}</select>
+                    </label>
+                    <textarea readonly rows="4" data-testid="embed-code" aria-label="Embed code" prop:value=snippet></textarea>
+                    <button type="button" data-testid="embed-copy" on:click=copy>"Copy embed code"</button>
+                    <span role="status">{move || status.get()}</span>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,155 @@
+// Whole-page tests of embedding and deployment: every widget alone, the iframe resizing in the
+// example pages, a sub-path deploy, the Content Security Policy, and hostile parameters.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { serve, launch, openPage, appReady, screenshot, DIST, ROOT } from './harness.mjs';
+
+const WIDGETS = ['editor', 'same-value', 'facts', 'mx', 'range', 'precision', 'number-line', 'quantize', 'rounding', 'memory', 'trainer'];
+let site, browser;
+before(async () => { site = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await site?.close(); });
+
+function assertClean(problems) {
+  assert.deepEqual(problems.consoleErrors, [], 'console errors');
+  assert.deepEqual(problems.pageErrors, [], 'page errors');
+  assert.deepEqual(problems.foreignRequests, [], 'foreign requests');
+  assert.deepEqual(problems.failedRequests, [], 'failed requests');
+}
+
+test('every widget embeds alone, with a link back to its full view', async () => {
+  const { page, context, problems } = await openPage(browser, site.origin, { viewport: { width: 320, height: 700 } });
+  for (const widget of WIDGETS) {
+    await page.goto(site.url(`?embed=${widget}&format=fp16&value=0.1`));
+    await appReady(page);
+    assert.equal(await page.getAttribute('[data-testid=embed]', 'data-widget'), widget);
+    assert.equal(await page.locator('.site-header, .site-nav, .site-footer').count(), 0, `${widget}: no site chrome`);
+    const href = await page.getAttribute('[data-testid=open-full]', 'href');
+    const back = new URLSearchParams(href.slice(1));
+    assert.ok(['formats', 'plots', 'memory', 'train'].includes(back.get('view')), `${widget}: ${href}`);
+    assert.equal(back.get('embed'), null);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 320, `${widget} fits 320 px (${width})`);
+  }
+  await page.goto(site.url('?embed=editor&format=fp16&value=0.1'));
+  await appReady(page);
+  assert.equal(await page.textContent('[data-testid=code-hex]'), '0x2e66');
+  await screenshot(page, 'embed-editor-320');
+  assertClean(problems);
+  await context.close();
+});
+
+test('theme=dark and theme=light force the theme; unknown widgets and hostile values are notices', async () => {
+  const { page, context, problems } = await openPage(browser, site.origin, { colorScheme: 'light' });
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+  await page.goto(site.url('?embed=range&theme=dark'));
+  await appReady(page);
+  assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number));
+  assert.ok(bg[0] + bg[1] + bg[2] < 150, `dark background ${bg}`);
+  await page.goto(site.url(`?embed=${encodeURIComponent('<img src=x onerror=alert(1)>')}&theme=${encodeURIComponent('"><script>alert(2)</script>')}&value=${'1'.repeat(10_000)}`));
+  await appReady(page);
+  const notices = (await page.locator('[data-testid=url-notice]').allTextContents()).join('\n');
+  assert.match(notices, /no widget called/);
+  assert.match(notices, /longer than/);
+  assert.equal(await page.getAttribute('[data-testid=embed]', 'data-widget'), 'editor', 'falls back to the editor');
+  assert.equal(await page.locator('[data-testid=embed] img, [data-testid=embed] script').count(), 0);
+  assert.equal(await page.getAttribute('html', 'data-theme'), null);
+  assert.equal(dialogs, 0);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the Embed button writes the iframe snippet for the current state', async () => {
+  const { page, context, problems } = await openPage(browser, site.origin);
+  await page.goto(site.url('?view=formats&format=bf16&bits=0x3f80'));
+  await appReady(page);
+  await page.click('[data-testid=embed-button]');
+  const code = await page.inputValue('[data-testid=embed-code]');
+  assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?embed=editor&amp;format=bf16&amp;bits=0x3f80"/);
+  assert.match(code, /<script src="http:\/\/127\.0\.0\.1:\d+\/embed\.js" async><\/script>/);
+  await page.selectOption('[data-testid=embed-widget]', 'same-value');
+  assert.match(await page.inputValue('[data-testid=embed-code]'), /embed=same-value/);
+  for (const view of ['plots', 'memory', 'train']) {
+    await page.goto(site.url(`?view=${view}`));
+    await appReady(page);
+    await page.click('[data-testid=embed-button]');
+    assert.match(await page.inputValue('[data-testid=embed-code]'), /\?embed=/);
+  }
+  assertClean(problems);
+  await context.close();
+});
+
+// The example pages expect the site one folder up: lay out dist/ with examples/ inside it.
+function exampleSite() {
+  const dir = mkdtempSync(join(tmpdir(), 'pl-examples-'));
+  cpSync(DIST, dir, { recursive: true });
+  mkdirSync(join(dir, 'examples'), { recursive: true });
+  for (const f of ['embed.html', 'book.html']) cpSync(join(ROOT, 'examples', f), join(dir, 'examples', f));
+  return dir;
+}
+
+test('the example pages embed widgets and the iframes grow to their content', async () => {
+  const server = await serve(exampleSite());
+  const { page, context, problems } = await openPage(browser, server.origin);
+  for (const [file, frames] of [['embed.html', ['editor', 'range', 'facts']], ['book.html', ['bf16', 'memory']]]) {
+    await page.goto(server.url(`examples/${file}`));
+    for (const id of frames) {
+      await page.waitForFunction((i) => parseInt(document.getElementById(i).style.height, 10) > 100, id, { timeout: 30_000 });
+      const [styleHeight, contentHeight] = await page.evaluate((i) => {
+        const f = document.getElementById(i);
+        const body = f.contentDocument.body;
+        return [parseInt(f.style.height, 10), Math.max(body.scrollHeight, body.offsetHeight)];
+      }, id);
+      assert.ok(Math.abs(styleHeight - contentHeight) <= 2, `${file}#${id}: iframe ${styleHeight}px, content ${contentHeight}px`);
+    }
+    await screenshot(page, `example-${file.replace('.html', '')}`);
+  }
+  assertClean(problems);
+  await context.close();
+  await server.close();
+});
+
+test('the site works from a sub-path', async () => {
+  const server = await serve(DIST, { prefix: '/any/sub/path/' });
+  const { page, context, problems } = await openPage(browser, server.origin);
+  await page.goto(server.url('?view=formats&format=fp16&value=1'));
+  await appReady(page);
+  assert.equal(await page.textContent('[data-testid=code-hex]'), '0x3c00');
+  await page.click('[data-testid=nav-memory]');
+  await page.waitForSelector('[data-testid=view][data-view=memory]');
+  assert.equal(new URL(page.url()).pathname, '/any/sub/path/');
+  assertClean(problems);
+  await context.close();
+  await server.close();
+});
+
+test('the site runs under a strict Content Security Policy', async () => {
+  const headers = readFileSync(join(DIST, '_headers'), 'utf8');
+  const policy = headers.match(/Content-Security-Policy: (.*)/)[1];
+  assert.match(policy, /default-src 'self'/);
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+'/);
+  assert.doesNotMatch(policy, /unsafe-inline'[^;]*;?\s*(?=.*script-src)|script-src[^;]*unsafe-(inline|eval)'/);
+  assert.match(readFileSync(join(DIST, 'index.html'), 'utf8'), /<meta http-equiv="Content-Security-Policy"/);
+  const server = await serve(DIST, { headers: { 'content-security-policy': policy } });
+  const { page, context, problems } = await openPage(browser, server.origin);
+  for (const path of ['?view=formats', '?view=plots', '?view=memory', '?view=train', '?embed=range']) {
+    await page.goto(server.url(path));
+    await appReady(page);
+  }
+  assertClean(problems);
+  await context.close();
+  await server.close();
+});
+
+test('without JavaScript the page says what it needs', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(site.url());
+  const text = await page.textContent('body');
+  assert.match(text, /needs JavaScript and WebAssembly/);
+  await context.close();
+});
