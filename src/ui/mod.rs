@@ -4,6 +4,7 @@
 //! `formats`, `memory`, `plot` and `train`, which know nothing of this module).
 
 mod formats;
+mod learn;
 mod memory;
 pub mod panic;
 mod shell;
