@@ -382,7 +382,8 @@ pub struct DemoReadout {
     /// `2^16` style.
     pub loss_scale: String,
     pub skipped: u64,
-    /// Share of logit gradients flushed to zero in the latest step, `"100%"`.
+    /// Share of logit gradients flushed to zero in the latest step, `"100%"` (a dash before the
+    /// first step).
     pub flushed: String,
     /// Share of all gradient values that are zero in the latest step.
     pub zeros: String,
@@ -413,8 +414,16 @@ impl DemoReadout {
             loss_scale: power_of_two(f64::from(summary.loss_scale))
                 .unwrap_or_else(|| sig(f64::from(summary.loss_scale), 3)),
             skipped: summary.skipped,
-            flushed: percent(summary.flushed),
-            zeros: percent(summary.zeros),
+            flushed: if summary.steps == 0 {
+                "\u{2014}".into()
+            } else {
+                percent(summary.flushed)
+            },
+            zeros: if summary.steps == 0 {
+                "\u{2014}".into()
+            } else {
+                percent(summary.zeros)
+            },
             flushed_share: summary.flushed,
             losses: lane.run.history().iter().map(|s| s.loss).collect(),
             done: summary.steps >= DEMO_STEPS || !session.is_running(),

@@ -162,7 +162,7 @@ fn WhyFp32() -> impl IntoView {
                 "Scientific codes often compute in 64-bit floating point (fp64, \u{201c}double precision\u{201d}): 53 significant bits, about 16 decimal digits, and a range up to about 1.8 \u{d7} 10^308. A neural network does not need any of that. Its weights are learned from noisy data and nudged by noisy gradient estimates, so the last ten digits of a weight carry no information; what it needs is enough range that nothing overflows or vanishes, and enough precision that small updates are not lost."
             </p>
             <p>
-                "Doubling the width of every number has a price. Each value takes 8 bytes instead of 4, so the same memory holds half the parameters and activations, and every transfer moves twice the bytes. Most GPUs built for graphics and deep learning also run fp64 arithmetic at a small fraction of their fp32 rate. So 32-bit floating point (fp32, \u{201c}single precision\u{201d}) became the default for training on GPUs; PyTorch creates floating-point tensors as torch.float32 unless told otherwise."
+                "Doubling the width of every number has a price. Each value takes 8 bytes instead of 4, so the same memory holds half the parameters and activations, and every transfer moves twice the bytes. Many GPUs, consumer cards especially, run fp64 arithmetic at a small fraction of their fp32 rate, and the fast matrix units of recent GPUs are built for 16-bit and smaller formats, not for fp64. So 32-bit floating point (fp32, \u{201c}single precision\u{201d}) became the default for training on GPUs; PyTorch creates floating-point tensors as torch.float32 unless told otherwise."
             </p>
             <p>
                 "The rest of this page is about going further down: to 16 bits for most of the arithmetic, while keeping fp32 where it matters."
@@ -217,7 +217,7 @@ fn RangePrecision() -> impl IntoView {
     view! {
         <Section id="range-precision" title="Range versus precision">
             <p>
-                "The exponent bits decide the range: how large and how small a number can get before it overflows to infinity or underflows to zero. The fraction bits decide the precision: how finely the numbers between two powers of two are spaced. With 16 bits there is a choice to make. fp16 spends 5 bits on the exponent and 10 on the fraction. bf16 (\u{201c}brain float\u{201d}, from Google Brain) keeps fp32\u{2019}s 8 exponent bits and only 7 fraction bits: it is fp32 with the last 16 bits cut off."
+                "The exponent bits decide the range: how large and how small a number can get before it overflows to infinity or underflows to zero. The fraction bits decide the precision: how finely the numbers between two powers of two are spaced. With 16 bits there is a choice to make. fp16 spends 5 bits on the exponent and 10 on the fraction. bf16 (\u{201c}brain float\u{201d}, from Google Brain) keeps fp32\u{2019}s 8 exponent bits and only 7 fraction bits: it is the top half of an fp32 number (converting usually rounds rather than cuts)."
             </p>
             <p>
                 "So fp32 and bf16 share a range. The largest fp32 value is about 3.40282 \u{d7} 10^38, bf16\u{2019}s about 3.38953 \u{d7} 10^38, and both have the same smallest normal value, 2^-126 \u{2248} 1.17549 \u{d7} 10^-38. fp16 cannot exceed 65,504, and its smallest normal value is 2^-14 \u{2248} 6.10352 \u{d7} 10^-5 (subnormals reach down to 2^-24 \u{2248} 5.96 \u{d7} 10^-8, with fewer significant bits). In exchange fp16 is 8 times finer than bf16 near 1: eps 2^-10 against 2^-7."
@@ -291,7 +291,7 @@ fn MixedPrecision() -> impl IntoView {
     view! {
         <Section id="mixed-precision" title="Mixed-precision training">
             <p>
-                "Training entirely in fp16 fails in two ways. Gradients are often tiny: Micikevicius et al. (2018) found that a large share of the activation gradients of an SSD detector lie below fp16\u{2019}s smallest value and become zero. And updates are tiny relative to the weights: in fp16 an update smaller than about 1/2048 of its weight rounds away and is lost. Mixed-precision training keeps fp16 for the expensive arithmetic and fp32 where these losses happen. Each training step goes through four steps:"
+                "Training entirely in fp16 fails in two ways. Gradients are often tiny: Micikevicius et al. (2018) found that many of the activation gradients of an SSD detector lie below fp16\u{2019}s smallest value and would become zero. And updates are tiny relative to the weights: in fp16 an update smaller than about 1/2048 of its weight rounds away and is lost. Mixed-precision training keeps fp16 for the expensive arithmetic and fp32 where these losses happen. Each training step goes through four steps:"
             </p>
             <ol class="steps">
                 <li>"Keep an fp32 master copy of the weights."</li>
@@ -454,7 +454,7 @@ fn ScalingDemo() -> impl IntoView {
             <dl class="demo-readouts" aria-live="polite">
                 <dt>"step"</dt><dd data-testid="demo-steps">{move || format!("{} of {DEMO_STEPS}", readout.with(|r| r.steps))}</dd>
                 <dt>"loss on all 256 points"</dt><dd class="mono" data-testid="demo-loss">{move || readout.with(|r| r.eval_loss_text.clone().unwrap_or_else(|| "\u{2014}".into()))}</dd>
-                <dt>"logit gradients flushed to zero"</dt><dd class="mono" data-testid="demo-flushed">{move || readout.with(|r| if r.steps == 0 { "\u{2014}".to_string() } else { r.flushed.clone() })}</dd>
+                <dt>"logit gradients flushed to zero"</dt><dd class="mono" data-testid="demo-flushed">{move || readout.with(|r| r.flushed.clone())}</dd>
                 <dt>"loss scale"</dt><dd class="mono" data-testid="demo-scale">{move || readout.with(|r| if r.scaling { r.loss_scale.clone() } else { "none".into() })}</dd>
             </dl>
             <svg class="demo-chart" viewBox="0 0 400 100" preserveAspectRatio="none" role="img"
