@@ -9,7 +9,7 @@
 //! Pure: no web dependencies, natively tested in `tests/it/present_learn.rs`.
 
 use crate::formats::Format;
-use crate::memory::{seed_check, Bytes};
+use crate::memory::{seed_check, to_query, Bytes};
 use crate::route::Query;
 use crate::train::Policy;
 
@@ -210,6 +210,8 @@ pub struct MemoryExample {
     pub computed: String,
     /// What the note gets right and wrong.
     pub verdict: String,
+    /// The Memory view opened on this example (`?view=memory&model=...`).
+    pub href: String,
 }
 
 /// The seed note's three memory examples, from [`seed_check`] (so the article and the memory
@@ -225,6 +227,11 @@ pub fn memory_examples() -> Vec<MemoryExample> {
             gib: e.bytes.gib(),
             computed: e.computed,
             verdict: e.verdict,
+            href: Query::from_pairs(
+                std::iter::once(("view".to_string(), "memory".to_string()))
+                    .chain(to_query(&e.inputs)),
+            )
+            .to_search(),
         })
         .collect()
 }

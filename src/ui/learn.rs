@@ -483,7 +483,7 @@ fn MemorySection() -> impl IntoView {
                     <td>{e.claim}</td>
                     <td class="mono" data-testid=format!("memory-{}-gb", e.id)>{e.gb.clone()}</td>
                     <td class="mono" data-testid=format!("memory-{}-gib", e.id)>{e.gib.clone()}</td>
-                    <td>{e.verdict.clone()}</td>
+                    <td>{e.verdict.clone()} " " <a href=e.href.clone() data-testid=format!("memory-{}-open", e.id)>"Open in the calculator"</a></td>
                 </tr>
             }
         })
@@ -518,7 +518,7 @@ fn MemorySection() -> impl IntoView {
             <Correction says="Qwen2-72B in bf16 needs 72,706,203,648 \u{d7} 16 bits = 1,163,299,258,368 bits, roughly 135.4 GB; training a 7B model with N = 7 \u{d7} 10^9 bit needs 7 \u{d7} 10^9 \u{d7} 16 / 1024^3 \u{2248} 112 GB.">
                 "72,706,203,648 is a count of parameters, not bits, and 7 \u{d7} 10^9 is a count too. The bit count is right, but 145,412,407,296 bytes is 135.4 GiB, or 145.4 GB. And 7 \u{d7} 10^9 \u{d7} 16 bytes is 112 GB = 104.3 GiB: dividing by 1024^3 gives 104.3, not 112, so the note\u{2019}s formula and its answer disagree."
             </Correction>
-            <Slot name="memory" what="The memory calculator, opened on these examples," view=View::Memory />
+            <Slot name="memory" what="The memory calculator itself (inline, once it is split into an embeddable widget)" view=View::Memory />
         </Section>
     }
 }

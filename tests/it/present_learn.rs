@@ -87,6 +87,8 @@ fn the_notes_memory_examples_are_recomputed_in_both_units() {
     assert_eq!(qwen.bytes.get(), 72_706_203_648 * 2);
     assert_eq!(qwen.gib, "135.43 GiB");
     assert_eq!(qwen.gb, "145.41 GB");
+    assert!(qwen.href.starts_with("?view=memory&"), "{}", qwen.href);
+    assert!(qwen.href.contains("qwen"), "{}", qwen.href);
     let train = find("mistral-7b-adam-training");
     assert_eq!(train.bytes.get(), 7_000_000_000 * 16);
     assert_eq!(
