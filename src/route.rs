@@ -13,6 +13,9 @@ pub const MAX_VALUE_LEN: usize = 2048;
 /// The areas of the site, each reachable as `?view=<slug>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum View {
+    /// The article that walks through the formats and mixed-precision training, with the other
+    /// views' widgets inline: the landing page.
+    Learn,
     /// The bit-layout editor and format tables.
     Formats,
     /// Range and precision plots.
@@ -25,14 +28,21 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 4] = [View::Formats, View::Plots, View::Memory, View::Train];
+    pub const ALL: [View; 5] = [
+        View::Learn,
+        View::Formats,
+        View::Plots,
+        View::Memory,
+        View::Train,
+    ];
 
     /// The view shown when the URL names none (or an unknown one).
-    pub const DEFAULT: View = View::Formats;
+    pub const DEFAULT: View = View::Learn;
 
     /// The `view=` value in the URL.
     pub fn slug(self) -> &'static str {
         match self {
+            View::Learn => "learn",
             View::Formats => "formats",
             View::Plots => "plots",
             View::Memory => "memory",
@@ -43,6 +53,7 @@ impl View {
     /// The name shown in the navigation.
     pub fn title(self) -> &'static str {
         match self {
+            View::Learn => "Learn",
             View::Formats => "Formats",
             View::Plots => "Range & precision",
             View::Memory => "Memory",

@@ -6,6 +6,7 @@
 //! `train`, which know nothing of views.
 
 pub mod formats;
+pub mod learn;
 pub mod memory;
 pub mod number;
 pub mod plots;

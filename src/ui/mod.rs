@@ -5,6 +5,7 @@
 
 mod embed;
 mod formats;
+mod learn;
 mod memory;
 pub mod panic;
 mod plots;

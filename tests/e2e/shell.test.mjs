@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
 
 const VIEWS = [
+  ['learn', 'Learn'],
   ['formats', 'Formats'],
   ['plots', 'Range & precision'],
   ['memory', 'Memory'],
@@ -43,7 +44,7 @@ test('the bare address shows the default view', async () => {
   const { page, context, problems } = await openPage(browser, site.origin);
   await page.goto(site.url());
   await appReady(page);
-  assert.equal(await page.getAttribute('[data-testid=view]', 'data-view'), 'formats');
+  assert.equal(await page.getAttribute('[data-testid=view]', 'data-view'), 'learn');
   assertClean(problems);
   await context.close();
 });
@@ -74,7 +75,7 @@ test('an unknown or hostile view shows the default view with a notice', async ()
   const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>';
   await page.goto(site.url(`?view=${encodeURIComponent(hostile)}`));
   await appReady(page);
-  assert.equal(await page.getAttribute('[data-testid=view]', 'data-view'), 'formats');
+  assert.equal(await page.getAttribute('[data-testid=view]', 'data-view'), 'learn');
   const notice = await page.textContent('[data-testid=url-notice]');
   assert.match(notice, /There is no view called/);
   assert.match(notice, /<img src=x/, 'the hostile text is shown as text');

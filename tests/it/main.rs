@@ -5,6 +5,7 @@ mod layers;
 mod memory;
 mod plot;
 mod present;
+mod present_learn;
 mod present_memory;
 mod present_train;
 mod route;

@@ -18,6 +18,7 @@ fn check_view(search: &str, want: View, notice: bool) {
 fn every_view_has_a_url_and_unknown_views_fall_back_with_a_notice() {
     check_view("", View::DEFAULT, false);
     check_view("?", View::DEFAULT, false);
+    check_view("?view=learn", View::Learn, false);
     check_view("?view=formats", View::Formats, false);
     check_view("view=plots", View::Plots, false);
     check_view("?view=memory&model=gpt2", View::Memory, false);
@@ -25,6 +26,13 @@ fn every_view_has_a_url_and_unknown_views_fall_back_with_a_notice() {
     check_view("?view=TRAIN", View::DEFAULT, true);
     check_view("?view=%3Cscript%3E", View::DEFAULT, true);
     check_view("?view=", View::DEFAULT, false);
+    assert_eq!(View::DEFAULT, View::Learn);
+    assert_eq!(
+        View::ALL[0],
+        View::Learn,
+        "the landing page comes first in the navigation"
+    );
+    assert_eq!(View::ALL.len(), 5);
     for view in View::ALL {
         assert_eq!(View::from_slug(view.slug()), Some(view));
     }

@@ -1,0 +1,164 @@
+//! The Learn article's numbers: the `torch.finfo` printout, the model-states ledger, the seed
+//! note's memory examples in both units, and the loss-scaling demo.
+
+use precision_lab::present::learn::{
+    finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g, Demo,
+    DemoReadout, Phase, DEMO_STEPS, MODEL_STATES,
+};
+use precision_lab::route::Query;
+
+#[track_caller]
+fn check_g(x: f64, want: &str) {
+    assert_eq!(torch_g(x), want, "%g of {x:e}");
+}
+
+#[test]
+fn torch_g_writes_numbers_as_printf_g_with_six_digits() {
+    check_g(2f64.powi(-10), "0.000976562"); // an exact tie, 9.765625e-4: ties to even
+    check_g(2f64.powi(-14), "6.10352e-05");
+    check_g(2f64.powi(-23), "1.19209e-07");
+    check_g(2f64.powi(-126), "1.17549e-38");
+    check_g(2f64.powi(-7), "0.0078125");
+    check_g(65504.0, "65504");
+    check_g(-65504.0, "-65504");
+    check_g(1e-6, "1e-06");
+    check_g(0.001, "0.001");
+    check_g(0.01, "0.01");
+    check_g(f32::MAX as f64, "3.40282e+38");
+    check_g(-(f32::MAX as f64), "-3.40282e+38");
+    check_g(3.3895313892515355e38, "3.38953e+38");
+    check_g(0.0001, "0.0001");
+    check_g(0.00001, "1e-05");
+    check_g(123456.0, "123456");
+    check_g(1234567.0, "1.23457e+06");
+    check_g(999999.5, "1e+06"); // rounds up into the next decade, then goes scientific
+    check_g(0.5, "0.5");
+    check_g(1.0, "1");
+    check_g(0.0, "0");
+    check_g(1e300, "1e+300");
+    check_g(f64::INFINITY, "inf");
+}
+
+#[test]
+fn finfo_printouts_match_pytorch_as_the_note_prints_them() {
+    // The three lines of the seed note, as PyTorch printed them.
+    let want = [
+        "finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)",
+        "finfo(resolution=1e-06, min=-3.40282e+38, max=3.40282e+38, eps=1.19209e-07, smallest_normal=1.17549e-38, tiny=1.17549e-38, dtype=float32)",
+        "finfo(resolution=0.01, min=-3.38953e+38, max=3.38953e+38, eps=0.0078125, smallest_normal=1.17549e-38, tiny=1.17549e-38, dtype=bfloat16)",
+    ];
+    let rows = finfo_rows();
+    assert_eq!(rows.len(), 3);
+    for (row, want) in rows.iter().zip(want) {
+        assert_eq!(row.printout(), want);
+    }
+    // The exact values behind the rounded digits.
+    let fp16 = &rows[0];
+    assert_eq!(fp16.max, 65504.0);
+    assert_eq!(fp16.eps, 2f64.powi(-10));
+    assert_eq!(fp16.smallest_normal, 2f64.powi(-14));
+    let bf16 = &rows[2];
+    assert_eq!(bf16.max, (2.0 - 2f64.powi(-7)) * 2f64.powi(127));
+    assert_eq!(
+        bf16.smallest_normal, rows[1].smallest_normal,
+        "fp32 and bf16 share the exponent"
+    );
+    assert_eq!(rows[1].max, f32::MAX as f64);
+}
+
+#[test]
+fn mixed_precision_adam_keeps_sixteen_bytes_per_parameter() {
+    assert_eq!(model_state_bytes_per_param(), 16);
+    let by_term = |term: &str| -> u32 {
+        MODEL_STATES
+            .iter()
+            .filter(|l| l.term == term)
+            .map(|l| l.bytes_per_param)
+            .sum()
+    };
+    assert_eq!((by_term("2N"), by_term("12N")), (4, 12));
+}
+
+#[test]
+fn the_notes_memory_examples_are_recomputed_in_both_units() {
+    let examples = memory_examples();
+    let find = |id: &str| examples.iter().find(|e| e.id == id).expect(id).clone();
+    let qwen = find("qwen2-72b-bf16-weights");
+    assert_eq!(qwen.bytes.get(), 72_706_203_648 * 2);
+    assert_eq!(qwen.gib, "135.43 GiB");
+    assert_eq!(qwen.gb, "145.41 GB");
+    assert!(qwen.href.starts_with("?view=memory&"), "{}", qwen.href);
+    assert!(qwen.href.contains("qwen"), "{}", qwen.href);
+    let train = find("mistral-7b-adam-training");
+    assert_eq!(train.bytes.get(), 7_000_000_000 * 16);
+    assert_eq!(
+        (train.gb.as_str(), train.gib.as_str()),
+        ("112.00 GB", "104.31 GiB")
+    );
+    let infer = find("mistral-7b-inference-weights");
+    assert_eq!(infer.bytes.get(), 7_000_000_000 * 2);
+    assert_eq!(
+        (infer.gb.as_str(), infer.gib.as_str()),
+        ("14.00 GB", "13.04 GiB")
+    );
+}
+
+#[test]
+fn without_loss_scaling_the_hard_run_loses_every_gradient_and_with_it_learns() {
+    let run = |scaling: bool| {
+        let demo = Demo { scaling };
+        let mut session = demo.session();
+        let before = session.lanes()[0].run.evaluate().loss;
+        session.slice(DEMO_STEPS as u32);
+        (before, DemoReadout::of(demo, &session))
+    };
+    let (start, off) = run(false);
+    let (start_on, on) = run(true);
+    assert_eq!(start, start_on, "both runs start from the same weights");
+    assert_eq!(off.steps, DEMO_STEPS);
+    assert!(off.done && on.done);
+    assert_eq!(off.flushed, "100%", "every logit gradient underflows fp16");
+    assert_eq!(off.zeros, "100%");
+    assert_eq!(
+        off.eval_loss,
+        Some(start),
+        "without scaling no gradient survives, so the weights never move"
+    );
+    // Early on the scale lifts every logit gradient into range; as the network learns, the
+    // gradients of points it already gets right shrink below even the scaled range.
+    assert!(
+        on.flushed_share < 0.5,
+        "the loss scale lifts most of them into range: {}",
+        on.flushed
+    );
+    let end = on.eval_loss.expect("a loss");
+    assert!(
+        end < 0.5 * start,
+        "with scaling the loss falls: {start} -> {end}"
+    );
+    assert!(on.loss_scale.starts_with("2^"), "{}", on.loss_scale);
+    for phase in Phase::ALL {
+        assert!(!phase.readout(&on).is_empty());
+        assert!(!phase.readout(&off).is_empty());
+    }
+    assert_eq!(Phase::Update.next(), Phase::Master);
+}
+
+#[test]
+fn the_demo_state_reads_and_writes_scaling() {
+    assert!(Demo::from_query(&Query::default()).scaling);
+    let (q, _) = Query::parse("scaling=off");
+    let demo = Demo::from_query(&q);
+    assert!(!demo.scaling);
+    let mut out = Query::default();
+    demo.write(&mut out);
+    assert_eq!(out.to_search(), "?scaling=off");
+    assert_eq!(Demo { scaling: true }.policy().name(), "fp16-amp");
+    assert_eq!(demo.policy().name(), "fp16-master");
+}
+
+#[test]
+fn loss_points_fit_the_box() {
+    let points = loss_points(&[0.8, 0.4, f32::NAN, 2.0], 400.0, 100.0, 0.8);
+    assert_eq!(points, "1.0,0.0 2.0,50.0 4.0,0.0");
+}
