@@ -66,8 +66,9 @@ pub fn sig(x: f64, digits: usize) -> String {
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let mantissa = trim_zeros(mantissa);
-    if (-4..6).contains(&exponent) {
-        // Plain notation from the rounded digits, so it shows exactly `digits` significant digits.
+    if (-4..digits as i32).contains(&exponent) {
+        // Plain notation from the rounded digits, so it shows exactly `digits` significant digits
+        // (never trailing zeros that would claim more).
         let value: f64 = format!("{mantissa}e{exponent}").parse().unwrap_or(x);
         let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
         trim_zeros(&format!("{value:.decimals$}")).to_string()

@@ -27,7 +27,7 @@ pub fn render_widget(widget: Widget) -> AnyView {
         Widget::NumberLine => view! { <NumberLineWidget /> }.into_any(),
         Widget::Quantize => view! { <QuantizeWidget /> }.into_any(),
         Widget::Rounding => view! { <RoundingWidget /> }.into_any(),
-        Widget::Memory => view! { <super::memory::MemoryView /> }.into_any(),
+        Widget::Memory => view! { <super::memory::MemoryView inline=true /> }.into_any(),
         Widget::Trainer => view! { <super::train::TrainView /> }.into_any(),
     }
 }
@@ -42,15 +42,20 @@ pub fn EmbedApp() -> impl IntoView {
         Some(Ok(widget)) => widget,
         _ => Widget::Editor,
     });
-    let notice = move || match choice.get() {
-        Some(Err(notice)) => Some(notice.0),
-        _ => None,
+    let notices = move || {
+        let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
+        if let Some(Err(notice)) = choice.get() {
+            all.push(notice.0);
+        }
+        all
     };
     let open_href = move || url.query().open_in_full(widget.get()).to_search();
     post_height_on_resize();
     view! {
         <div class="embed" data-testid="embed" data-widget=move || widget.get().slug()>
-            {move || notice().map(|n| view! { <p class="notice" role="status" data-testid="url-notice">{n}</p> })}
+            <For each=notices key=|text| text.clone() let:text>
+                <p class="notice" role="status" data-testid="url-notice">{text}</p>
+            </For>
             {move || render_widget(widget.get())}
             <p class="embed-footer">
                 <a href=open_href target="_blank" rel="noopener" data-testid="open-full">"Open in Precision Lab ↗"</a>

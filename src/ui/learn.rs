@@ -137,23 +137,6 @@ fn Correction(
     }
 }
 
-/// A slot for a widget whose view has not landed yet.
-#[component]
-fn Slot(
-    /// Stable name for `data-testid` (`slot-<name>`).
-    name: &'static str,
-    /// What will go here.
-    what: &'static str,
-    /// The view that has it.
-    view: View,
-) -> impl IntoView {
-    view! {
-        <div class="widget-slot" data-testid=format!("slot-{name}")>
-            <p>{what} " will appear here. Until then, open the " <a href=view_href(view)>{view.title()}</a> " view."</p>
-        </div>
-    }
-}
-
 #[component]
 fn WhyFp32() -> impl IntoView {
     view! {
@@ -225,7 +208,12 @@ fn RangePrecision() -> impl IntoView {
             <Correction says="fp32 and fp16 represent the same range because both have 8 exponent bits, and \u{201c}bf32\u{201d} has the lowest precision.">
                 "fp16 has 5 exponent bits. The format that shares fp32\u{2019}s 8-bit exponent, and so its range, is bf16. The note\u{2019}s \u{201c}bf32\u{201d} means bf16: there is no 32-bit bfloat storage format in this comparison. Of the three, bf16 has the lowest precision (7 fraction bits)."
             </Correction>
-            <Slot name="plots" what="The range and precision plots for fp32, fp16 and bf16" view=View::Plots />
+            <Inline start="format=fp16&value=65504&compare=fp32,fp16,bf16" name="plots" caption="Range and precision of fp32, fp16 and bf16, with 65504 marked">
+                <div class="editor-plots">
+                    <super::plots::RangeWidget />
+                    <super::plots::PrecisionWidget />
+                </div>
+            </Inline>
             <p>
                 "PyTorch reports these facts with torch.finfo. The table below is computed by this site\u{2019}s engine and printed the way PyTorch prints it, six significant digits (C\u{2019}s %g); the lines under it are what print(torch.finfo(torch.float16)) and its siblings write, reproduced character for character."
             </p>
@@ -518,7 +506,9 @@ fn MemorySection() -> impl IntoView {
             <Correction says="Qwen2-72B in bf16 needs 72,706,203,648 \u{d7} 16 bits = 1,163,299,258,368 bits, roughly 135.4 GB; training a 7B model with N = 7 \u{d7} 10^9 bit needs 7 \u{d7} 10^9 \u{d7} 16 / 1024^3 \u{2248} 112 GB.">
                 "72,706,203,648 is a count of parameters, not bits, and 7 \u{d7} 10^9 is a count too. The bit count is right, but 145,412,407,296 bytes is 135.4 GiB, or 145.4 GB. And 7 \u{d7} 10^9 \u{d7} 16 bytes is 112 GB = 104.3 GiB: dividing by 1024^3 gives 104.3, not 112, so the note\u{2019}s formula and its answer disagree."
             </Correction>
-            <Slot name="memory" what="The memory calculator itself (inline, once it is split into an embeddable widget)" view=View::Memory />
+            <Inline start="model=qwen2-72b&mode=inference&weights=bf16" name="memory" caption="The memory calculator, on the note's first example: Qwen2-72B weights in bf16">
+                <super::memory::MemoryView inline=true />
+            </Inline>
         </Section>
     }
 }

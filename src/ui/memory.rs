@@ -88,7 +88,11 @@ impl Calc {
 
 /// The Memory view.
 #[component]
-pub fn MemoryView() -> impl IntoView {
+pub fn MemoryView(
+    /// Inline in an article or an embed: no view heading, share buttons or lede.
+    #[prop(optional)]
+    inline: bool,
+) -> impl IntoView {
     let url = expect_context::<UrlState>();
     let parsed = Memo::new(move |_| model::read(&url.query()));
     let inputs = Memo::new(move |_| parsed.with(|p| p.0));
@@ -122,14 +126,16 @@ pub fn MemoryView() -> impl IntoView {
     let mode = move || inputs.with(|i| i.mode);
 
     view! {
-        <section class="memory" aria-labelledby="view-title">
-            <div class="view-head">
-                <h1 id="view-title">"Memory"</h1>
-                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Memory /></div>
-            </div>
-            <p class="lede">
-                "Will this model fit, and where does the memory go? Every term is counted from first principles, in exact bytes, with its formula. GB means 10^9 bytes and GiB means 2^30 bytes; every figure says which."
-            </p>
+        <section class="memory" aria-label="Memory calculator">
+            <Show when=move || !inline>
+                <div class="view-head">
+                    <h1 id="view-title">"Memory"</h1>
+                    <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Memory /></div>
+                </div>
+                <p class="lede">
+                    "Will this model fit, and where does the memory go? Every term is counted from first principles, in exact bytes, with its formula. GB means 10^9 bytes and GiB means 2^30 bytes; every figure says which."
+                </p>
+            </Show>
             <For each=notices key=|t| t.clone() let:text>
                 <p class="notice" role="status" data-testid="url-notice">{text}</p>
             </For>

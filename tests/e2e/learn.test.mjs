@@ -193,3 +193,22 @@ test('no serious or critical accessibility violations (axe-core), light and dark
     await context.close();
   }
 });
+
+test('the inline plots and memory calculator start where the text says', async () => {
+  const { page, context, problems } = await openPage(browser, site.origin);
+  await page.goto(site.url('?view=learn'));
+  await appReady(page);
+  const plots = page.locator('[data-testid=inline-plots]');
+  assert.equal(await plots.locator('svg').count(), 2);
+  assert.match(await plots.locator('[data-testid=caption-range]').textContent(), /fp32.*fp16.*bf16|fp16/);
+  const memory = page.locator('[data-testid=inline-memory]');
+  assert.equal(await memory.locator('[data-testid=mem-row-weights]').getAttribute('data-bytes'), '145412407296');
+  const before = page.url();
+  await memory.locator('select').first().selectOption({ index: 1 });
+  assert.equal(page.url(), before, 'the inline calculator keeps its state to itself');
+  await page.click('[data-testid=reset-memory]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=inline-memory] [data-testid=mem-row-weights]')?.getAttribute('data-bytes') === '145412407296');
+  assert.deepEqual(problems.consoleErrors, []);
+  assert.deepEqual(problems.foreignRequests, []);
+  await context.close();
+});
