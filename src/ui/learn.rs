@@ -513,6 +513,22 @@ fn MemorySection() -> impl IntoView {
     }
 }
 
+/// Example embed code for this site's own address.
+fn embed_snippet() -> String {
+    let location = window().location();
+    let origin = location.origin().unwrap_or_default();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let base = format!(
+        "{origin}{}",
+        &path[..path.rfind('/').map_or(path.len(), |i| i + 1)]
+    );
+    format!(
+        "<iframe src=\"{base}?embed=editor&amp;format=fp16&amp;value=65504\" title=\"Precision Lab: fp16 bit editor\" loading=\"lazy\" style=\"width:100%;border:0\"></iframe>\n\
+         <iframe src=\"{base}?embed=range&amp;format=fp32&amp;compare=fp32,fp16,bf16\" title=\"Precision Lab: dynamic range\" loading=\"lazy\" style=\"width:100%;border:0\"></iframe>\n\
+         <script src=\"{base}embed.js\" async></script>"
+    )
+}
+
 #[component]
 fn NextSection() -> impl IntoView {
     let link = |view: View, text: &'static str| {
@@ -526,6 +542,10 @@ fn NextSection() -> impl IntoView {
                 {link(View::Memory, "will your model fit? Weights, gradients, optimizer states, activations and KV cache, with every formula shown.")}
                 {link(View::Train, "the trainer: several precision recipes side by side, with presets for underflow, swamping and overflow.")}
             </ul>
+            <p>
+                "Every widget on this page can go into your own course notes or docs: each view has an Embed button that writes the code for its current state. For example, the fp16 editor at 65504 and the range plot:"
+            </p>
+            <pre class="embed-snippet" data-testid="learn-embed-snippet">{embed_snippet()}</pre>
         </Section>
     }
 }

@@ -209,7 +209,7 @@ test('the MX block editor quantizes with a shared E8M0 scale', async () => {
 
 test('no serious or critical accessibility violations (axe-core)', async () => {
   for (const scheme of ['light', 'dark']) {
-    const { page, context } = await open('?view=formats&format=e4m3fn&value=0.3', { colorScheme: scheme });
+    const { page, context } = await open('?view=formats&format=e4m3fn&value=0.3', { colorScheme: scheme, bypassCSP: true });
     await page.addScriptTag({ path: join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
     const result = await page.evaluate(async () => {
       const r = await window.axe.run(document, { resultTypes: ['violations'] });
