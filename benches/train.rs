@@ -6,32 +6,12 @@
 //! three timed windows of at least 0.3 s after a warm-up, so a busy machine reads slower, not faster.
 //! The bench profile inherits `[profile.release]` (opt-level "z", LTO), the same as the wasm build.
 
-use precision_lab::train::{
-    Activation, DataConfig, DatasetKind, Loss, Optimizer, Policy, Run, RunConfig,
-};
+// The workload is the one the browser benchmark runs (`?view=train&bench=1`), so the native and
+// wasm figures measure the same thing.
+use precision_lab::present::train::bench_config as config;
+use precision_lab::train::{Policy, Run};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-
-fn config(policy: Policy, hidden: &[usize]) -> RunConfig {
-    RunConfig {
-        data: DataConfig {
-            kind: DatasetKind::Spirals,
-            points: 512,
-            noise: 0.1,
-            seed: 1,
-        },
-        hidden: hidden.to_vec(),
-        activation: Activation::Tanh,
-        loss: Loss::CrossEntropy,
-        optimizer: Optimizer::sgd(0.03),
-        batch_size: 64,
-        policy,
-        seed: 1,
-        loss_shift: 0,
-        weight_scale: 1.0,
-        max_steps: None,
-    }
-}
 
 /// Steps per second over one window of at least `window`, in slices of 10 steps as a view would run.
 fn steps_per_second(policy: Policy, hidden: &[usize], window: Duration) -> f64 {
@@ -54,7 +34,7 @@ fn steps_per_second(policy: Policy, hidden: &[usize], window: Duration) -> f64 {
 
 fn main() {
     let window = Duration::from_millis(300);
-    for hidden in [&[32usize, 32][..], &[64, 64, 64, 64][..]] {
+    for hidden in precision_lab::present::train::BENCH_NETWORKS {
         println!(
             "\nspirals 512 points, hidden {hidden:?} tanh, batch 64, SGD momentum, cross-entropy"
         );
