@@ -226,6 +226,12 @@ fn y_top(hist: &[(i32, usize)]) -> f64 {
 
 /// Draws the histogram against the format's window, with the shares and the SQNR.
 pub fn quantize(input: &QuantizeInput<'_>) -> Plot {
+    quantize_with_stats(input).0
+}
+
+/// [`quantize`] and the [`analyze`] numbers it drew, from one pass over the samples (a view that
+/// shows both should not sample and store everything twice).
+pub fn quantize_with_stats(input: &QuantizeInput<'_>) -> (Plot, Quantization) {
     let format = &input.format.format;
     let label = &input.format.label;
     let values = samples(input.distribution, input.samples, input.seed);
@@ -332,7 +338,7 @@ pub fn quantize(input: &QuantizeInput<'_>) -> Plot {
         doc.text(8, PANEL.3 + 36, FONT, palette.text, "start", &line2);
         Ok(())
     });
-    Plot { svg, caption, size }
+    (Plot { svg, caption, size }, stats)
 }
 
 /// `38.2 dB`, `∞ dB (exact)`, `−∞ dB (a value became Inf or NaN)`, `n/a`.

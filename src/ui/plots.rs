@@ -222,15 +222,8 @@ pub fn QuantizeWidget() -> impl IntoView {
             overflow: editor.overflow,
             theme: inputs.theme.get(),
         };
-        let values = quantize::samples(&distribution, 2048, controls.seed);
-        let analysis = quantize::analyze(
-            &values,
-            &editor.format(),
-            controls.scale(),
-            editor.rounding,
-            editor.overflow,
-        );
-        (quantize::quantize(&input), analysis)
+        // One pass: the plot and the shares shown beside it come from the same samples.
+        quantize::quantize_with_stats(&input)
     });
     let plot = Memo::new(move |_| data.with(|d| d.0.clone()));
     let share = move |pick: fn(&quantize::Quantization) -> usize| {
