@@ -21,8 +21,8 @@ step "clippy (native and wasm32)"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
 
-step "native tests"
-cargo test --locked
+step "native tests (the GPU backend's on lavapipe or a real GPU)"
+PRECISION_LAB_REQUIRE_GPU=1 cargo test --locked
 
 step "component tests in headless Chromium (wasm-bindgen-test)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

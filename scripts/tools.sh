@@ -72,5 +72,15 @@ ensure_browser() {
   export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 }
 
+# A Vulkan driver for the GPU backend's native tests: Mesa's lavapipe runs on the CPU, so every
+# machine has an adapter (tests/it/gpu.rs fails instead of skipping when PRECISION_LAB_REQUIRE_GPU
+# is set, which scripts/test.sh does).
+ensure_vulkan() {
+  if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
+    say "installing Mesa's Vulkan drivers (lavapipe, a CPU Vulkan adapter)"
+    apt_install mesa-vulkan-drivers libvulkan1
+  fi
+}
+
 ensure_build_tools() { ensure_wasm_target; ensure_trunk; ensure_wasm_bindgen; ensure_node_packages; }
-ensure_test_tools() { ensure_build_tools; ensure_browser; }
+ensure_test_tools() { ensure_build_tools; ensure_browser; ensure_vulkan; }

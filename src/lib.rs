@@ -8,12 +8,14 @@
 //! - [`present`]: view models: each view's readouts as plain data and text, from its URL state.
 //! - [`route`]: the view and its state in the URL query string.
 //! - [`train`]: the toy mixed-precision trainer (model, data, precision policies, CPU backend).
+//! - [`gpu`]: the trainer's WebGPU backend (WGSL kernels through `wgpu`), checked against `train::cpu`.
 //! - `ui` (browser build only): Leptos components; depends on all of the above, nothing depends on it.
 //!
 //! Architecture Invariant: the core modules (and `route`) never import `leptos`, `web_sys`, `wasm_bindgen` or
-//! `wgpu` (only `train::gpu` may touch `wgpu`); `tests/it/layers.rs` enforces it.
+//! `wgpu`; `gpu` uses `wgpu` but never `leptos`; `tests/it/layers.rs` enforces both.
 
 pub mod formats;
+pub mod gpu;
 pub mod memory;
 pub mod plot;
 pub mod present;

@@ -710,6 +710,16 @@ impl Session {
         &self.lanes
     }
 
+    /// The runs, for a backend that steps them itself (`crate::gpu::GpuSession`).
+    pub fn lanes_mut(&mut self) -> &mut [Lane] {
+        &mut self.lanes
+    }
+
+    /// Records which backend steps the runs (the `backend` readout).
+    pub fn set_backend(&mut self, backend: BackendKind) {
+        self.backend = backend;
+    }
+
     /// Advances every run that is still going by up to `steps`; returns the steps taken in all.
     pub fn slice(&mut self, steps: u32) -> u64 {
         let mut taken = 0;
@@ -745,7 +755,8 @@ impl Session {
 }
 
 impl Lane {
-    fn absorb(&mut self, record: &StepRecord) {
+    /// Takes in the latest step's record (the histogram and shares the view shows).
+    pub fn absorb(&mut self, record: &StepRecord) {
         if record.tensors.is_empty() {
             return;
         }

@@ -33,12 +33,13 @@ pub use data::{Data, DataConfig, DatasetKind, Targets};
 pub use model::{
     Activation, BatchTargets, Dense, DenseGrad, Loss, Mlp, MAX_HIDDEN_LAYERS, MAX_WIDTH,
 };
-pub use optim::Optimizer;
+pub use optim::{Optimizer, UpdateOutcome};
 pub use policy::{Policy, Recipe, Scaling};
 pub use precision::{Overflow, Precision, ValueClass};
 pub use rng::SplitMix64;
 pub use run::{
-    ConfigError, DecisionGrid, Divergence, Eval, Run, RunConfig, StepRecord, StepSummary, Stopped,
+    Amax, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, Run, RunConfig, StepPlan,
+    StepRecord, StepSummary, Stopped,
 };
 pub use scaler::{AmaxHistory, Fp8Config, GradScaler, ScalerConfig};
 pub use stats::{

@@ -286,6 +286,21 @@ pub(crate) struct LossOutcome {
     pub correct: usize,
 }
 
+/// The factor `loss_gradient` multiplies (softmax - one-hot) or (prediction - target) by: the
+/// multiplier over the mean's N (batch rows for cross-entropy, every output for MSE; times 2 for the
+/// square), computed in f64 and rounded once. Another backend (`crate::gpu`) receives the same f32.
+pub(crate) fn grad_coefficient(
+    loss: Loss,
+    grad_multiplier: f32,
+    batch: usize,
+    outputs: usize,
+) -> f32 {
+    match loss {
+        Loss::CrossEntropy => (f64::from(grad_multiplier) / batch as f64) as f32,
+        Loss::Mse => (2.0 * f64::from(grad_multiplier) / (batch * outputs) as f64) as f32,
+    }
+}
+
 /// The mean loss over a batch of `logits` (row-major `batch x outputs`), and its gradient with
 /// respect to the logits multiplied by `grad_multiplier` (loss scale times the "make it hard" factor),
 /// computed in f32 as autocast runs losses in f32, written to `dlogits`.
@@ -305,7 +320,7 @@ pub(crate) fn loss_gradient(
     match loss {
         Loss::CrossEntropy => {
             // d(mean CE)/dz_j = (softmax_j - onehot_j) / batch.
-            let coef = (f64::from(grad_multiplier) / batch as f64) as f32;
+            let coef = grad_coefficient(loss, grad_multiplier, batch, outputs);
             for (row, (z, dz)) in logits
                 .chunks(outputs)
                 .zip(dlogits.chunks_mut(outputs))
@@ -330,7 +345,7 @@ pub(crate) fn loss_gradient(
         }
         Loss::Mse => {
             // d(mean over batch*outputs of (z - t)^2)/dz = 2 (z - t) / (batch * outputs).
-            let coef = (2.0 * f64::from(grad_multiplier) / logits.len() as f64) as f32;
+            let coef = grad_coefficient(loss, grad_multiplier, batch, outputs);
             for (row, (z, dz)) in logits
                 .chunks(outputs)
                 .zip(dlogits.chunks_mut(outputs))

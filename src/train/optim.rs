@@ -60,13 +60,38 @@ impl Optimizer {
 /// The state of one parameter tensor's optimizer (momentum buffer, or Adam's moments).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub(crate) struct ParamState {
-    first: Vec<f32>,
-    second: Vec<f32>,
+    /// SGD's momentum buffer or Adam's first moment; empty before the first update.
+    pub(crate) first: Vec<f32>,
+    /// Adam's second moment; empty before the first update (and for SGD).
+    pub(crate) second: Vec<f32>,
+}
+
+/// Adam's per-step scalars as PyTorch hands them to its kernels: computed in f64 from the step count,
+/// then rounded to f32.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct AdamScalars {
+    pub step_size: f32,
+    pub bias_correction2_sqrt: f32,
+    pub one_minus_beta1: f32,
+    pub one_minus_beta2: f32,
+}
+
+impl AdamScalars {
+    pub(crate) fn new(lr: f32, beta1: f32, beta2: f32, step: u64) -> AdamScalars {
+        let bias_correction1 = 1.0 - pow_u64(f64::from(beta1), step);
+        let bias_correction2 = 1.0 - pow_u64(f64::from(beta2), step);
+        AdamScalars {
+            step_size: (f64::from(lr) / bias_correction1) as f32,
+            bias_correction2_sqrt: bias_correction2.sqrt() as f32,
+            one_minus_beta1: (1.0 - f64::from(beta1)) as f32,
+            one_minus_beta2: (1.0 - f64::from(beta2)) as f32,
+        }
+    }
 }
 
 /// What an update did, for the "updates lost to swamping" measure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct UpdateOutcome {
+pub struct UpdateOutcome {
     /// Parameters whose computed update was nonzero.
     pub attempted: u32,
     /// Of those, parameters whose stored value did not change: the update was swamped by rounding.
@@ -129,12 +154,12 @@ pub(crate) fn update(
                 state.second = vec![0.0; params.len()];
             }
             // Python computes the bias corrections in f64; the kernels receive them as f32 scalars.
-            let bias_correction1 = 1.0 - pow_u64(f64::from(beta1), step);
-            let bias_correction2 = 1.0 - pow_u64(f64::from(beta2), step);
-            let step_size = (f64::from(lr) / bias_correction1) as f32;
-            let bias_correction2_sqrt = bias_correction2.sqrt() as f32;
-            let one_minus_beta1 = (1.0 - f64::from(beta1)) as f32;
-            let one_minus_beta2 = (1.0 - f64::from(beta2)) as f32;
+            let AdamScalars {
+                step_size,
+                bias_correction2_sqrt,
+                one_minus_beta1,
+                one_minus_beta2,
+            } = AdamScalars::new(lr, beta1, beta2, step);
             for (((p, &g), m), v) in params
                 .iter_mut()
                 .zip(grads)

@@ -111,6 +111,51 @@ pub struct StepRecord {
     pub tensors: Vec<TensorRecord>,
 }
 
+/// The scalars of one step, fixed by [`Run::begin_step`] for the backend that runs its passes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepPlan {
+    /// Index of the step, from 0.
+    pub step: u64,
+    /// The loss scale (1 without dynamic loss scaling).
+    pub loss_scale: f32,
+    /// `GradScaler`'s f32 inverse scale, when the recipe unscales gradients.
+    pub inv_scale: Option<f32>,
+    /// The loss scale times the "make it hard" factor 2^-loss_shift.
+    pub grad_multiplier: f32,
+    /// d(loss)/d(logit) per unit of (prediction - target), with the loss scale, the "make it hard"
+    /// factor and the mean's 1/N folded in (see `model::grad_coefficient`).
+    pub grad_coefficient: f32,
+    /// The optimizer's step count if this step updates (Adam's bias correction uses it).
+    pub optimizer_step: u64,
+}
+
+/// What a backend's passes produced for one step, for [`Run::end_step`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PassOutcome {
+    /// Mean batch loss (Inf/NaN stops the run; nothing else is read then).
+    pub mean_loss: f64,
+    /// Correct argmax predictions in the batch (classification).
+    pub correct: usize,
+    /// Per watched tensor, last layer first, as `cpu::backward` records them.
+    pub tensors: Vec<TensorRecord>,
+    /// A gradient was Inf/NaN after the backward pass and the loss scaler skipped the optimizer.
+    pub skipped: bool,
+    /// Updates attempted and lost to rounding by the optimizer.
+    pub updates: UpdateOutcome,
+    /// fp8 amax observations per layer (empty or zeros without fp8).
+    pub amax: Amax,
+    /// The first layer whose parameters are Inf/NaN after the step.
+    pub bad_layer: Option<usize>,
+}
+
+/// Per layer: max |GEMM input|, max |weight|, max |output gradient| before fp8 quantization.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Amax {
+    pub input: Vec<f32>,
+    pub weight: Vec<f32>,
+    pub grad: Vec<f32>,
+}
+
 /// The scalar part of a [`StepRecord`], kept for every step of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepSummary {
@@ -397,12 +442,41 @@ impl Run {
 
     /// Runs one step; `None` if the run has stopped.
     pub fn step(&mut self) -> Option<StepRecord> {
+        let plan = self.begin_step()?;
+        let outcome = self.cpu_passes(&plan);
+        Some(self.end_step(&plan, outcome))
+    }
+
+    /// Starts a step: `None` if the run has stopped; otherwise draws the next batch (see
+    /// [`Run::batch`]) and fixes the scalars the passes use. A backend then runs the passes (forward,
+    /// loss, backward, unscale, optimizer) and hands what they produced to [`Run::end_step`]; the CPU
+    /// backend does this in [`Run::step`], `crate::gpu` on the GPU.
+    pub fn begin_step(&mut self) -> Option<StepPlan> {
         if self.stopped.is_some() {
             return None;
         }
-        let step = self.steps;
-        let batch = self.config.batch_size;
         self.next_batch();
+        let loss_scale = self.scaler.as_ref().map_or(1.0, GradScaler::scale);
+        let down = f64::from(f32::from_bits((127 - self.config.loss_shift) << 23));
+        let multiplier = (f64::from(loss_scale) * down) as f32;
+        Some(StepPlan {
+            step: self.steps,
+            loss_scale,
+            grad_multiplier: multiplier,
+            inv_scale: self.scaler.as_ref().map(GradScaler::inv_scale),
+            grad_coefficient: model::grad_coefficient(
+                self.config.loss,
+                multiplier,
+                self.config.batch_size,
+                self.mlp.output_dim(),
+            ),
+            optimizer_step: self.optimizer_steps + 1,
+        })
+    }
+
+    /// The CPU backend's passes for `plan` (the reference every other backend is tested against).
+    fn cpu_passes(&mut self, plan: &StepPlan) -> PassOutcome {
+        let batch = self.config.batch_size;
         cpu::forward(
             &self.mlp,
             &self.numerics,
@@ -411,39 +485,26 @@ impl Run {
             batch,
             &mut self.tape,
         );
-        let loss_scale = self.scaler.as_ref().map_or(1.0, GradScaler::scale);
-        let down = f64::from(f32::from_bits((127 - self.config.loss_shift) << 23));
-        let multiplier = (f64::from(loss_scale) * down) as f32;
         let targets = if self.data.kind().is_classification() {
             BatchTargets::Classes(&self.batch_classes)
         } else {
             BatchTargets::Values(&self.batch_values)
         };
-        let outcome = model::loss_gradient(
+        let loss = model::loss_gradient(
             self.config.loss,
             self.tape.logits(),
             targets,
             self.mlp.output_dim(),
-            multiplier,
+            plan.grad_multiplier,
             &mut self.dlogits,
         );
-        let accuracy = self
-            .data
-            .kind()
-            .is_classification()
-            .then(|| outcome.correct as f32 / batch as f32);
-        let mut record = StepRecord {
-            step,
-            loss: outcome.mean_loss as f32,
-            accuracy,
-            loss_scale,
-            skipped: false,
-            updates_lost: 0.0,
-            tensors: Vec::new(),
+        let mut outcome = PassOutcome {
+            mean_loss: loss.mean_loss,
+            correct: loss.correct,
+            ..PassOutcome::default()
         };
-        if !outcome.mean_loss.is_finite() {
-            self.finish_step(&record, Some(Divergence::LossNotFinite));
-            return Some(record);
+        if !loss.mean_loss.is_finite() {
+            return outcome;
         }
         cpu::backward(
             &self.mlp,
@@ -452,13 +513,12 @@ impl Run {
             &mut self.tape,
             &self.dlogits,
             batch,
-            loss_scale,
+            plan.loss_scale,
             &mut self.grads,
-            Some(&mut record.tensors),
+            Some(&mut outcome.tensors),
         );
         // GradScaler.unscale_: check for Inf/NaN, multiply by the f32 inverse scale.
-        if let Some(scaler) = &self.scaler {
-            let inv_scale = scaler.inv_scale();
+        if let Some(inv_scale) = plan.inv_scale {
             let mut found_inf = false;
             for g in &mut self.grads {
                 for v in g.weights.iter_mut().chain(g.bias.iter_mut()) {
@@ -466,11 +526,9 @@ impl Run {
                     *v *= inv_scale;
                 }
             }
-            record.skipped = found_inf;
+            outcome.skipped = found_inf;
         }
-        if !record.skipped {
-            self.optimizer_steps += 1;
-            let mut outcome = UpdateOutcome::default();
+        if !outcome.skipped {
             for ((layer, grad), (w_state, b_state)) in self
                 .mlp
                 .layers
@@ -478,14 +536,55 @@ impl Run {
                 .zip(&self.grads)
                 .zip(&mut self.optimizer_state)
             {
-                let (o, s, t) = (&self.optimizer, self.storage, self.optimizer_steps);
-                outcome += optim::update(o, s, t, &mut layer.weights, &grad.weights, w_state);
-                outcome += optim::update(o, s, t, &mut layer.bias, &grad.bias, b_state);
+                let (o, s, t) = (&self.optimizer, self.storage, plan.optimizer_step);
+                outcome.updates +=
+                    optim::update(o, s, t, &mut layer.weights, &grad.weights, w_state);
+                outcome.updates += optim::update(o, s, t, &mut layer.bias, &grad.bias, b_state);
             }
-            record.updates_lost = if outcome.attempted == 0 {
+        }
+        outcome.amax = Amax {
+            input: self.tape.amax_input.clone(),
+            weight: self.tape.amax_weight.clone(),
+            grad: self.tape.amax_grad.clone(),
+        };
+        outcome.bad_layer = self
+            .mlp
+            .layers
+            .iter()
+            .position(|l| l.weights.iter().chain(&l.bias).any(|v| !v.is_finite()));
+        outcome
+    }
+
+    /// Ends the step `plan` began with what its passes produced: the record, the optimizer's step
+    /// count, the loss scaler's and fp8 scales' updates, and divergence.
+    pub fn end_step(&mut self, plan: &StepPlan, outcome: PassOutcome) -> StepRecord {
+        let accuracy = self
+            .data
+            .kind()
+            .is_classification()
+            .then(|| outcome.correct as f32 / self.config.batch_size as f32);
+        let mut record = StepRecord {
+            step: plan.step,
+            loss: outcome.mean_loss as f32,
+            accuracy,
+            loss_scale: plan.loss_scale,
+            skipped: false,
+            updates_lost: 0.0,
+            tensors: Vec::new(),
+        };
+        if !outcome.mean_loss.is_finite() {
+            self.finish_step(&record, Some(Divergence::LossNotFinite));
+            return record;
+        }
+        record.tensors = outcome.tensors;
+        record.skipped = outcome.skipped;
+        if !record.skipped {
+            self.optimizer_steps += 1;
+            let u = outcome.updates;
+            record.updates_lost = if u.attempted == 0 {
                 0.0
             } else {
-                outcome.lost as f32 / outcome.attempted as f32
+                u.lost as f32 / u.attempted as f32
             };
         }
         if let Some(scaler) = &mut self.scaler {
@@ -497,25 +596,24 @@ impl Run {
                 Precision::E4m3.max_finite(),
                 Precision::E5m2.max_finite(),
             );
+            let amax = &outcome.amax;
             for l in 0..self.mlp.layers.len() {
-                fp8.input[l].record(self.tape.amax_input[l], e4, m);
-                fp8.weight[l].record(self.tape.amax_weight[l], e4, m);
-                fp8.grad[l].record(self.tape.amax_grad[l], e5, m);
+                let get = |v: &[f32]| v.get(l).copied().unwrap_or(0.0);
+                fp8.input[l].record(get(&amax.input), e4, m);
+                fp8.weight[l].record(get(&amax.weight), e4, m);
+                fp8.grad[l].record(get(&amax.grad), e5, m);
                 self.scales.input[l] = fp8.input[l].scale();
                 self.scales.weight[l] = fp8.weight[l].scale();
                 self.scales.grad[l] = fp8.grad[l].scale();
             }
         }
-        let bad_layer = self
-            .mlp
-            .layers
-            .iter()
-            .position(|l| l.weights.iter().chain(&l.bias).any(|v| !v.is_finite()));
         self.finish_step(
             &record,
-            bad_layer.map(|layer| Divergence::WeightsNotFinite { layer }),
+            outcome
+                .bad_layer
+                .map(|layer| Divergence::WeightsNotFinite { layer }),
         );
-        Some(record)
+        record
     }
 
     /// Loss and accuracy over the whole dataset with the recipe's forward numerics (and the current
@@ -651,6 +749,47 @@ impl Run {
             &mut tape,
         );
         tape.logits().to_vec()
+    }
+
+    /// The batch [`Run::begin_step`] drew: inputs (row-major), and the class labels or regression
+    /// targets (whichever the dataset has; the other is empty).
+    pub fn batch(&self) -> (&[f32], &[u8], &[f32]) {
+        (&self.batch_inputs, &self.batch_classes, &self.batch_values)
+    }
+
+    /// Where the recipe rounds (for another backend).
+    pub(crate) fn numerics(&self) -> &Numerics {
+        &self.numerics
+    }
+
+    /// The optimizer with the "make it hard" compensation applied, as the update uses it.
+    pub fn effective_optimizer(&self) -> Optimizer {
+        self.optimizer
+    }
+
+    /// The format the parameters and optimizer state are stored in.
+    pub fn storage(&self) -> Precision {
+        self.storage
+    }
+
+    /// Optimizer steps taken (skipped steps excluded).
+    pub fn optimizer_steps(&self) -> u64 {
+        self.optimizer_steps
+    }
+
+    /// Whether the recipe has a dynamic loss scaler (whose unscale checks for Inf/NaN).
+    pub fn has_scaler(&self) -> bool {
+        self.scaler.is_some()
+    }
+
+    /// The current fp8 scales (all 1 without fp8).
+    pub(crate) fn fp8_scales(&self) -> &Fp8Scales {
+        &self.scales
+    }
+
+    /// The network, for a backend that keeps the parameters elsewhere and writes them back.
+    pub(crate) fn parts_mut(&mut self) -> (&mut Mlp, &mut [(ParamState, ParamState)]) {
+        (&mut self.mlp, &mut self.optimizer_state)
     }
 
     fn finish_step(&mut self, record: &StepRecord, divergence: Option<Divergence>) {

@@ -1,6 +1,7 @@
-//! Architecture Invariant: the pure core (`formats`, `memory`, `plot`, `train` outside `train::gpu`)
-//! never imports `leptos`, `web_sys`, `wasm_bindgen` or `wgpu`. This test reads the sources, so it
-//! fails the moment someone adds such an import, on any target.
+//! Architecture Invariant: the pure core (`formats`, `memory`, `plot`, `present`, `route`, `train`)
+//! never imports `leptos`, `web_sys`, `wasm_bindgen`, `js_sys` or `wgpu`; the GPU backend (`gpu`) may
+//! use `wgpu` (and `web_sys` to look for `navigator.gpu`) but never `leptos`. This test reads the
+//! sources, so it fails the moment someone adds such an import, on any target.
 
 use std::path::{Path, PathBuf};
 
@@ -11,15 +12,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("source directory is readable") {
         let path = entry.expect("directory entry").path();
         if path.is_dir() {
-            // `train::gpu` is the one core module allowed to use wgpu.
-            if path.ends_with("train/gpu") {
-                continue;
-            }
             rust_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            if path.ends_with("train/gpu.rs") {
-                continue;
-            }
             out.push(path);
         }
     }
@@ -27,10 +21,14 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Finds every use of a forbidden crate as a path (`leptos::`, `use wgpu`), ignoring comments.
 fn violations(source: &str) -> Vec<String> {
+    violations_of(source, &FORBIDDEN)
+}
+
+fn violations_of(source: &str, forbidden: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for (number, line) in source.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
-        for name in FORBIDDEN {
+        for &name in forbidden {
             let as_path = format!("{name}::");
             let as_use = format!("use {name}");
             let as_extern = format!("extern crate {name}");
@@ -72,6 +70,21 @@ fn core_modules_never_import_web_or_gpu_crates() {
         "core modules import web/GPU crates:\n{}",
         report.join("\n")
     );
+}
+
+#[test]
+fn the_gpu_backend_never_imports_the_ui_framework() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gpu"),
+        &mut files,
+    );
+    assert!(!files.is_empty(), "src/gpu exists");
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("source file is readable");
+        let found = violations_of(&text, &["leptos"]);
+        assert!(found.is_empty(), "{}: {found:?}", file.display());
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The one native integration-test binary (see ARCHITECTURE.md, "Tests").
 
 mod formats;
+mod gpu;
 mod layers;
 mod memory;
 mod plot;
