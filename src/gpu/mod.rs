@@ -71,7 +71,7 @@ impl AdapterSummary {
 pub enum Unavailable {
     /// The browser has no `navigator.gpu` (no WebGPU, or it is switched off).
     NoWebGpu,
-    /// WebGPU exists but gave no adapter.
+    /// WebGPU (or Vulkan natively) exists but gave no adapter; wgpu's own message, for logs.
     NoAdapter(String),
     /// The adapter refused a device.
     NoDevice(String),
@@ -85,7 +85,9 @@ impl std::fmt::Display for Unavailable {
             Unavailable::NoWebGpu => {
                 f.write_str("this browser has no WebGPU (navigator.gpu is missing)")
             }
-            Unavailable::NoAdapter(e) => write!(f, "WebGPU gave no adapter: {e}"),
+            Unavailable::NoAdapter(_) => f.write_str(
+                "WebGPU found no adapter (no usable GPU, or WebGPU is switched off for it here)",
+            ),
             Unavailable::NoDevice(e) => write!(f, "the GPU adapter refused a device: {e}"),
             Unavailable::Broken(e) => write!(f, "the GPU kernels failed: {e}"),
         }
@@ -137,7 +139,11 @@ impl GpuContext {
             })
             .await
             .map_err(|e| Unavailable::NoAdapter(e.to_string()))?;
-        let info = adapter.get_info();
+        let mut info = adapter.get_info();
+        #[cfg(target_arch = "wasm32")]
+        if info.name.trim().is_empty() {
+            info.name = browser_adapter_name().await.unwrap_or_default();
+        }
         let shader_f16 = adapter.features().contains(wgpu::Features::SHADER_F16);
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
@@ -198,6 +204,12 @@ impl GpuContext {
             }
         }
         Ok(context)
+    }
+
+    /// Destroys the device, as a driver reset or a lost GPU would: every later GPU call fails.
+    /// For the fallback tests.
+    pub fn lose_device(&self) {
+        self.device.destroy();
     }
 
     /// What the adapter is and offers.
@@ -411,6 +423,35 @@ impl Future for MapFuture {
             }
         }
     }
+}
+
+/// The adapter's vendor and architecture as the browser reports them (`GPUAdapterInfo`), for when
+/// wgpu's adapter name (the `description`, which browsers often leave empty) says nothing. Asks for
+/// a second adapter handle; any failure gives `None`.
+#[cfg(target_arch = "wasm32")]
+async fn browser_adapter_name() -> Option<String> {
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::JsCast;
+    let navigator = web_sys::window()?.navigator();
+    let gpu = Reflect::get(&navigator, &"gpu".into()).ok()?;
+    let request: Function = Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let info = Reflect::get(&adapter, &"info".into()).ok()?;
+    let field = |name: &str| {
+        Reflect::get(&info, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|v| !v.is_empty())
+    };
+    let parts: Vec<String> = ["vendor", "architecture", "device"]
+        .into_iter()
+        .filter_map(field)
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 #[cfg(target_arch = "wasm32")]

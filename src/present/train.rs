@@ -38,12 +38,13 @@ pub const HARD_SHIFT: u32 = 20;
 /// The policies shown when the URL names none.
 pub const DEFAULT_POLICIES: [&str; 4] = ["fp32", "fp16-pure", "fp16-amp", "bf16-mixed"];
 
-/// The backend that runs the steps. Only the CPU backend exists; WebGPU is a later issue and will
-/// be a second variant here (and a second implementation of the view's backend seam).
+/// The backend that runs the steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BackendKind {
     /// `crate::train::cpu`, in WebAssembly on the page's main thread, sliced.
     Cpu,
+    /// `crate::gpu`: WGSL compute shaders through the browser's WebGPU.
+    WebGpu,
 }
 
 impl BackendKind {
@@ -51,6 +52,66 @@ impl BackendKind {
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Cpu => "cpu",
+            BackendKind::WebGpu => "webgpu",
+        }
+    }
+}
+
+/// Which backend the person asked for (`backend=` in the URL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BackendChoice {
+    /// WebGPU when the browser has a working adapter, else the CPU (the default).
+    #[default]
+    Auto,
+    /// Always the CPU (to compare speed, or to rule the GPU out).
+    Cpu,
+}
+
+impl BackendChoice {
+    pub const ALL: [BackendChoice; 2] = [BackendChoice::Auto, BackendChoice::Cpu];
+
+    /// The URL value.
+    pub fn id(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+
+    /// The menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "WebGPU if available",
+            BackendChoice::Cpu => "CPU only",
+        }
+    }
+
+    /// Reads `backend=` from the URL; anything else than `auto` or `cpu` is ignored with a notice.
+    pub fn from_query(query: &Query) -> (BackendChoice, Option<Notice>) {
+        match query
+            .get("backend")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            None => (BackendChoice::Auto, None),
+            Some(text) => match BackendChoice::ALL
+                .into_iter()
+                .find(|c| c.id().eq_ignore_ascii_case(text))
+            {
+                Some(choice) => (choice, None),
+                None => (
+                    BackendChoice::Auto,
+                    Some(notice("backend", text, "use auto or cpu; using auto")),
+                ),
+            },
+        }
+    }
+
+    /// Writes the choice into `query` (nothing for the default).
+    pub fn write(self, query: &mut Query) {
+        match self {
+            BackendChoice::Auto => query.remove("backend"),
+            BackendChoice::Cpu => query.set("backend", self.id()),
         }
     }
 }

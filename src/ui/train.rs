@@ -9,17 +9,21 @@
 //! handles input and paints between slices; the plots are redrawn at most every 100 ms (less often
 //! when drawing is slow), never per step.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 
 use super::url::{HistoryMode, UrlState};
 use super::widgets::CopyLink;
+use crate::gpu::{GpuContext, GpuSession};
 use crate::present::number::data_value;
 use crate::present::train::{
     bench_config, dataset_label, hidden_text, policy_label, policy_short_label, progress_text,
-    recipe_text, BackendKind, LaneSummary, OptimizerKind, Preset, Session, SliceSizer, Theme,
-    Throughput, TrainPlots, TrainState, BENCH_NETWORKS, MAX_HARD, MAX_RUNS, POINTS,
+    recipe_text, BackendChoice, BackendKind, LaneSummary, OptimizerKind, Preset, Session,
+    SliceSizer, Theme, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, MAX_HARD, MAX_RUNS,
+    POINTS,
 };
 use crate::route::Query;
 use crate::train::{Activation, DatasetKind, Policy, Run};
@@ -39,6 +43,8 @@ struct Snapshot {
     plots: TrainPlots,
     /// The backend the runs use (`None` when the settings cannot run).
     backend: Option<BackendKind>,
+    /// Which adapter, or why the CPU runs.
+    backend_detail: String,
 }
 
 /// The running trainer, shared by the parts of the view (all handles are `Copy`).
@@ -55,25 +61,75 @@ struct Trainer {
     /// When the plots were last drawn, and how long drawing took (ms).
     last_render: StoredValue<(f64, f64)>,
     snapshot: RwSignal<Snapshot>,
+    /// The session's runs on the GPU, when the WebGPU backend steps them (`None`: the CPU does).
+    gpu: StoredValue<Option<GpuSession>, LocalStorage>,
+    /// The backend the person asked for.
+    choice: RwSignal<BackendChoice>,
+    /// A GPU slice is in flight: the session is out of `session` until it returns.
+    busy: StoredValue<bool>,
+    /// Why the GPU stopped mid-run (the run went on on the CPU).
+    gpu_notice: RwSignal<Option<String>>,
 }
 
-/// The seam between the view and whatever runs the steps. Only the CPU backend exists (the
-/// session's runs, stepped here on the main thread); a WebGPU backend will implement the same
-/// calls asynchronously.
-trait Backend {
-    /// Which backend this is (the `backend` readout).
-    fn kind(&self) -> BackendKind;
-    /// Advances every run by up to `steps`; returns the steps taken in all.
-    fn slice(&mut self, steps: u32) -> u64;
+/// The page's GPU context: asked for once, on the first visit to the trainer, and shared by every
+/// trainer view on the page (embeds included).
+#[derive(Clone)]
+enum GpuState {
+    /// Not asked for yet.
+    Unknown,
+    /// `GpuContext::new` is running.
+    Probing,
+    Ready(Rc<GpuContext>),
+    /// Why there is no GPU; the CPU runs.
+    Unavailable(String),
 }
 
-impl Backend for Session {
-    fn kind(&self) -> BackendKind {
-        self.backend()
+thread_local! {
+    static GPU: RefCell<GpuState> = const { RefCell::new(GpuState::Unknown) };
+}
+
+fn gpu_state() -> GpuState {
+    GPU.with(|g| g.borrow().clone())
+}
+
+fn set_gpu_state(state: GpuState) {
+    GPU.with(|g| *g.borrow_mut() = state);
+}
+
+/// Test hook (`window.wasmBindings.loseGpuDevice()`): destroys the page's GPU device, as a driver
+/// reset would, so the whole-page tests can check that a running trainer falls back to the CPU.
+/// Returns whether there was a device to lose.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = loseGpuDevice)]
+pub fn lose_gpu_device() -> bool {
+    gpu_context().map(|c| c.lose_device()).is_some()
+}
+
+fn gpu_context() -> Option<Rc<GpuContext>> {
+    match gpu_state() {
+        GpuState::Ready(context) => Some(context),
+        _ => None,
     }
+}
 
-    fn slice(&mut self, steps: u32) -> u64 {
-        Session::slice(self, steps)
+/// The line under the progress readout: which adapter runs the steps, or why the CPU does.
+fn backend_detail(kind: Option<BackendKind>, choice: BackendChoice) -> String {
+    match (kind, choice, gpu_state()) {
+        (Some(BackendKind::WebGpu), _, GpuState::Ready(c)) => {
+            let software = if c.adapter().software {
+                " Timings on a software adapter are not GPU timings."
+            } else {
+                ""
+            };
+            format!("WebGPU on {}.{software}", c.adapter().describe())
+        }
+        (_, BackendChoice::Cpu, _) => {
+            "CPU (WebAssembly), as asked: the WebGPU backend is switched off.".into()
+        }
+        (_, _, GpuState::Unknown | GpuState::Probing) => {
+            "CPU (WebAssembly) while WebGPU is being probed.".into()
+        }
+        (_, _, GpuState::Unavailable(why)) => format!("CPU (WebAssembly): {why}."),
+        (_, _, GpuState::Ready(_)) => "CPU (WebAssembly).".into(),
     }
 }
 
@@ -116,15 +172,88 @@ impl Trainer {
             throughput: StoredValue::new(Throughput::default()),
             last_render: StoredValue::new((f64::NEG_INFINITY, 0.0)),
             snapshot: RwSignal::new(Snapshot::default()),
+            gpu: StoredValue::new_local(None),
+            choice: RwSignal::new(BackendChoice::Auto),
+            busy: StoredValue::new(false),
+            gpu_notice: RwSignal::new(None),
         }
+    }
+
+    /// Asks for the page's GPU context once; when it is there (or known to be missing), applies
+    /// the backend choice.
+    fn probe_gpu(self) {
+        if !matches!(gpu_state(), GpuState::Unknown) {
+            return;
+        }
+        set_gpu_state(GpuState::Probing);
+        leptos::task::spawn_local(async move {
+            let state = match GpuContext::new().await {
+                Ok(context) => GpuState::Ready(Rc::new(context)),
+                Err(why) => GpuState::Unavailable(why.to_string()),
+            };
+            set_gpu_state(state);
+            if self.generation.try_get_value().is_some() {
+                self.apply_backend();
+                self.render();
+            }
+        });
+    }
+
+    /// Puts the runs on the backend the choice and the browser allow: uploads them to the GPU (at
+    /// any step: the CPU keeps the whole state), or drops the GPU copy (after every slice the
+    /// session holds the GPU's numbers). Waits while a GPU slice is in flight.
+    fn apply_backend(&self) {
+        if self.busy.try_get_value() != Some(false) {
+            return;
+        }
+        let want_gpu = self.choice.get_untracked() == BackendChoice::Auto;
+        let context = gpu_context().filter(|_| want_gpu);
+        let has_gpu = self.gpu.with_value(Option::is_some);
+        match context {
+            Some(context) if !has_gpu => {
+                let built = self
+                    .session
+                    .with_value(|s| s.as_ref().map(|s| GpuSession::new(&context, s)));
+                match built {
+                    Some(Ok(gpu)) => {
+                        self.gpu.set_value(Some(gpu));
+                        self.session.update_value(|s| {
+                            if let Some(s) = s {
+                                s.set_backend(BackendKind::WebGpu);
+                            }
+                        });
+                    }
+                    Some(Err(e)) => {
+                        set_gpu_state(GpuState::Unavailable(format!(
+                            "the GPU could not take these runs ({e})"
+                        )));
+                    }
+                    None => {}
+                }
+            }
+            None if has_gpu => self.drop_gpu(),
+            _ => {}
+        }
+    }
+
+    fn drop_gpu(&self) {
+        self.gpu.set_value(None);
+        self.session.update_value(|s| {
+            if let Some(s) = s {
+                s.set_backend(BackendKind::Cpu);
+            }
+        });
     }
 
     /// Builds fresh runs for `state`; keeps playing if it was.
     fn reset(&self, state: &TrainState) {
+        self.gpu.set_value(None);
+        self.gpu_notice.set(None);
         match Session::new(state) {
             Ok(session) => {
                 self.session.set_value(Some(session));
                 self.error.set(None);
+                self.apply_backend();
             }
             Err(why) => {
                 self.session.set_value(None);
@@ -158,14 +287,61 @@ impl Trainer {
     }
 
     /// One step of every run, drawn at once.
-    fn step_once(&self) {
+    fn step_once(self) {
         self.pause();
+        if self.gpu.with_value(Option::is_some) {
+            leptos::task::spawn_local(async move {
+                if self.gpu_advance(1).await.is_some() {
+                    self.render();
+                }
+            });
+            return;
+        }
         self.session.update_value(|s| {
             if let Some(s) = s {
                 s.slice(1);
             }
         });
         self.render();
+    }
+
+    /// Advances the runs by up to `steps` on the GPU; returns (steps of all runs, still running),
+    /// or `None` when nothing ran or the result is stale (the view is gone, or a reset replaced the
+    /// runs meanwhile). A GPU failure puts the runs back to the last completed slice and continues
+    /// on the CPU, with a notice.
+    async fn gpu_advance(self, steps: u32) -> Option<(u64, bool)> {
+        if self.busy.try_get_value() != Some(false) {
+            return None;
+        }
+        let context = gpu_context()?;
+        let mut gpu = self.gpu.try_update_value(Option::take).flatten()?;
+        let Some(mut session) = self.session.try_update_value(Option::take).flatten() else {
+            self.gpu.set_value(Some(gpu));
+            return None;
+        };
+        self.busy.set_value(true);
+        let result = gpu.slice(&context, &mut session, steps).await;
+        // The view may have gone, or a reset may have put new runs in place, while we waited.
+        let replaced = self.session.try_with_value(Option::is_some)?;
+        self.busy.set_value(false);
+        if replaced {
+            self.apply_backend();
+            return None;
+        }
+        match result {
+            Ok(_) => self.gpu.set_value(Some(gpu)),
+            Err(e) => {
+                let at = gpu.restore(&mut session);
+                session.set_backend(BackendKind::Cpu);
+                set_gpu_state(GpuState::Unavailable(format!("the GPU failed: {e}")));
+                self.gpu_notice.set(Some(format!(
+                    "The GPU failed ({e}). Training goes on on the CPU from step {at}, the last step the GPU completed."
+                )));
+            }
+        }
+        let outcome = (session.total_steps(), session.is_running());
+        self.session.set_value(Some(session));
+        Some(outcome)
     }
 
     fn bump(&self) -> u64 {
@@ -183,15 +359,34 @@ impl Trainer {
         if self.generation.try_get_value() != Some(generation) {
             return;
         }
+        self.apply_backend();
         let steps = self.sizer.get_value().steps();
         let start = now_ms();
+        if self.gpu.with_value(Option::is_some) {
+            leptos::task::spawn_local(async move {
+                if let Some((total, running)) = self.gpu_advance(steps).await {
+                    self.after_slice(generation, steps, start, total, running);
+                }
+            });
+            return;
+        }
         let outcome = self.session.try_update_value(|s| {
             s.as_mut()
-                .map(|s| (Backend::slice(s, steps), s.total_steps(), s.is_running()))
+                .map(|s| (s.slice(steps), s.total_steps(), s.is_running()))
         });
         let Some(Some((_, total, running))) = outcome else {
             return;
         };
+        self.after_slice(generation, steps, start, total, running);
+    }
+
+    /// Records a slice's timing, redraws if due, and schedules the next slice.
+    fn after_slice(self, generation: u64, steps: u32, start: f64, total: u64, running: bool) {
+        if self.generation.try_get_value() != Some(generation) {
+            // Paused or reset while the slice ran: draw what it did, start nothing.
+            self.render();
+            return;
+        }
         let end = now_ms();
         self.sizer.update_value(|z| z.record(steps, end - start));
         self.throughput.update_value(|t| t.record(end, total));
@@ -209,19 +404,25 @@ impl Trainer {
 
     /// Refreshes the readouts and redraws the plots.
     fn render(&self) {
+        if self.busy.try_get_value() != Some(false) {
+            // The session is out with a GPU slice (or the view is gone): the slice redraws.
+            return;
+        }
         let start = now_ms();
         let theme = page_theme();
         let rate = self
             .throughput
             .try_with_value(Throughput::per_second)
             .flatten();
+        let choice = self.choice.get_untracked();
         let Some(snapshot) = self.session.try_with_value(|s| match s {
             Some(s) => Snapshot {
                 steps: s.steps(),
                 rate,
                 summaries: s.summaries(),
                 plots: s.plots(theme),
-                backend: Some(Backend::kind(s)),
+                backend: Some(s.backend()),
+                backend_detail: backend_detail(Some(s.backend()), choice),
             },
             None => Snapshot::default(),
         }) else {
@@ -240,11 +441,27 @@ pub fn TrainView() -> impl IntoView {
     let parsed = Memo::new(move |_| TrainState::from_query(&url.query()));
     let state = Memo::new(move |_| parsed.get().0);
     let notices = move || parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>();
+    let choice = Memo::new(move |_| BackendChoice::from_query(&url.query()));
+    let notices = move || {
+        let mut all = notices();
+        all.extend(choice.get().1.map(|n| n.0));
+        all
+    };
     let trainer = Trainer::new();
     // The runs are outside state (like a timer): rebuild them whenever the configuration changes.
     Effect::new(move |_| {
         let s = state.get();
         trainer.reset(&s);
+    });
+    // The backend follows the choice without restarting the runs.
+    Effect::new(move |_| {
+        let c = choice.get().0;
+        trainer.choice.set(c);
+        if c == BackendChoice::Auto {
+            trainer.probe_gpu();
+        }
+        trainer.apply_backend();
+        trainer.render();
     });
     let bench = url.param("bench").as_deref() == Some("1");
 
@@ -262,7 +479,7 @@ pub fn TrainView() -> impl IntoView {
             </For>
             <Presets url=url state=state />
             <Controls url=url state=state />
-            <Transport trainer=trainer state=state />
+            <Transport trainer=trainer state=state url=url />
             <Show when=move || trainer.error.get().is_some()>
                 <p class="input-error" role="alert" data-testid="train-error">{move || trainer.error.get()}</p>
             </Show>
@@ -461,7 +678,7 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
 
 /// Play, pause, step, reset, the progress line and the backend.
 #[component]
-fn Transport(trainer: Trainer, state: Memo<TrainState>) -> impl IntoView {
+fn Transport(trainer: Trainer, state: Memo<TrainState>, url: UrlState) -> impl IntoView {
     let playing = trainer.playing;
     let snapshot = trainer.snapshot;
     let runs = move || snapshot.with(|s| s.summaries.len());
@@ -491,6 +708,24 @@ fn Transport(trainer: Trainer, state: Memo<TrainState>) -> impl IntoView {
                 " · backend "
                 <code data-testid="backend">{move || snapshot.with(|s| s.backend.map_or("none", BackendKind::name))}</code>
             </p>
+            <div class="train-backend">
+                <label class="train-field">
+                    <span>"run on"</span>
+                    <select data-testid="input-backend" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        let next = BackendChoice::ALL.into_iter().find(|c| c.id() == value).unwrap_or_default();
+                        url.update(HistoryMode::Replace, |q| next.write(q));
+                    }>
+                        {BackendChoice::ALL.map(|c| view! {
+                            <option value=c.id() selected=move || trainer.choice.get() == c>{c.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <p class="help" data-testid="backend-detail">{move || snapshot.with(|s| s.backend_detail.clone())}</p>
+            </div>
+            <Show when=move || trainer.gpu_notice.get().is_some()>
+                <p class="notice" role="status" data-testid="gpu-notice">{move || trainer.gpu_notice.get()}</p>
+            </Show>
         </div>
     }
 }
