@@ -44,6 +44,13 @@ pub fn sources() -> Vec<(&'static str, bool, String)> {
         .collect()
 }
 
+/// Rows and columns of C one tiled GEMM workgroup computes (`matmul.wgsl`'s TILE); a direct GEMM
+/// workgroup computes 64 outputs.
+const GEMM_TILE: u32 = 32;
+const GEMM_DIRECT_GROUP: u32 = 64;
+/// Most workgroups a tiled statistics dispatch uses (each adds its counts to the summary once).
+const STATS_GROUPS: u32 = 32;
+
 /// The shader's code for a trainer format (`common.wgsl`'s `spec`).
 pub fn format_code(p: Precision) -> u32 {
     match p {
@@ -71,6 +78,9 @@ pub struct Params {
 
 /// The compiled pipelines.
 pub struct Kernels {
+    /// Which variant: tiled GEMM and per-workgroup reductions (for GPUs), or barrier-free kernels
+    /// (for software adapters, where a barrier serializes the workgroup).
+    pub(crate) tiled: bool,
     pub(crate) round: wgpu::ComputePipeline,
     pub(crate) cast: wgpu::ComputePipeline,
     pub(crate) quantize: wgpu::ComputePipeline,
@@ -86,8 +96,9 @@ pub struct Kernels {
 }
 
 impl Kernels {
-    /// Compiles every kernel, with the native fp16 conversion or the emulation.
-    pub fn new(device: &wgpu::Device, native_f16: bool) -> Kernels {
+    /// Compiles every kernel, with the native fp16 conversion or the emulation, tiled (GPUs) or
+    /// direct (software adapters).
+    pub fn new(device: &wgpu::Device, native_f16: bool, tiled: bool) -> Kernels {
         let module = |name: &str| {
             let (_, src) = KERNEL_FILES
                 .iter()
@@ -116,19 +127,47 @@ impl Kernels {
             module("reduce"),
             module("optim"),
         );
+        let pick = |tiled_entry: &'static str, direct_entry: &'static str| {
+            if tiled {
+                tiled_entry
+            } else {
+                direct_entry
+            }
+        };
         Kernels {
+            tiled,
             round: pipeline(&round, "round_values"),
             cast: pipeline(&elementwise, "cast_values"),
-            quantize: pipeline(&elementwise, "quantize"),
+            quantize: pipeline(&elementwise, pick("quantize", "quantize_direct")),
             act_forward: pipeline(&elementwise, "act_forward"),
             act_backward: pipeline(&elementwise, "act_backward"),
             unscale: pipeline(&elementwise, "unscale"),
-            matmul: pipeline(&matmul, "matmul"),
+            matmul: pipeline(&matmul, pick("matmul", "matmul_direct")),
             loss: pipeline(&loss, "loss"),
             bias_grad: pipeline(&reduce, "bias_grad"),
-            stats: pipeline(&reduce, "stats"),
-            sgd: pipeline(&optim, "sgd"),
-            adam: pipeline(&optim, "adam"),
+            stats: pipeline(&reduce, pick("stats", "stats_direct")),
+            sgd: pipeline(&optim, pick("sgd", "sgd_direct")),
+            adam: pipeline(&optim, pick("adam", "adam_direct")),
+        }
+    }
+
+    /// Workgroups of a GEMM whose output is `rows x cols`: tiled, (along columns, along rows);
+    /// direct, 64 outputs each along the row-major output (in rows of 65535 groups).
+    pub fn gemm_workgroups(&self, rows: u32, cols: u32) -> (u32, u32) {
+        if self.tiled {
+            (cols.div_ceil(GEMM_TILE), rows.div_ceil(GEMM_TILE))
+        } else {
+            let groups = (rows * cols).div_ceil(GEMM_DIRECT_GROUP);
+            (groups.min(65_535), groups.div_ceil(65_535))
+        }
+    }
+
+    /// Workgroups of the statistics kernel over `n` values.
+    pub fn stats_workgroups(&self, n: u32) -> u32 {
+        if self.tiled {
+            n.div_ceil(256).clamp(1, STATS_GROUPS)
+        } else {
+            n.div_ceil(64).max(1)
         }
     }
 

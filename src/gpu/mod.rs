@@ -42,6 +42,9 @@ pub struct AdapterSummary {
     /// Whether the kernels round to fp16 with the native conversion: only if `shader_f16` and the
     /// conversion matched the bit-operation rounder on the self-check.
     pub native_f16: bool,
+    /// Whether the kernels are the tiled ones (workgroup memory, per-workgroup reductions) or the
+    /// barrier-free ones (chosen for software adapters).
+    pub tiled: bool,
 }
 
 impl AdapterSummary {
@@ -62,7 +65,15 @@ impl AdapterSummary {
             (true, true) => "yes, used for fp16 rounding",
             (true, false) => "yes, not used (its conversion did not match round-to-nearest-even)",
         };
-        format!("{name} ({}{kind}), shader-f16: {f16}", self.backend)
+        let kernels = if self.tiled {
+            "tiled kernels"
+        } else {
+            "barrier-free kernels"
+        };
+        format!(
+            "{name} ({}{kind}), shader-f16: {f16}, {kernels}",
+            self.backend
+        )
     }
 }
 
@@ -116,9 +127,16 @@ pub struct GpuContext {
 }
 
 impl GpuContext {
-    /// Asks for an adapter and a device, compiles the kernels, and (where the adapter offers
-    /// `shader-f16`) checks the native fp16 conversion against the bit-operation rounder.
+    /// Asks for an adapter and a device, compiles the kernels (tiled on a GPU, barrier-free on a
+    /// software adapter), and (where the adapter offers `shader-f16`) checks the native fp16
+    /// conversion against the bit-operation rounder.
     pub async fn new() -> Result<GpuContext, Unavailable> {
+        Self::with_kernels(None).await
+    }
+
+    /// [`GpuContext::new`] with the kernel variant chosen: `Some(true)` tiled, `Some(false)`
+    /// barrier-free, `None` by adapter (the tests run both variants on one adapter).
+    pub async fn with_kernels(tiled: Option<bool>) -> Result<GpuContext, Unavailable> {
         #[cfg(target_arch = "wasm32")]
         if !browser_has_webgpu() {
             return Err(Unavailable::NoWebGpu);
@@ -167,7 +185,9 @@ impl GpuContext {
         device.set_device_lost_callback(move |reason, message| {
             record_failure(&on_lost, format!("GPU device lost ({reason:?}): {message}"));
         });
-        let kernels = Kernels::new(&device, false);
+        let software = info.device_type == wgpu::DeviceType::Cpu;
+        let tiled = tiled.unwrap_or(!software);
+        let kernels = Kernels::new(&device, false, tiled);
         let mut context = GpuContext {
             device,
             queue,
@@ -175,9 +195,10 @@ impl GpuContext {
             adapter: AdapterSummary {
                 name: info.name,
                 backend: format!("{:?}", info.backend),
-                software: info.device_type == wgpu::DeviceType::Cpu,
+                software,
                 shader_f16,
                 native_f16: false,
+                tiled,
             },
             failure,
         };
@@ -188,7 +209,7 @@ impl GpuContext {
             .await
             .map_err(|e| Unavailable::Broken(e.0))?;
         if shader_f16 {
-            let native = Kernels::new(&context.device, true);
+            let native = Kernels::new(&context.device, true, tiled);
             let got = context
                 .round_with(
                     &native,
@@ -289,18 +310,22 @@ impl GpuContext {
         Ok(bytes_as_words(&bytes))
     }
 
-    /// C (m x n) = op(A) . op(B) through the training step's GEMM kernel with a plain epilogue (f32
-    /// out), for tests: `dims` = [m, k, n]; `mode` 0: A is m x k, B is k x n; 1: A is stored k x m
+    /// C (m x n) = op(A) . op(B) (+ bias per column) through the training step's GEMM kernel, f32
+    /// out, for tests: `dims` = [m, k, n]; `mode` 0: A is m x k, B is k x n; 1: A is stored k x m
     /// and transposed; 2: B is stored n x k and transposed.
     pub async fn gemm(
         &self,
         a: &[f32],
         b: &[f32],
+        bias: Option<&[f32]>,
         dims: [usize; 3],
         mode: u32,
     ) -> Result<Vec<f32>, GpuError> {
         use wgpu::util::DeviceExt;
         let [m, k, n] = dims;
+        if bias.is_some_and(|b| b.len() != n) {
+            return Err(GpuError("the bias needs one value per column".into()));
+        }
         let dims32 = |x: usize| u32::try_from(x).map_err(|_| GpuError("too large".into()));
         let (m32, k32, n32) = (dims32(m)?, dims32(k)?, dims32(n)?);
         if a.len() != m * k || b.len() != k * n || mode > 2 {
@@ -316,7 +341,7 @@ impl GpuContext {
         };
         let (a_buf, b_buf) = (upload(a), upload(b));
         let step = kernels::storage(&self.device, "step", 1);
-        let unused_read = kernels::storage(&self.device, "bias", 1);
+        let bias_buf = upload(bias.unwrap_or(&[0.0]));
         let raw = kernels::storage(&self.device, "raw", 1);
         let out = kernels::storage(&self.device, "gemm output", m * n);
         let params = kernels::params_buffer(
@@ -325,7 +350,7 @@ impl GpuContext {
                 rows: m32,
                 inner: k32,
                 cols: n32,
-                mode,
+                mode: mode | if bias.is_some() { 4 } else { 0 },
                 ..Default::default()
             },
         );
@@ -340,7 +365,7 @@ impl GpuContext {
                 (3, &b_buf),
                 (4, &out),
                 (5, &raw),
-                (7, &unused_read),
+                (7, &bias_buf),
             ],
         );
         let staging = kernels::staging(&self.device, "gemm readback", m * n);
@@ -349,7 +374,8 @@ impl GpuContext {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             pass.set_pipeline(&k.matmul);
             pass.set_bind_group(0, &group, &[]);
-            pass.dispatch_workgroups(n32.div_ceil(16), m32.div_ceil(16), 1);
+            let (x, y) = k.gemm_workgroups(m32, n32);
+            pass.dispatch_workgroups(x, y, 1);
         }
         encoder.copy_buffer_to_buffer(&out, 0, &staging, 0, Some(4 * (m * n) as u64));
         self.queue.submit([encoder.finish()]);

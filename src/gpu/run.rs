@@ -109,6 +109,12 @@ impl Recorder<'_> {
         });
     }
 
+    /// The statistics kernel over `params.n` values.
+    fn stats(&mut self, params: Params, buffers: &[(u32, &wgpu::Buffer)]) {
+        let groups = self.context.kernels.stats_workgroups(params.n);
+        self.push(|k| &k.stats, params, buffers, (groups, 1));
+    }
+
     /// An elementwise kernel over `n` values.
     fn each(
         &mut self,
@@ -233,8 +239,9 @@ impl GpuLane {
         let b32 = len_u32(batch);
         let scale_slot = |l: usize, k: usize| STEP_SCALES + len_u32(3 * l + k);
         let pair = |a: u32, b: u32| if fp8 { a | (b << 16) } else { 0 };
+        let kernels_of = &context.kernels;
         let tiles =
-            |rows: usize, cols: usize| (len_u32(cols).div_ceil(16), len_u32(rows).div_ceil(16));
+            |rows: usize, cols: usize| kernels_of.gemm_workgroups(len_u32(rows), len_u32(cols));
 
         // Forward.
         let mut gemm_inputs: Vec<&wgpu::Buffer> = Vec::new();
@@ -396,8 +403,7 @@ impl GpuLane {
                         (6, &summary),
                     ],
                 );
-                rec.each(
-                    |k| &k.stats,
+                rec.stats(
                     Params {
                         n: n_dz,
                         fmt: e5m2,
@@ -408,8 +414,7 @@ impl GpuLane {
                 );
                 &operand[l]
             } else {
-                rec.each(
-                    |k| &k.stats,
+                rec.stats(
                     Params {
                         n: n_dz,
                         fmt: grad,
@@ -441,8 +446,7 @@ impl GpuLane {
                 ],
                 tiles(n_in, n_out),
             );
-            rec.each(
-                |k| &k.stats,
+            rec.stats(
                 Params {
                     n: len_u32(n_in * n_out),
                     fmt: grad,

@@ -12,7 +12,7 @@ use crate::route::{shorten, Notice, Query};
 use crate::train::{
     Activation, ConfigError, DataConfig, DatasetKind, DecisionGrid, Log2Histogram, Loss, Optimizer,
     Policy, Precision, Run, RunConfig, ScalerConfig, StepRecord, Stopped, TensorKind,
-    MAX_HIDDEN_LAYERS, MAX_WIDTH,
+    MAX_HIDDEN_LAYERS,
 };
 
 use super::number::sig;
@@ -34,6 +34,10 @@ pub const MAX_INTERVAL: u32 = 100_000;
 /// The shift of the "make it hard" preset: the loss times 2^-20, so logit gradients sit around 2^-25,
 /// below fp16's smallest subnormal 2^-24 (Micikevicius et al.'s experiment in miniature).
 pub const HARD_SHIFT: u32 = 20;
+
+/// The widest hidden layer the view offers. The engine takes up to `train::MAX_WIDTH` (512, for the
+/// GPU benchmark); in the page a wider network would make every redraw of the decision maps slow.
+pub const MAX_VIEW_WIDTH: usize = 64;
 
 /// The policies shown when the URL names none.
 pub const DEFAULT_POLICIES: [&str; 4] = ["fp32", "fp16-pure", "fp16-amp", "bf16-mixed"];
@@ -60,20 +64,29 @@ impl BackendKind {
 /// Which backend the person asked for (`backend=` in the URL).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum BackendChoice {
-    /// WebGPU when the browser has a working adapter, else the CPU (the default).
+    /// WebGPU when the browser has a hardware adapter, else the CPU (the default). A software
+    /// adapter (SwiftShader, lavapipe) is slower than the CPU backend on every network the view
+    /// offers (see the README's benchmark), so it is not chosen by itself.
     #[default]
     Auto,
+    /// WebGPU whenever there is an adapter, software ones included.
+    WebGpu,
     /// Always the CPU (to compare speed, or to rule the GPU out).
     Cpu,
 }
 
 impl BackendChoice {
-    pub const ALL: [BackendChoice; 2] = [BackendChoice::Auto, BackendChoice::Cpu];
+    pub const ALL: [BackendChoice; 3] = [
+        BackendChoice::Auto,
+        BackendChoice::WebGpu,
+        BackendChoice::Cpu,
+    ];
 
     /// The URL value.
     pub fn id(self) -> &'static str {
         match self {
             BackendChoice::Auto => "auto",
+            BackendChoice::WebGpu => "webgpu",
             BackendChoice::Cpu => "cpu",
         }
     }
@@ -81,12 +94,23 @@ impl BackendChoice {
     /// The menu label.
     pub fn label(self) -> &'static str {
         match self {
-            BackendChoice::Auto => "WebGPU if available",
+            BackendChoice::Auto => "GPU if it is a hardware one",
+            BackendChoice::WebGpu => "WebGPU, any adapter",
             BackendChoice::Cpu => "CPU only",
         }
     }
 
-    /// Reads `backend=` from the URL; anything else than `auto` or `cpu` is ignored with a notice.
+    /// Whether this choice runs on an adapter that is (or is not) a software one.
+    pub fn accepts(self, software_adapter: bool) -> bool {
+        match self {
+            BackendChoice::Auto => !software_adapter,
+            BackendChoice::WebGpu => true,
+            BackendChoice::Cpu => false,
+        }
+    }
+
+    /// Reads `backend=` from the URL; anything else than `auto`, `webgpu` or `cpu` is ignored with
+    /// a notice.
     pub fn from_query(query: &Query) -> (BackendChoice, Option<Notice>) {
         match query
             .get("backend")
@@ -101,7 +125,11 @@ impl BackendChoice {
                 Some(choice) => (choice, None),
                 None => (
                     BackendChoice::Auto,
-                    Some(notice("backend", text, "use auto or cpu; using auto")),
+                    Some(notice(
+                        "backend",
+                        text,
+                        "use auto, webgpu or cpu; using auto",
+                    )),
                 ),
             },
         }
@@ -111,7 +139,7 @@ impl BackendChoice {
     pub fn write(self, query: &mut Query) {
         match self {
             BackendChoice::Auto => query.remove("backend"),
-            BackendChoice::Cpu => query.set("backend", self.id()),
+            BackendChoice::WebGpu | BackendChoice::Cpu => query.set("backend", self.id()),
         }
     }
 }
@@ -578,8 +606,8 @@ pub fn parse_hidden(text: &str) -> Result<Vec<usize>, String> {
     if widths.len() > MAX_HIDDEN_LAYERS {
         return Err(format!("at most {MAX_HIDDEN_LAYERS} hidden layers"));
     }
-    if widths.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
-        return Err(format!("a hidden layer has 1 to {MAX_WIDTH} units"));
+    if widths.iter().any(|&w| w == 0 || w > MAX_VIEW_WIDTH) {
+        return Err(format!("a hidden layer has 1 to {MAX_VIEW_WIDTH} units"));
     }
     Ok(widths)
 }
@@ -979,6 +1007,10 @@ pub fn bench_config(policy: Policy, hidden: &[usize]) -> RunConfig {
 
 /// The benchmark's networks: 2 x 32 and 4 x 64 hidden units.
 pub const BENCH_NETWORKS: [&[usize]; 2] = [&[32, 32], &[64, 64, 64, 64]];
+
+/// Hidden widths of the CPU-vs-GPU benchmark (`cargo bench --bench gpu`, `?view=train&bench=gpu`):
+/// two hidden layers of each width, on [`bench_config`]'s workload.
+pub const GPU_BENCH_WIDTHS: [usize; 6] = [16, 32, 64, 128, 256, 512];
 
 /// Cells per side of the decision heat maps.
 pub const HEAT_RESOLUTION: usize = 24;

@@ -13,7 +13,7 @@ use super::rng::SplitMix64;
 /// Most hidden layers a network may have.
 pub const MAX_HIDDEN_LAYERS: usize = 4;
 /// Widest a hidden layer may be.
-pub const MAX_WIDTH: usize = 64;
+pub const MAX_WIDTH: usize = 512;
 
 /// The nonlinearity between layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

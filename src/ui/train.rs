@@ -22,11 +22,11 @@ use crate::present::number::data_value;
 use crate::present::train::{
     bench_config, dataset_label, hidden_text, policy_label, policy_short_label, progress_text,
     recipe_text, BackendChoice, BackendKind, LaneSummary, OptimizerKind, Preset, Session,
-    SliceSizer, Theme, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, MAX_HARD, MAX_RUNS,
-    POINTS,
+    SliceSizer, Theme, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, GPU_BENCH_WIDTHS,
+    MAX_HARD, MAX_RUNS, MAX_VIEW_WIDTH, POINTS,
 };
 use crate::route::Query;
-use crate::train::{Activation, DatasetKind, Policy, Run};
+use crate::train::{Activation, DatasetKind, Policy, Run, MAX_HIDDEN_LAYERS};
 
 /// Milliseconds between plot redraws at least.
 const RENDER_INTERVAL_MS: f64 = 100.0;
@@ -129,6 +129,10 @@ fn backend_detail(kind: Option<BackendKind>, choice: BackendChoice) -> String {
             "CPU (WebAssembly) while WebGPU is being probed.".into()
         }
         (_, _, GpuState::Unavailable(why)) => format!("CPU (WebAssembly): {why}."),
+        (_, BackendChoice::Auto, GpuState::Ready(c)) if c.adapter().software => format!(
+            "CPU (WebAssembly): the only WebGPU adapter here is a software one ({}), slower than the CPU backend; choose “WebGPU, any adapter” to use it anyway.",
+            c.adapter().describe()
+        ),
         (_, _, GpuState::Ready(_)) => "CPU (WebAssembly).".into(),
     }
 }
@@ -206,8 +210,8 @@ impl Trainer {
         if self.busy.try_get_value() != Some(false) {
             return;
         }
-        let want_gpu = self.choice.get_untracked() == BackendChoice::Auto;
-        let context = gpu_context().filter(|_| want_gpu);
+        let choice = self.choice.get_untracked();
+        let context = gpu_context().filter(|c| choice.accepts(c.adapter().software));
         let has_gpu = self.gpu.with_value(Option::is_some);
         match context {
             Some(context) if !has_gpu => {
@@ -457,13 +461,15 @@ pub fn TrainView() -> impl IntoView {
     Effect::new(move |_| {
         let c = choice.get().0;
         trainer.choice.set(c);
-        if c == BackendChoice::Auto {
+        if c != BackendChoice::Cpu {
             trainer.probe_gpu();
         }
         trainer.apply_backend();
         trainer.render();
     });
-    let bench = url.param("bench").as_deref() == Some("1");
+    let bench = url.param("bench");
+    let gpu_bench = bench.as_deref() == Some("gpu");
+    let bench = bench.as_deref() == Some("1");
 
     view! {
         <section class="train" aria-labelledby="view-title">
@@ -486,6 +492,7 @@ pub fn TrainView() -> impl IntoView {
             <Charts trainer=trainer />
             <Runs trainer=trainer />
             {bench.then(|| view! { <Bench /> })}
+            {gpu_bench.then(|| view! { <GpuBench /> })}
         </section>
     }
 }
@@ -650,7 +657,7 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
                     <span>"activation"</span>
                     <select data-testid="input-act" on:change=move |ev| set("act", event_target_value(&ev))>{activations}</select>
                 </label>
-                <p class="help">"Widths separated by commas: up to 4 layers of 1-64 units. Loss: cross-entropy (sine: squared error)."</p>
+                <p class="help">{format!("Widths separated by commas: up to {MAX_HIDDEN_LAYERS} layers of 1-{MAX_VIEW_WIDTH} units. Loss: cross-entropy (sine: squared error).")}</p>
             </fieldset>
             <fieldset>
                 <legend>"Optimizer"</legend>
@@ -854,6 +861,100 @@ fn Bench() -> impl IntoView {
             <p>{move || status.get()}</p>
         </section>
     }
+}
+
+/// The CPU-vs-WebGPU benchmark (`?view=train&bench=gpu`): steps per second of fp32 and bf16 mixed
+/// precision on networks of two hidden layers of 16 to 512 units ([`GPU_BENCH_WIDTHS`]), on the CPU
+/// backend (time inside `step_n`, as [`Bench`]) and on the GPU backend (wall time of awaited steps:
+/// each step waits for its summary, which is how the view runs it), best of three windows of
+/// 300 ms. Writes JSON (`{"adapter": ..., "rows": [...]}`) to `data-bench` when done.
+#[component]
+fn GpuBench() -> impl IntoView {
+    let result = RwSignal::new(None::<String>);
+    let status = RwSignal::new(String::from("running…"));
+    leptos::task::spawn_local(async move {
+        let context = GpuContext::new().await;
+        let adapter = match &context {
+            Ok(c) => c.adapter().describe(),
+            Err(e) => format!("none: {e}"),
+        };
+        let mut rows = Vec::new();
+        for width in GPU_BENCH_WIDTHS {
+            let hidden = [width, width];
+            for policy in [Policy::Fp32, Policy::Bf16Mixed] {
+                status.set(format!("running {} {width}x2…", policy.name()));
+                let cpu = bench_policy(policy, &hidden).await;
+                let gpu = match &context {
+                    Ok(c) => bench_gpu(c, policy, &hidden).await,
+                    Err(_) => f64::NAN,
+                };
+                let number = |x: f64| {
+                    if x.is_finite() {
+                        format!("{x:.1}")
+                    } else {
+                        "null".into()
+                    }
+                };
+                rows.push(format!(
+                    "{{\"policy\":\"{}\",\"hidden\":\"{width},{width}\",\"cpu\":{},\"webgpu\":{}}}",
+                    policy.name(),
+                    number(cpu),
+                    number(gpu)
+                ));
+            }
+        }
+        status.set("done".into());
+        result.set(Some(format!(
+            "{{\"adapter\":{},\"rows\":[{}]}}",
+            json_string(&adapter),
+            rows.join(",")
+        )));
+    });
+    view! {
+        <section class="train-bench" data-testid="bench" data-bench=move || result.get()>
+            <h2>"Benchmark: CPU vs WebGPU"</h2>
+            <p>{move || status.get()}</p>
+        </section>
+    }
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+async fn bench_gpu(context: &GpuContext, policy: Policy, hidden: &[usize]) -> f64 {
+    let Ok(mut run) = Run::new(bench_config(policy, hidden)) else {
+        return f64::NAN;
+    };
+    let Ok(mut lane) = crate::gpu::GpuLane::new(context, &run) else {
+        return f64::NAN;
+    };
+    if lane.step_n(context, &mut run, 5).await.is_err() {
+        return f64::NAN;
+    }
+    let mut best = 0.0f64;
+    for _ in 0..3 {
+        let (start, mut steps) = (now_ms(), 0u64);
+        while now_ms() - start < 300.0 {
+            match lane.step_n(context, &mut run, 2).await {
+                Ok(records) if !records.is_empty() => steps += records.len() as u64,
+                _ => return f64::NAN,
+            }
+        }
+        best = best.max(steps as f64 * 1000.0 / (now_ms() - start));
+    }
+    best
 }
 
 async fn yield_to_browser() {

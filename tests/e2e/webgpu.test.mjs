@@ -1,8 +1,9 @@
 // Whole-page tests of the trainer's WebGPU backend on the release build. Chromium with
-// --enable-unsafe-webgpu exposes SwiftShader (a software adapter, no shader-f16) on 127.0.0.1:
-// the trainer reports webgpu, names the adapter, and its losses after N steps match the CPU
-// backend's; "CPU only" switches without restarting the runs; a lost device mid-run falls back to
-// the CPU with a notice and training goes on. Without the flag the trainer reports cpu and says why.
+// --enable-unsafe-webgpu exposes SwiftShader (a software adapter, no shader-f16) on 127.0.0.1. By
+// default the trainer keeps to the CPU on a software adapter and says why; with backend=webgpu it
+// reports webgpu, names the adapter, and its losses after N steps match the CPU backend's; the
+// backend menu switches without restarting the runs; a lost device mid-run falls back to the CPU
+// with a notice and training goes on. Without the flag the trainer reports cpu and says why.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
@@ -58,7 +59,7 @@ async function stepTimes(page, n) {
 }
 
 test('with WebGPU the trainer runs on the GPU, names the adapter and matches the CPU after 25 steps', async () => {
-  const gpu = await open(gpuBrowser, `?view=train&policies=${POLICIES}`);
+  const gpu = await open(gpuBrowser, `?view=train&policies=${POLICIES}&backend=webgpu`);
   await waitForBackend(gpu.page, 'webgpu');
   const detail = await gpu.page.textContent('[data-testid=backend-detail]');
   assert.match(detail, /^WebGPU on /);
@@ -89,8 +90,17 @@ test('with WebGPU the trainer runs on the GPU, names the adapter and matches the
   }
 });
 
-test('"CPU only" moves running runs to the CPU and back without restarting them', async () => {
-  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,bf16-mixed');
+test('on a software adapter the default keeps to the CPU and says why', async () => {
+  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32');
+  await page.waitForFunction(() => /software one/.test(document.querySelector('[data-testid=backend-detail]')?.textContent ?? ''));
+  assert.equal(await backend(page), 'cpu');
+  assert.match(await page.textContent('[data-testid=backend-detail]'), /slower than the CPU backend/);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the backend menu moves running runs to the CPU and back without restarting them', async () => {
+  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,bf16-mixed&backend=webgpu');
   await waitForBackend(page, 'webgpu');
   await stepTimes(page, 5);
   await page.selectOption('[data-testid=input-backend]', 'cpu');
@@ -98,9 +108,9 @@ test('"CPU only" moves running runs to the CPU and back without restarting them'
   assert.equal(new URL(page.url()).searchParams.get('backend'), 'cpu');
   assert.equal(await step(page), 5, 'the runs keep their steps');
   await stepTimes(page, 3);
-  await page.selectOption('[data-testid=input-backend]', 'auto');
+  await page.selectOption('[data-testid=input-backend]', 'webgpu');
   await waitForBackend(page, 'webgpu');
-  assert.equal(new URL(page.url()).searchParams.get('backend'), null);
+  assert.equal(new URL(page.url()).searchParams.get('backend'), 'webgpu');
   await stepTimes(page, 2);
   assert.equal(await step(page), 10);
   assertClean(problems);
@@ -108,7 +118,7 @@ test('"CPU only" moves running runs to the CPU and back without restarting them'
 });
 
 test('a GPU lost mid-run falls back to the CPU with a notice, and training goes on', async () => {
-  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,fp16-amp');
+  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,fp16-amp&backend=webgpu');
   await waitForBackend(page, 'webgpu');
   await page.click('[data-testid=train-play]');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-step]').dataset.value) >= 20);
@@ -140,7 +150,7 @@ test('without WebGPU the trainer runs on the CPU and says why', async () => {
 test('a hostile backend value becomes a notice and the default', async () => {
   const { page, context, problems } = await open(plainBrowser, '?view=train&policies=fp32&backend=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E');
   const notice = await page.textContent('[data-testid=url-notice]');
-  assert.match(notice, /Ignored backend=.*use auto or cpu/);
+  assert.match(notice, /Ignored backend=.*use auto, webgpu or cpu/);
   assert.equal(await page.locator('img[src=x]').count(), 0);
   assert.equal(await page.$eval('[data-testid=input-backend]', (s) => s.value), 'auto');
   assertClean(problems);

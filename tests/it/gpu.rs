@@ -27,7 +27,24 @@ use precision_lab::train::{
 /// `PRECISION_LAB_REQUIRE_GPU` is set, as `scripts/test.sh` does after installing lavapipe.
 fn context() -> Option<&'static GpuContext> {
     static CONTEXT: OnceLock<Result<GpuContext, Unavailable>> = OnceLock::new();
-    match CONTEXT.get_or_init(|| pollster::block_on(GpuContext::new())) {
+    checked(CONTEXT.get_or_init(|| pollster::block_on(GpuContext::new())))
+}
+
+/// Both kernel variants (tiled, barrier-free) on the adapter, whatever it would pick itself.
+fn both_variants() -> Vec<&'static GpuContext> {
+    static TILED: OnceLock<Result<GpuContext, Unavailable>> = OnceLock::new();
+    static DIRECT: OnceLock<Result<GpuContext, Unavailable>> = OnceLock::new();
+    [
+        checked(TILED.get_or_init(|| pollster::block_on(GpuContext::with_kernels(Some(true))))),
+        checked(DIRECT.get_or_init(|| pollster::block_on(GpuContext::with_kernels(Some(false))))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn checked(context: &'static Result<GpuContext, Unavailable>) -> Option<&'static GpuContext> {
+    match context {
         Ok(c) => Some(c),
         Err(e @ Unavailable::NoAdapter(_))
             if std::env::var_os("PRECISION_LAB_REQUIRE_GPU").is_none() =>
@@ -189,9 +206,9 @@ fn interesting_inputs(format: Precision) -> Vec<u32> {
 #[test]
 fn rounding_kernel_is_bit_exact_against_the_cpu() {
     let Some(context) = context() else { return };
-    let mut variants = vec![(false, kernels::Kernels::new(context.device(), false))];
+    let mut variants = vec![(false, kernels::Kernels::new(context.device(), false, true))];
     if context.adapter().shader_f16 {
-        variants.push((true, kernels::Kernels::new(context.device(), true)));
+        variants.push((true, kernels::Kernels::new(context.device(), true, true)));
     }
     for format in [
         Precision::F16,
@@ -233,7 +250,12 @@ fn rounding_kernel_is_bit_exact_against_the_cpu() {
 
 #[test]
 fn gemm_kernel_matches_an_exact_product_in_every_layout() {
-    let Some(context) = context() else { return };
+    for context in both_variants() {
+        gemm_matches(context);
+    }
+}
+
+fn gemm_matches(context: &GpuContext) {
     let mut rng = SplitMix64::new(11);
     for (m, k, n) in [
         (1, 1, 1),
@@ -247,7 +269,7 @@ fn gemm_kernel_matches_an_exact_product_in_every_layout() {
         let b: Vec<f32> = (0..k * n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
         // Mode 0: A (m x k) . B (k x n); 1: A stored k x m, transposed; 2: B stored n x k, transposed.
         for mode in 0..3u32 {
-            let got = pollster::block_on(context.gemm(&a, &b, [m, k, n], mode))
+            let got = pollster::block_on(context.gemm(&a, &b, None, [m, k, n], mode))
                 .expect("the GEMM kernel runs");
             assert_eq!(got.len(), m * n);
             for i in 0..m {
@@ -274,7 +296,8 @@ fn gemm_kernel_matches_an_exact_product_in_every_layout() {
                     let g = f64::from(got[i * n + j]);
                     assert!(
                         (g - exact).abs() <= tolerance,
-                        "mode {mode} {m}x{k}x{n} at ({i},{j}): {g} vs {exact}"
+                        "tiled {} mode {mode} {m}x{k}x{n} at ({i},{j}): {g} vs {exact}",
+                        context.adapter().tiled
                     );
                 }
             }
@@ -325,7 +348,12 @@ fn close(a: f32, b: f32, rel: f32, abs: f32) -> bool {
 /// the same statistics up to values that sit on a rounding boundary, nearly the same parameters.
 #[test]
 fn one_step_of_every_recipe_matches_the_cpu() {
-    let Some(context) = context() else { return };
+    for context in both_variants() {
+        one_step_matches(context);
+    }
+}
+
+fn one_step_matches(context: &GpuContext) {
     for policy in policies() {
         for optimizer in [Optimizer::sgd(0.1), Optimizer::adam(0.01)] {
             for (activation, loss) in [
@@ -334,9 +362,10 @@ fn one_step_of_every_recipe_matches_the_cpu() {
                 (Activation::Gelu, Loss::CrossEntropy),
             ] {
                 let what = format!(
-                    "{} {} {activation:?} {loss:?}",
+                    "{} {} {activation:?} {loss:?}, tiled {}",
                     policy.name(),
-                    optimizer.name()
+                    optimizer.name(),
+                    context.adapter().tiled
                 );
                 let cfg = config(policy, optimizer, activation, loss);
                 let mut cpu = Run::new(cfg.clone()).expect("valid config");

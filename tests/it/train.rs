@@ -863,10 +863,10 @@ fn bad_configs_are_errors_not_panics() {
         ),
         (
             RunConfig {
-                hidden: vec![65],
+                hidden: vec![513],
                 ..base.clone()
             },
-            ConfigError::Hidden { hidden: vec![65] },
+            ConfigError::Hidden { hidden: vec![513] },
         ),
         (
             RunConfig {

@@ -19,21 +19,44 @@ fn cast_values(@builtin(global_invocation_id) id: vec3<u32>) {
     out[i] = rnd(a[i], params.fmt);
 }
 
-// fp8 operand: records max |a| into the amax word `params.slot`, then out = a * scale rounded to
-// params.fmt, saturating, with scale = step[STEP_SCALES + params.slot]; params.mode 1 also keeps
-// a * scale in out2 (the value before rounding, for the statistics).
-@compute @workgroup_size(64)
-fn quantize(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x;
-    if (i >= params.n) {
-        return;
-    }
+// The workgroup's largest |a| (as f32 bits; NaN's bits are above Inf's, so NaN wins as on the CPU).
+var<workgroup> group_amax: atomic<u32>;
+
+// Quantizes value i; returns |a[i]| as f32 bits for the amax.
+fn quantize_one(i: u32) -> u32 {
     let v = a[i];
-    atomicMax(&summary[SUM_AMAX + params.slot], bitcast<u32>(v) & 0x7fffffffu);
     let before = v * step[STEP_SCALES + params.slot];
     out[i] = rnd_sat(before, params.fmt);
     if (params.mode == 1u) {
         out2[i] = before;
+    }
+    return bitcast<u32>(v) & 0x7fffffffu;
+}
+
+// fp8 operand: records max |a| into the amax word `params.slot`, then out = a * scale rounded to
+// params.fmt, saturating, with scale = step[STEP_SCALES + params.slot]; params.mode 1 also keeps
+// a * scale in out2 (the value before rounding, for the statistics). The amax is gathered per
+// workgroup (`quantize`, for GPUs) or straight into the summary (`quantize_direct`, no barrier, for
+// software adapters).
+@compute @workgroup_size(64)
+fn quantize(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    if (local == 0u) {
+        atomicStore(&group_amax, 0u);
+    }
+    workgroupBarrier();
+    if (id.x < params.n) {
+        atomicMax(&group_amax, quantize_one(id.x));
+    }
+    workgroupBarrier();
+    if (local == 0u) {
+        atomicMax(&summary[SUM_AMAX + params.slot], atomicLoad(&group_amax));
+    }
+}
+
+@compute @workgroup_size(64)
+fn quantize_direct(@builtin(global_invocation_id) id: vec3<u32>) {
+    if (id.x < params.n) {
+        atomicMax(&summary[SUM_AMAX + params.slot], quantize_one(id.x));
     }
 }
 

@@ -15,9 +15,17 @@
 @group(0) @binding(5) var<storage, read_write> raw: array<f32>;
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 
-const TILE: u32 = 16u;
-var<workgroup> tile_a: array<array<f32, 16>, 16>;
-var<workgroup> tile_b: array<array<f32, 16>, 16>;
+// Two entry points: `matmul`, tiled through workgroup memory, for GPUs; `matmul_direct`, one thread
+// per output reading A and B from memory, for software adapters (lavapipe, SwiftShader), where a
+// workgroup barrier makes the whole workgroup run one invocation at a time. Same sums, same order.
+//
+// Tiled: each workgroup computes a 32 x 32 block of C with 8 x 8 threads, each thread a 4 x 4 set of outputs
+// (rows local.y + 8i, columns local.x + 8j): the block's A rows and B columns pass through workgroup
+// memory 32 values of k at a time, so each value loaded from memory serves 32 products, and a
+// barrier pair serves 16 outputs per thread (software adapters such as lavapipe pay per barrier).
+const TILE: u32 = 32u;
+var<workgroup> tile_a: array<array<f32, 32>, 32>;
+var<workgroup> tile_b: array<array<f32, 32>, 32>;
 
 fn load_a(i: u32, k: u32) -> f32 {
     if (i >= params.rows || k >= params.inner) {
@@ -39,24 +47,8 @@ fn load_b(k: u32, j: u32) -> f32 {
     return b[k * params.cols + j];
 }
 
-@compute @workgroup_size(16, 16)
-fn matmul(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(local_invocation_id) local: vec3<u32>,
-) {
-    let i = group.y * TILE + local.y;
-    let j = group.x * TILE + local.x;
-    var acc = 0.0;
-    for (var k0 = 0u; k0 < params.inner; k0 = k0 + TILE) {
-        tile_a[local.y][local.x] = load_a(i, k0 + local.x);
-        tile_b[local.y][local.x] = load_b(k0 + local.y, j);
-        workgroupBarrier();
-        let steps = min(TILE, params.inner - k0);
-        for (var kk = 0u; kk < steps; kk = kk + 1u) {
-            acc = acc + tile_a[local.y][kk] * tile_b[kk][local.x];
-        }
-        workgroupBarrier();
-    }
+// The epilogue of output (i, j).
+fn store(i: u32, j: u32, acc: f32) {
     if (i >= params.rows || j >= params.cols) {
         return;
     }
@@ -75,4 +67,65 @@ fn matmul(
         raw[o] = v;
     }
     out[o] = rnd(v, params.fmt);
+}
+
+@compute @workgroup_size(8, 8)
+fn matmul(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_id) local: vec3<u32>,
+) {
+    let row0 = group.y * TILE;
+    let col0 = group.x * TILE;
+    let thread = local.y * 8u + local.x;
+    // Row i of this thread's outputs, columns local.x + 8j for j = 0..3; each sum runs over k in
+    // ascending order from +0, as on the CPU (vector lanes are independent sums).
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k0 = 0u; k0 < params.inner; k0 = k0 + TILE) {
+        for (var e = thread; e < TILE * TILE; e = e + 64u) {
+            let r = e / TILE;
+            let c = e % TILE;
+            tile_a[r][c] = load_a(row0 + r, k0 + c);
+            tile_b[r][c] = load_b(k0 + r, col0 + c);
+        }
+        workgroupBarrier();
+        let steps = min(TILE, params.inner - k0);
+        for (var kk = 0u; kk < steps; kk = kk + 1u) {
+            let y = vec4<f32>(
+                tile_b[kk][local.x],
+                tile_b[kk][local.x + 8u],
+                tile_b[kk][local.x + 16u],
+                tile_b[kk][local.x + 24u],
+            );
+            acc0 = acc0 + tile_a[local.y][kk] * y;
+            acc1 = acc1 + tile_a[local.y + 8u][kk] * y;
+            acc2 = acc2 + tile_a[local.y + 16u][kk] * y;
+            acc3 = acc3 + tile_a[local.y + 24u][kk] * y;
+        }
+        workgroupBarrier();
+    }
+    let acc = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+    for (var i = 0u; i < 4u; i = i + 1u) {
+        for (var j = 0u; j < 4u; j = j + 1u) {
+            store(row0 + local.y + 8u * i, col0 + local.x + 8u * j, acc[i][j]);
+        }
+    }
+}
+
+// One output per thread (64 threads per workgroup along the row-major output), no workgroup memory
+// and no barrier.
+@compute @workgroup_size(64)
+fn matmul_direct(@builtin(global_invocation_id) id: vec3<u32>) {
+    let t = id.x + id.y * 4194240u;
+    if (t < params.rows * params.cols) {
+        let i = t / params.cols;
+        let j = t % params.cols;
+        var acc = 0.0;
+        for (var k = 0u; k < params.inner; k = k + 1u) {
+            acc = acc + load_a(i, k) * load_b(k, j);
+        }
+        store(i, j, acc);
+    }
 }

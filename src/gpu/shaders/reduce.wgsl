@@ -36,43 +36,84 @@ fn max_finite_bits(fmt: u32) -> u32 {
     return spec(fmt).max_bits;
 }
 
-// Statistics record params.slot of a rounding into params.fmt: a = before, b = after.
-@compute @workgroup_size(64)
-fn stats(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x;
-    if (i >= params.n) {
-        return;
+// Two entry points: `stats` gathers counts per workgroup in workgroup memory and adds them to the
+// summary once per workgroup (on a GPU a global atomic per value would serialize every thread on a
+// few words); `stats_direct` adds each count to the summary at once, with no barrier, for software
+// adapters (where a barrier costs more than the atomics); `count`'s `local` says which.
+var<workgroup> local_counts: array<atomic<u32>, STAT_WORDS>;
+
+fn count(word: u32, local: bool) {
+    if (local) {
+        atomicAdd(&local_counts[word], 1u);
+    } else {
+        atomicAdd(&summary[STAT_BASE + params.slot * STAT_WORDS + word], 1u);
     }
-    let base = STAT_BASE + params.slot * STAT_WORDS;
-    let hist = base + 5u;
-    let before = bitcast<u32>(a[i]) & 0x7fffffffu;
+}
+
+fn count_value(before_value: f32, after_value: f32, local: bool) {
+    let before = bitcast<u32>(before_value) & 0x7fffffffu;
     if (before >= 0x7f800000u) {
-        atomicAdd(&summary[hist + HIST_BINS + 3u], 1u);
-        atomicAdd(&summary[base + 4u], 1u);
+        count(5u + HIST_BINS + 3u, local);
+        count(4u, local);
         return;
     }
     if (before == 0u) {
-        atomicAdd(&summary[hist + HIST_BINS], 1u);
+        count(5u + HIST_BINS, local);
     } else {
         let e = i32(before >> 23u) - 127;
         if (e < HIST_MIN_EXP) {
-            atomicAdd(&summary[hist + HIST_BINS + 1u], 1u);
+            count(5u + HIST_BINS + 1u, local);
         } else if (e >= HIST_MAX_EXP) {
-            atomicAdd(&summary[hist + HIST_BINS + 2u], 1u);
+            count(5u + HIST_BINS + 2u, local);
         } else {
-            atomicAdd(&summary[hist + u32(e - HIST_MIN_EXP)], 1u);
+            count(5u + u32(e - HIST_MIN_EXP), local);
         }
     }
     if (before > max_finite_bits(params.fmt)) {
-        atomicAdd(&summary[base + 3u], 1u);
+        count(3u, local);
     }
-    let after = bitcast<u32>(b[i]) & 0x7fffffffu;
+    let after = bitcast<u32>(after_value) & 0x7fffffffu;
     if (after == 0u) {
-        atomicAdd(&summary[base], 1u);
+        count(0u, local);
         if (before != 0u) {
-            atomicAdd(&summary[base + 1u], 1u);
+            count(1u, local);
         }
     } else if (after < min_normal_bits(params.fmt)) {
-        atomicAdd(&summary[base + 2u], 1u);
+        count(2u, local);
+    }
+}
+
+// Statistics record params.slot of a rounding into params.fmt: a = before, b = after. Each thread
+// walks the values with a stride of the whole grid (dispatched with at most STATS_GROUPS groups).
+@compute @workgroup_size(256)
+fn stats(
+    @builtin(global_invocation_id) id: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+    @builtin(num_workgroups) groups: vec3<u32>,
+) {
+    for (var w = local; w < STAT_WORDS; w = w + 256u) {
+        atomicStore(&local_counts[w], 0u);
+    }
+    workgroupBarrier();
+    let stride = groups.x * 256u;
+    for (var i = id.x; i < params.n; i = i + stride) {
+        count_value(a[i], b[i], true);
+    }
+    workgroupBarrier();
+    let base = STAT_BASE + params.slot * STAT_WORDS;
+    for (var w = local; w < STAT_WORDS; w = w + 256u) {
+        let v = atomicLoad(&local_counts[w]);
+        if (v != 0u) {
+            atomicAdd(&summary[base + w], v);
+        }
+    }
+}
+
+// One thread per value, counts straight into the summary.
+@compute @workgroup_size(64)
+fn stats_direct(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x;
+    if (i < params.n) {
+        count_value(a[i], b[i], false);
     }
 }
