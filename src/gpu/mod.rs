@@ -157,11 +157,16 @@ impl GpuContext {
             })
             .await
             .map_err(|e| Unavailable::NoAdapter(e.to_string()))?;
-        let mut info = adapter.get_info();
+        let info = adapter.get_info();
         #[cfg(target_arch = "wasm32")]
-        if info.name.trim().is_empty() {
-            info.name = browser_adapter_name().await.unwrap_or_default();
-        }
+        let info = wgpu::AdapterInfo {
+            name: if info.name.trim().is_empty() {
+                browser_adapter_name().await.unwrap_or_default()
+            } else {
+                info.name
+            },
+            ..info
+        };
         let shader_f16 = adapter.features().contains(wgpu::Features::SHADER_F16);
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
