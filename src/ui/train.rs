@@ -822,22 +822,7 @@ fn Charts(trainer: Trainer) -> impl IntoView {
 fn Bench() -> impl IntoView {
     let result = RwSignal::new(None::<String>);
     let status = RwSignal::new(String::from("running…"));
-    let dataset = {
-        let run = Run::new(bench_config(Policy::Fp32, BENCH_NETWORKS[0])).ok();
-        run.map(|r| {
-            let inputs: Vec<String> = r.data().inputs().iter().map(|v| v.to_string()).collect();
-            let classes: Vec<String> = match r.data().targets() {
-                crate::train::Targets::Classes(c) => c.iter().map(|v| v.to_string()).collect(),
-                crate::train::Targets::Values(_) => Vec::new(),
-            };
-            format!(
-                "{{\"inputs\":[{}],\"classes\":[{}]}}",
-                inputs.join(","),
-                classes.join(",")
-            )
-        })
-        .unwrap_or_default()
-    };
+    let dataset = bench_dataset_json();
     leptos::task::spawn_local(async move {
         let mut rows = Vec::new();
         for hidden in BENCH_NETWORKS {
@@ -911,11 +896,30 @@ fn GpuBench() -> impl IntoView {
         )));
     });
     view! {
-        <section class="train-bench" data-testid="bench" data-bench=move || result.get()>
+        <section class="train-bench" data-testid="bench" data-bench=move || result.get() data-bench-data=bench_dataset_json()>
             <h2>"Benchmark: CPU vs WebGPU"</h2>
             <p>{move || status.get()}</p>
         </section>
     }
+}
+
+/// The benchmark workload's dataset as JSON (`{"inputs": [...], "classes": [...]}`), for the
+/// TensorFlow.js peer the benchmark scripts run in the same page.
+fn bench_dataset_json() -> String {
+    let run = Run::new(bench_config(Policy::Fp32, BENCH_NETWORKS[0])).ok();
+    run.map(|r| {
+        let inputs: Vec<String> = r.data().inputs().iter().map(|v| v.to_string()).collect();
+        let classes: Vec<String> = match r.data().targets() {
+            crate::train::Targets::Classes(c) => c.iter().map(|v| v.to_string()).collect(),
+            crate::train::Targets::Values(_) => Vec::new(),
+        };
+        format!(
+            "{{\"inputs\":[{}],\"classes\":[{}]}}",
+            inputs.join(","),
+            classes.join(",")
+        )
+    })
+    .unwrap_or_default()
 }
 
 /// `text` as a JSON string literal.

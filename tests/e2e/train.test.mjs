@@ -102,15 +102,18 @@ test('the page answers while four runs train', async () => {
   const { page, context, problems } = await open('?view=train&hidden=64,64,64,64&batch=128');
   await page.click('[data-testid=train-play]');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-step]').dataset.value) >= 20);
-  const worst = [];
-  for (let i = 0; i < 10; i++) {
+  const trips = [];
+  for (let i = 0; i < 20; i++) {
     const t0 = Date.now();
     await page.evaluate(() => 1);
-    worst.push(Date.now() - t0);
+    trips.push(Date.now() - t0);
     await page.waitForTimeout(50);
   }
-  const max = Math.max(...worst);
-  assert.ok(max < 250, `round trips ${worst.join(', ')} ms`);
+  // A page that runs training without yielding answers in seconds, not milliseconds. The median
+  // says how it feels; the bound on the slowest is loose because a shared CI machine has spikes.
+  const sorted = [...trips].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  assert.ok(median < 100 && sorted.at(-1) < 1000, `round trips ${trips.join(', ')} ms`);
   // A click is handled promptly too: typing in a field while training.
   const t0 = Date.now();
   await page.click('[data-testid=train-pause]');
