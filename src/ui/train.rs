@@ -339,7 +339,7 @@ impl Trainer {
                 session.set_backend(BackendKind::Cpu);
                 set_gpu_state(GpuState::Unavailable(format!("the GPU failed: {e}")));
                 self.gpu_notice.set(Some(format!(
-                    "The GPU failed ({e}). Training goes on on the CPU from step {at}, the last step the GPU completed."
+                    "The GPU failed ({e}). Training goes on on the CPU from step {at}, where the GPU last handed its numbers back (the end of its last completed slice)."
                 )));
             }
         }

@@ -21,13 +21,14 @@ const site = await serve();
 const tfServer = await serve(TF, { headers: { 'access-control-allow-origin': '*' } });
 const browser = await launch({ extraArgs: ['--enable-unsafe-webgpu'] });
 try {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await browser.newContext({ bypassCSP: true })).newPage();
   page.on('pageerror', (e) => console.error('page error:', String(e)));
   await page.goto(site.url('?view=train&bench=gpu'));
   await page.waitForSelector('[data-testid=bench][data-bench]', { timeout: 1_200_000 });
   const ours = JSON.parse(await page.getAttribute('[data-testid=bench]', 'data-bench'));
   const data = JSON.parse(await page.getAttribute('[data-testid=bench]', 'data-bench-data'));
   const widths = [...new Set(ours.rows.map((r) => r.hidden))];
+  console.error(`ours: ${JSON.stringify(ours)}`);
 
   for (const file of ['tfjs-core/dist/tf-core.min.js', 'tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js']) {
     await page.addScriptTag({ url: tfServer.url(file) });

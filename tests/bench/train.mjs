@@ -21,7 +21,7 @@ const site = await serve();
 const tfServer = await serve(TF, { headers: { 'access-control-allow-origin': '*' } });
 const browser = await launch();
 try {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await browser.newContext({ bypassCSP: true })).newPage();
   const foreign = [];
   page.on('request', (r) => {
     const u = r.url();
