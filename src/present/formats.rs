@@ -627,22 +627,20 @@ pub fn specials(format: &Format) -> Vec<(String, String)> {
     let mut nan = Vec::new();
     let mut inf = Vec::new();
     let mut zero = Vec::new();
+    // `class` and `decode` only: `explain` would also write every code's exact and shortest
+    // decimals, which is most of a bit click's time in an 8-bit format.
     for code in 0..=format.code_mask() {
-        let d = format.explain(code);
+        let value = format.decode(code);
         let hex = code_hex(format, code);
-        match d.class {
+        match format.class(code) {
             Class::Nan => nan.push(hex),
             Class::Infinite => inf.push(format!(
                 "{hex} ({})",
-                if d.negative { "-Inf" } else { "+Inf" }
+                if value < 0.0 { "-Inf" } else { "+Inf" }
             )),
             Class::Zero => zero.push(format!(
                 "{hex} ({})",
-                if d.value.is_sign_negative() {
-                    "-0"
-                } else {
-                    "+0"
-                }
+                if value.is_sign_negative() { "-0" } else { "+0" }
             )),
             _ => {}
         }

@@ -57,9 +57,12 @@ impl Editor {
         format!("{base}-{}", self.uid)
     }
 
+    /// Every edit of the editor: the readouts follow at once, the address bar after the paint
+    /// (bit clicks and arrow-key steps come faster than the browser's history takes them).
     fn set(&self, next: FormatsState) {
         self.rejected.set(None);
-        self.url.update(HistoryMode::Replace, |q| next.write(q));
+        self.url
+            .update(HistoryMode::ReplaceAfterPaint, |q| next.write(q));
     }
 
     fn edit(&self, change: impl FnOnce(&mut FormatsState)) {
@@ -103,10 +106,7 @@ pub fn FormatsView() -> impl IntoView {
                 "Pick a format, then click bits, step with the arrow keys, or type a number. Every figure is exact."
             </p>
             <EditorWidget />
-            <div class="editor-plots" aria-label="Range and precision of this format">
-                <super::plots::RangeWidget />
-                <super::plots::PrecisionWidget />
-            </div>
+            <super::plots::EditorPlots />
             <SameValueWidget />
             <FactsWidget />
             <MxWidget />

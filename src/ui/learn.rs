@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::tachys::reactive_graph::OwnedView;
 
 use super::formats::{EditorWidget, FactsWidget};
 use super::url::{view_href, HistoryMode, UrlState};
@@ -102,7 +103,14 @@ fn Inline(
     children: Children,
 ) -> impl IntoView {
     let url = UrlState::local(start);
-    provide_context(url);
+    // An owner of its own, so this widget's state is the one its children find (not another
+    // inline widget's) and goes away with it.
+    let owner = Owner::new();
+    let widget = owner.with(|| {
+        provide_context(url);
+        children()
+    });
+    let widget = OwnedView::new_with_owner(widget, owner);
     view! {
         <figure class="inline-widget" data-testid=format!("inline-{name}")>
             <figcaption>
@@ -117,7 +125,7 @@ fn Inline(
                     "Reset"
                 </button>
             </figcaption>
-            {children()}
+            {widget}
         </figure>
     }
 }

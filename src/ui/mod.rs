@@ -3,6 +3,7 @@
 //! Owns the DOM, the URL and everything a person clicks; owns no numeric logic (that lives in
 //! `formats`, `memory`, `plot` and `train`, which know nothing of this module).
 
+mod defer;
 mod embed;
 mod formats;
 mod learn;

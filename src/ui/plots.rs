@@ -13,43 +13,71 @@ use crate::formats::catalogue;
 use crate::plot::{number_line, precision, quantize, range, rounding, NamedFormat, Plot};
 use crate::present::formats::{FormatsState, MxState};
 use crate::present::plots::{PlotsState, DISTRIBUTIONS, MAX_COMPARE, SCALE_LOG2_RANGE};
+use crate::route::Query;
 
 /// What every plot reads: the editor's state, the plots' own controls, the theme.
 #[derive(Clone, Copy)]
 struct Inputs {
     url: UrlState,
+    /// The query the plots are drawn from.
+    query: Signal<Query>,
     editor: Memo<FormatsState>,
     controls: Memo<PlotsState>,
     notices: Memo<Vec<String>>,
+    /// The formats the range and precision plots compare (the editor's first if it is not
+    /// among them); a memo, so an edit that leaves them alone does not redraw those plots.
+    compared: Memo<Vec<NamedFormat>>,
+    /// The editor's number, compared by its bits (0 and -0 are captioned differently).
+    value: Memo<Option<f64>>,
     theme: Signal<crate::plot::Theme>,
 }
 
 impl Inputs {
+    /// The inputs in context, or new ones over the URL state (provided for the widgets below).
     fn from_context() -> Inputs {
         if let Some(inputs) = use_context::<Inputs>() {
             return inputs;
         }
         let url = expect_context::<UrlState>();
-        let editor = Memo::new(move |_| FormatsState::from_query(&url.query()).0);
-        let parsed = Memo::new(move |_| PlotsState::from_query(&url.query()));
-        let controls = Memo::new(move |_| parsed.get().0);
-        let notices =
-            Memo::new(move |_| parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>());
-        let inputs = Inputs {
-            url,
-            editor,
-            controls,
-            notices,
-            theme: use_theme(),
-        };
+        let inputs = Inputs::over(url, Signal::derive(move || url.query()));
         provide_context(inputs);
         inputs
     }
 
+    /// Inputs read from `query`, which is `url`'s query or a copy of it that lags (edits still go
+    /// to `url`).
+    fn over(url: UrlState, query: Signal<Query>) -> Inputs {
+        let editor = Memo::new(move |_| query.with(|q| FormatsState::from_query(q).0));
+        let parsed = Memo::new(move |_| query.with(PlotsState::from_query));
+        let controls = Memo::new(move |_| parsed.get().0);
+        let notices =
+            Memo::new(move |_| parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>());
+        let compared = Memo::new(move |_| {
+            let format = editor.with(FormatsState::format);
+            controls.with(|c| c.compared_formats(&format))
+        });
+        let value = Memo::new_with_compare(
+            move |_| {
+                let x = editor.with(|s| s.exact_input().to_f64());
+                x.is_finite().then_some(x)
+            },
+            |old, new| old.map(|v| v.map(f64::to_bits)) != new.map(|v| v.map(f64::to_bits)),
+        );
+        Inputs {
+            url,
+            query,
+            editor,
+            controls,
+            notices,
+            compared,
+            value,
+            theme: use_theme(),
+        }
+    }
+
     /// The editor's number (the typed value before rounding, or the code's value).
     fn value(&self) -> Option<f64> {
-        let x = self.editor.with(|s| s.exact_input().to_f64());
-        x.is_finite().then_some(x)
+        self.value.get()
     }
 
     fn edit(&self, change: impl FnOnce(&mut PlotsState)) {
@@ -127,21 +155,40 @@ fn CompareControls() -> impl IntoView {
     }
 }
 
+/// The range and precision plots beside the Formats view's editor. They follow the editor one
+/// paint late ([`super::defer::after_paint`]): a bit click's readouts reach the screen first, and
+/// these plots, which take longer to draw than all the readouts together, are redrawn right after
+/// that frame is painted, once for any number of clicks within it.
+#[component]
+pub fn EditorPlots() -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let query = super::defer::after_paint(move || url.query());
+    provide_context(Inputs::over(url, query));
+    view! {
+        <div class="editor-plots" aria-label="Range and precision of this format">
+            <RangeWidget />
+            <PrecisionWidget />
+        </div>
+    }
+}
+
 /// Dynamic range bars for the compared formats (inlinable: `compare`, `value`, `format`).
 #[component]
 pub fn RangeWidget() -> impl IntoView {
     let inputs = Inputs::from_context();
+    // Rounding and overflow only, so that a new value or format redraws through `compared` and
+    // `value` and nothing else does.
+    let modes = Memo::new(move |_| inputs.editor.with(|e| (e.rounding, e.overflow)));
     let plot = Memo::new(move |_| {
-        let editor = inputs.editor.get();
-        let formats = inputs
-            .controls
-            .with(|c| c.compared_formats(&editor.format()));
-        range::dynamic_range(&range::RangeInput {
-            formats: &formats,
-            value: inputs.value(),
-            rounding: editor.rounding,
-            overflow: editor.overflow,
-            theme: inputs.theme.get(),
+        let (rounding, overflow) = modes.get();
+        inputs.compared.with(|formats| {
+            range::dynamic_range(&range::RangeInput {
+                formats,
+                value: inputs.value(),
+                rounding,
+                overflow,
+                theme: inputs.theme.get(),
+            })
         })
     });
     view! { <PlotFigure plot=plot name="range" /> }
@@ -152,14 +199,12 @@ pub fn RangeWidget() -> impl IntoView {
 pub fn PrecisionWidget() -> impl IntoView {
     let inputs = Inputs::from_context();
     let plot = Memo::new(move |_| {
-        let editor = inputs.editor.get();
-        let formats = inputs
-            .controls
-            .with(|c| c.compared_formats(&editor.format()));
-        precision::precision(&precision::PrecisionInput {
-            formats: &formats,
-            value: inputs.value(),
-            theme: inputs.theme.get(),
+        inputs.compared.with(|formats| {
+            precision::precision(&precision::PrecisionInput {
+                formats,
+                value: inputs.value(),
+                theme: inputs.theme.get(),
+            })
         })
     });
     view! { <PlotFigure plot=plot name="precision" /> }
@@ -206,7 +251,7 @@ pub fn RoundingWidget() -> impl IntoView {
 #[component]
 pub fn QuantizeWidget() -> impl IntoView {
     let inputs = Inputs::from_context();
-    let mx_values = Memo::new(move |_| MxState::from_query(&inputs.url.query()).0.values);
+    let mx_values = Memo::new(move |_| inputs.query.with(|q| MxState::from_query(q).0.values));
     let data = Memo::new(move |_| {
         let editor = inputs.editor.get();
         let controls = inputs.controls.get();
@@ -271,11 +316,13 @@ fn PlotFigure(
     /// A short name for `data-testid` and file names.
     name: &'static str,
 ) -> impl IntoView {
-    let svg_href = move || {
-        plot.with(|p| {
-            format!(
-                "data:image/svg+xml;charset=utf-8,{}",
-                js_sys::encode_uri_component(&p.standalone_svg(2))
+    // Both files are written when asked for, not on every redraw: a data URL of the SVG costs
+    // as much as the redraw itself.
+    let svg = move |_| {
+        plot.with_untracked(|p| {
+            save(
+                &svg_data_url(&p.standalone_svg(2)),
+                &format!("precision-lab-{name}.svg"),
             )
         })
     };
@@ -295,7 +342,7 @@ fn PlotFigure(
             <figcaption>
                 <span data-testid=format!("caption-{name}")>{move || plot.with(|p| p.caption.clone())}</span>
                 <span class="plot-downloads">
-                    <a href=svg_href download=format!("precision-lab-{name}.svg") data-testid=format!("download-svg-{name}")>"SVG"</a>
+                    <button type="button" class="link-button" data-testid=format!("download-svg-{name}") on:click=svg>"SVG"</button>
                     <button type="button" class="link-button" data-testid=format!("download-png-{name}") on:click=png>"PNG"</button>
                 </span>
             </figcaption>
@@ -338,17 +385,26 @@ fn download_png(svg: &str, size: (u32, u32), filename: &str) {
         let Ok(url) = canvas.to_data_url_with_type("image/png") else {
             return;
         };
-        if let Ok(link) = document.create_element("a") {
-            let link: web_sys::HtmlAnchorElement = link.unchecked_into();
-            link.set_href(&url);
-            link.set_download(&filename);
-            link.click();
-        }
+        save(&url, &filename);
     });
     image.set_onload(Some(on_load.as_ref().unchecked_ref()));
     on_load.forget();
-    image.set_src(&format!(
+    image.set_src(&svg_data_url(svg));
+}
+
+fn svg_data_url(svg: &str) -> String {
+    format!(
         "data:image/svg+xml;charset=utf-8,{}",
         js_sys::encode_uri_component(svg)
-    ));
+    )
+}
+
+/// Offers `url` as a download named `filename` (a link that is clicked and dropped).
+fn save(url: &str, filename: &str) {
+    if let Ok(link) = document().create_element("a") {
+        let link: web_sys::HtmlAnchorElement = link.unchecked_into();
+        link.set_href(url);
+        link.set_download(filename);
+        link.click();
+    }
 }

@@ -4,9 +4,17 @@
 //! it and write them back through [`UrlState::update`], which records the new URL in `history`
 //! (`replaceState` for edits, `pushState` for navigation) so that every state is a link and the
 //! back button works. Parsing and printing are `route`'s job, not this module's.
+//!
+//! Edits that come in bursts (the bit editor: clicks, arrow-key steps) are written with
+//! [`HistoryMode::ReplaceAfterPaint`]: the signal changes at once, the address bar after the next
+//! paint, once for all the edits before it. A history update costs about a millisecond with a long
+//! tail (Chromium also throttles more than a few hundred in ten seconds), more than a click's
+//! readouts. Any other write, a back/forward navigation and `flush_history` settle a pending one
+//! first, so the history never goes out of order.
 
 use leptos::prelude::*;
 
+use super::defer::AfterPaint;
 use crate::route::{Notice, Query, View};
 
 /// The state a widget reads its parameters from: the address bar (the app shell provides one for
@@ -19,6 +27,8 @@ pub struct UrlState {
     notices: RwSignal<Vec<Notice>>,
     /// Whether edits are written to the address bar.
     in_address_bar: bool,
+    /// A [`HistoryMode::ReplaceAfterPaint`] write waiting for the next paint.
+    pending_write: AfterPaint,
 }
 
 /// How a change is recorded in the browser history.
@@ -28,6 +38,9 @@ pub enum HistoryMode {
     Push,
     /// Replace the current entry (edits within a view, so Back leaves the view).
     Replace,
+    /// Replace the current entry after the next paint, once for any number of edits before it
+    /// (edits that come in bursts, whose readouts should not wait for the history).
+    ReplaceAfterPaint,
 }
 
 impl UrlState {
@@ -38,13 +51,19 @@ impl UrlState {
             query: RwSignal::new(query),
             notices: RwSignal::new(notices),
             in_address_bar: true,
+            pending_write: AfterPaint::new(),
         };
         let handle = window_event_listener(leptos::ev::popstate, move |_| {
+            // A pending write belongs to the entry we left; it must not overwrite this one.
+            state.pending_write.cancel();
             let (query, notices) = Query::parse(&current_search());
             state.query.set(query);
             state.notices.set(notices);
         });
-        // The app lives as long as the page, so the listener does too.
+        // The app lives as long as the page, so the listeners do too.
+        std::mem::forget(handle);
+        // Leaving or reloading the page within a frame of an edit keeps that edit.
+        let handle = window_event_listener(leptos::ev::pagehide, move |_| state.flush_history());
         std::mem::forget(handle);
         state
     }
@@ -56,6 +75,7 @@ impl UrlState {
             query: RwSignal::new(query),
             notices: RwSignal::new(notices),
             in_address_bar: false,
+            pending_write: AfterPaint::new(),
         }
     }
 
@@ -90,7 +110,8 @@ impl UrlState {
         self.notices.get()
     }
 
-    /// Edits the query and writes it to the address bar.
+    /// Edits the query and writes it to the address bar (at once, or after the next paint for
+    /// [`HistoryMode::ReplaceAfterPaint`]).
     pub fn update(&self, mode: HistoryMode, edit: impl FnOnce(&mut Query)) {
         let mut next = self.query.get_untracked();
         edit(&mut next);
@@ -98,9 +119,36 @@ impl UrlState {
             return;
         }
         if self.in_address_bar {
-            write_history(&next, mode);
+            match mode {
+                HistoryMode::ReplaceAfterPaint => {
+                    let query = self.query;
+                    // Reads the query when it runs: the last edit before the paint wins.
+                    self.pending_write.schedule(move || {
+                        if let Some(latest) = query.try_get_untracked() {
+                            write_history(&latest, HistoryMode::Replace);
+                        }
+                    });
+                }
+                HistoryMode::Replace => {
+                    // This write holds every earlier edit too.
+                    self.pending_write.cancel();
+                    write_history(&next, mode);
+                }
+                HistoryMode::Push => {
+                    // The entry we leave keeps its last edit.
+                    self.flush_history();
+                    write_history(&next, mode);
+                }
+            }
         }
         self.query.set(next);
+    }
+
+    /// Writes a pending [`HistoryMode::ReplaceAfterPaint`] edit now (before the address is read).
+    pub fn flush_history(&self) {
+        if self.pending_write.cancel() {
+            write_history(&self.query.get_untracked(), HistoryMode::Replace);
+        }
     }
 
     /// Shows another view: a new history entry holding only `view=` (each view brings its own
@@ -135,7 +183,7 @@ fn write_history(query: &Query, mode: HistoryMode) {
         HistoryMode::Push => {
             history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
         }
-        HistoryMode::Replace => {
+        HistoryMode::Replace | HistoryMode::ReplaceAfterPaint => {
             history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
         }
     };

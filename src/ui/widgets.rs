@@ -6,7 +6,11 @@ use leptos::prelude::*;
 #[component]
 pub fn CopyLink() -> impl IntoView {
     let status = RwSignal::new(String::new());
+    let url = use_context::<super::url::UrlState>();
     let copy = move |_| {
+        if let Some(url) = url {
+            url.flush_history();
+        }
         let window = window();
         let href = window.location().href().unwrap_or_default();
         let promise = window.navigator().clipboard().write_text(&href);

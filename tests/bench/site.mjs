@@ -73,8 +73,9 @@ console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.
       bit.click();
       await until(() => hex() !== h0 && sameRow() !== s0);
       out.push(performance.now() - t0);
-      // The small plots beside the editor follow one task later; wait for them too, so the
-      // next click starts from a settled page, and report that time apart.
+      // The small plots beside the editor are redrawn just after the next paint (they are not
+      // readouts); wait for them too, so the next click starts from a settled page, and report
+      // that time apart.
       while (sidePlot() === p0) await new Promise((r) => setTimeout(r, 0));
       plots.push(performance.now() - t0);
     }

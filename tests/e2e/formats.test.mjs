@@ -87,7 +87,8 @@ test('clicking bits flips them and every readout follows (fp16 and bf16)', async
       const pressed = await page.getAttribute(`[data-testid=bit-${bit}]`, 'aria-pressed');
       assert.equal(pressed, String(Boolean(code & (1 << bit))));
     }
-    assert.equal(new URL(page.url()).searchParams.get('bits'), '0x' + code.toString(16).padStart(4, '0'), 'the URL holds the state');
+    // The address bar follows the editor right after the paint.
+    await page.waitForFunction((b) => new URLSearchParams(location.search).get('bits') === b, '0x' + code.toString(16).padStart(4, '0'));
     assertClean(problems);
     await context.close();
   }
@@ -183,7 +184,7 @@ test('rows of the same-value table switch the editor; facts download as CSV and 
   await page.click('[data-testid=same-bf16] button');
   await page.waitForFunction(() => document.querySelector('[data-testid=format]').textContent === 'bf16');
   assert.equal(num(await readout(page, 'value-exact')), 70144);
-  assert.equal(new URL(page.url()).searchParams.get('format'), 'bf16');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('format') === 'bf16');
   const csv = decodeURIComponent((await page.getAttribute('[data-testid=facts-csv]', 'href')).split(',').slice(1).join(','));
   assert.match(csv, /^format,total bits/);
   assert.match(csv, /\nfp16,16,5,10,15,65504,/);

@@ -90,6 +90,12 @@ export async function appReady(page) {
   await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
 }
 
+/// Resolves once the page has painted twice and run a task after that: whatever the app queued
+/// for "after the next paint" (side plots, address-bar writes) has run by then.
+export async function afterPaint(page) {
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0)))));
+}
+
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -2,7 +2,8 @@
 // live in the URL, hostile parameters are notices, and downloads are offered.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { serve, launch, openPage, appReady, afterPaint, screenshot } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
@@ -38,7 +39,7 @@ test('all five plots render with captions, and follow the editor', async () => {
   for (const name of ['number-line', 'quantize', 'rounding']) {
     assert.notEqual(await svgOf(page, name), before[name], `${name} changed with the format`);
   }
-  assert.equal(new URL(page.url()).searchParams.get('format'), 'e4m3fn');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('format') === 'e4m3fn');
   // The value marker moves with the typed value.
   const withTenth = await svgOf(page, 'range');
   await page.fill('[data-testid=value-input]', '300');
@@ -75,9 +76,13 @@ test('compared formats live in the URL; hostile values are notices, never markup
   await page.check('[data-testid=compare-fp16]');
   await page.waitForFunction(() => (new URLSearchParams(location.search).get('compare') || '').includes('fp16'));
   assert.match(await page.textContent('[data-testid=caption-range]'), /fp16/);
-  const href = await page.getAttribute('[data-testid=download-svg-range]', 'href');
-  assert.ok(href.startsWith('data:image/svg+xml'), href.slice(0, 40));
-  assert.match(decodeURIComponent(href), /<desc>/);
+  // The SVG file is written when asked for, so it shows the plot as it is now (fp16 included).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-svg-range]')]);
+  assert.equal(download.suggestedFilename(), 'precision-lab-range.svg');
+  const file = readFileSync(await download.path(), 'utf8');
+  assert.match(file, /^<svg [^>]*width="720"/);
+  assert.match(file, /<desc>/);
+  assert.match(file, /data-format="fp16"/);
   assertClean(problems);
   await context.close();
 });
@@ -87,6 +92,39 @@ test('the Formats view shows the range and precision plots beside the editor', a
   assert.equal(await page.locator('.editor-plots [data-testid=plot-range] svg').count(), 1);
   assert.equal(await page.locator('.editor-plots [data-testid=plot-precision] svg').count(), 1);
   assert.match(await page.textContent('.editor-plots [data-testid=caption-range]'), /bf16/);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the plots beside the editor catch up after a bit click, and a pending redraw ends with the view', async () => {
+  const { page, context, problems } = await open('?view=formats&format=fp16&value=1');
+  const marker = '.editor-plots [data-testid=plot-range] [data-marker=value]';
+  const x1 = await page.getAttribute(marker, 'data-x');
+  assert.match(await page.textContent('.editor-plots [data-testid=caption-precision]'), /Circle: x = 1\./);
+  // fp16 1 is 0x3c00; bit 14 set makes 0x7c00, +Inf: the plots drop their value markers.
+  await page.click('[data-testid=bit-14]');
+  await page.waitForFunction(() => !/Circle/.test(document.querySelector('.editor-plots [data-testid=caption-precision]').textContent));
+  assert.equal(await page.textContent('[data-testid=code-hex]'), '0x7c00');
+  await page.waitForFunction((m) => document.querySelector(m) === null, marker);
+  // Back to 1 (0x3c00): the marker returns where it was.
+  await page.click('[data-testid=bit-14]');
+  await page.waitForSelector(marker, { state: 'attached' });
+  assert.equal(await page.getAttribute(marker, 'data-x'), x1);
+  assert.match(await page.textContent('.editor-plots [data-testid=caption-precision]'), /Circle: x = 1\./);
+  // A click and a navigation in one task: the redraw queued for the next paint must be
+  // cancelled with the view, not run against it.
+  await page.evaluate(() => {
+    document.querySelector('[data-testid=bit-0]').click();
+    document.querySelector('[data-testid=nav-memory]').click();
+  });
+  await page.waitForSelector('[data-testid=view][data-view=memory]');
+  await afterPaint(page);
+  assert.equal(await page.locator('.editor-plots').count(), 0);
+  // The click's address-bar write was still waiting for the paint when the navigation pushed a
+  // new entry: it went to the entry we left first, so Back shows the clicked code.
+  await page.goBack();
+  await page.waitForSelector('[data-testid=view][data-view=formats]');
+  assert.equal(await page.textContent('[data-testid=code-hex]'), '0x3c01');
   assertClean(problems);
   await context.close();
 });

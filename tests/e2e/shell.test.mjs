@@ -68,6 +68,33 @@ test('navigation changes the view and the URL, and Back returns', async () => {
   await context.close();
 });
 
+test('every view can be left and come back to, by the menu and by Back, and still works', async () => {
+  // Views provide contexts (the editor, the plots' inputs, the theme, inline widgets' state); a
+  // view shown again must find its own, not the disposed ones of its last visit.
+  const { page, context, problems } = await openPage(browser, site.origin);
+  await page.goto(site.url('?view=learn'));
+  await appReady(page);
+  const route = ['formats', 'plots', 'learn', 'memory', 'formats', 'train', 'plots', 'formats'];
+  for (const slug of route) {
+    await page.click(`[data-testid=nav-${slug}]`);
+    await page.waitForSelector(`[data-testid=view][data-view=${slug}]`);
+  }
+  for (const slug of [...route].reverse().slice(1)) {
+    await page.goBack();
+    await page.waitForSelector(`[data-testid=view][data-view=${slug}]`);
+  }
+  // Back on the Formats view: the editor still edits, and the address bar follows it.
+  await page.click('[data-testid=nav-formats]');
+  await page.waitForSelector('[data-testid=view][data-view=formats]');
+  const code = await page.textContent('[data-testid=code-hex]');
+  await page.click('[data-testid=bit-0]');
+  await page.waitForFunction((old) => document.querySelector('[data-testid=code-hex]').textContent !== old, code);
+  const now = await page.textContent('[data-testid=code-hex]');
+  await page.waitForFunction((c) => new URLSearchParams(location.search).get('bits') === c, now);
+  assertClean(problems);
+  await context.close();
+});
+
 test('an unknown or hostile view shows the default view with a notice', async () => {
   const { page, context, problems } = await openPage(browser, site.origin);
   let dialogs = 0;
