@@ -115,16 +115,34 @@ fn matmul(
 }
 
 // One output per thread (64 threads per workgroup along the row-major output), no workgroup memory
-// and no barrier.
+// and no barrier. The layout is resolved once, outside the loop: each operand is walked with a
+// fixed stride, so the loop body is two loads, a multiply and an add.
 @compute @workgroup_size(64)
 fn matmul_direct(@builtin(global_invocation_id) id: vec3<u32>) {
     let t = id.x + id.y * 4194240u;
-    if (t < params.rows * params.cols) {
-        let i = t / params.cols;
-        let j = t % params.cols;
+    let rows = params.rows;
+    let inner = params.inner;
+    let cols = params.cols;
+    if (t < rows * cols) {
+        let i = t / cols;
+        let j = t % cols;
+        var ia = i * inner;
+        var sa = 1u;
+        if ((params.mode & 1u) != 0u) {
+            ia = i;
+            sa = rows;
+        }
+        var ib = j;
+        var sb = cols;
+        if ((params.mode & 2u) != 0u) {
+            ib = j * inner;
+            sb = 1u;
+        }
         var acc = 0.0;
-        for (var k = 0u; k < params.inner; k = k + 1u) {
-            acc = acc + load_a(i, k) * load_b(k, j);
+        for (var k = 0u; k < inner; k = k + 1u) {
+            acc = acc + a[ia] * b[ib];
+            ia = ia + sa;
+            ib = ib + sb;
         }
         store(i, j, acc);
     }
