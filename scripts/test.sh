@@ -22,6 +22,8 @@ cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
 
 step "native tests (the GPU backend's on lavapipe or a real GPU)"
+# Mesa's Vulkan loader complains on stderr when XDG_RUNTIME_DIR is unset (as in CI containers).
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 PRECISION_LAB_REQUIRE_GPU=1 cargo test --locked
 
 step "component tests in headless Chromium (wasm-bindgen-test)"

@@ -368,8 +368,16 @@ impl Trainer {
         let start = now_ms();
         if self.gpu.with_value(Option::is_some) {
             leptos::task::spawn_local(async move {
-                if let Some((total, running)) = self.gpu_advance(steps).await {
-                    self.after_slice(generation, steps, start, total, running);
+                match self.gpu_advance(steps).await {
+                    Some((total, running)) => {
+                        self.after_slice(generation, steps, start, total, running);
+                    }
+                    // New runs replaced these while the slice ran (the settings changed during
+                    // play): keep the loop going with them.
+                    None if self.generation.try_get_value() == Some(generation) => {
+                        self.schedule(generation);
+                    }
+                    None => {}
                 }
             });
             return;

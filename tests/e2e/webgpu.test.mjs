@@ -117,6 +117,31 @@ test('the backend menu moves running runs to the CPU and back without restarting
   await context.close();
 });
 
+test('changing a setting while training on the GPU restarts the runs and keeps playing', async () => {
+  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32&backend=webgpu');
+  await waitForBackend(page, 'webgpu');
+  await page.click('[data-testid=train-play]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=train-step]').dataset.value) >= 10);
+  // Record the smallest step counter shown from now on: the restart must show up there.
+  await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=train-step]');
+    window.minStep = Infinity;
+    new MutationObserver(() => { window.minStep = Math.min(window.minStep, Number(el.dataset.value)); })
+      .observe(el, { attributes: true, attributeFilter: ['data-value'] });
+  });
+  await page.fill('[data-testid=input-batch]', '16');
+  await page.dispatchEvent('[data-testid=input-batch]', 'change');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('batch') === '16');
+  // The new runs start from 0 and keep going on the GPU without another click.
+  await page.waitForFunction(() => window.minStep < 10);
+  const restarted = await page.evaluate(() => window.minStep);
+  await page.waitForFunction((s) => Number(document.querySelector('[data-testid=train-step]').dataset.value) >= s + 10, restarted);
+  assert.equal(await backend(page), 'webgpu');
+  await page.click('[data-testid=train-pause]');
+  assertClean(problems);
+  await context.close();
+});
+
 test('a GPU lost mid-run falls back to the CPU with a notice, and training goes on', async () => {
   const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,fp16-amp&backend=webgpu');
   await waitForBackend(page, 'webgpu');
