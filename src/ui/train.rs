@@ -329,7 +329,9 @@ impl Trainer {
         let replaced = self.session.try_with_value(Option::is_some)?;
         self.busy.set_value(false);
         if replaced {
+            // Draw the new runs (their first render was skipped while this slice was out).
             self.apply_backend();
+            self.render();
             return None;
         }
         match result {

@@ -80,7 +80,11 @@ export async function openPage(browser, origin, options = {}) {
     const u = r.url();
     if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.foreignRequests.push(u);
   });
-  page.on('requestfailed', (r) => problems.failedRequests.push(r.url()));
+  // A request the page itself abandoned (a navigation started before the favicon arrived) is not a
+  // failure of the site; anything else is. Missing files show up as >= 400 responses below.
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.failedRequests.push(`${r.url()} (${r.failure()?.errorText})`);
+  });
   page.on('response', (r) => { if (r.status() >= 400) problems.failedRequests.push(`${r.status()} ${r.url()}`); });
   return { page, context, problems };
 }
