@@ -23,9 +23,23 @@ use crate::train::{
 
 /// Layers the summary has room for (`common.wgsl`'s MAX_LAYERS: 4 hidden + the output layer).
 pub const MAX_LAYERS: usize = 5;
-/// Words of the per-step scalars buffer (`common.wgsl`'s STEP_* slots).
-const STEP_WORDS: usize = 16 + 3 * MAX_LAYERS;
-const STEP_SCALES: u32 = 16;
+/// The per-step scalars' slots (`common.wgsl`'s STEP_* constants; a test checks they agree).
+pub const STEP_LOSS_SCALE: usize = 0;
+pub const STEP_INV_SCALE: usize = 1;
+pub const STEP_GRAD_COEF: usize = 2;
+pub const STEP_LR_NEG: usize = 3;
+pub const STEP_MOMENTUM: usize = 4;
+pub const STEP_FIRST: usize = 5;
+pub const STEP_SIZE_NEG: usize = 6;
+pub const STEP_BC2_SQRT: usize = 7;
+pub const STEP_ONE_MINUS_BETA1: usize = 8;
+pub const STEP_ONE_MINUS_BETA2: usize = 9;
+pub const STEP_BETA2: usize = 10;
+pub const STEP_EPS: usize = 11;
+/// fp8 scales: `STEP_SCALES + 3 * layer + (0 input, 1 weight, 2 output gradient)`.
+pub const STEP_SCALES: usize = 16;
+/// Words of the per-step scalars buffer.
+const STEP_WORDS: usize = STEP_SCALES + 3 * MAX_LAYERS;
 /// Summary layout (`common.wgsl`'s SUM_* and STAT_* constants; a test checks they agree).
 pub const SUM_FLAGS: usize = 0;
 pub const SUM_BAD_LAYERS: usize = 1;
@@ -237,7 +251,7 @@ impl GpuLane {
             ops: Vec::new(),
         };
         let b32 = len_u32(batch);
-        let scale_slot = |l: usize, k: usize| STEP_SCALES + len_u32(3 * l + k);
+        let scale_slot = |l: usize, k: usize| len_u32(STEP_SCALES + 3 * l + k);
         let pair = |a: u32, b: u32| if fp8 { a | (b << 16) } else { 0 };
         let kernels_of = &context.kernels;
         let tiles =
@@ -791,14 +805,14 @@ impl GpuLane {
 /// The step's scalars, in `common.wgsl`'s STEP_* slots.
 fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
     let mut s = [0.0f32; STEP_WORDS];
-    s[0] = plan.loss_scale;
-    s[1] = plan.inv_scale.unwrap_or(1.0);
-    s[2] = plan.grad_coefficient;
+    s[STEP_LOSS_SCALE] = plan.loss_scale;
+    s[STEP_INV_SCALE] = plan.inv_scale.unwrap_or(1.0);
+    s[STEP_GRAD_COEF] = plan.grad_coefficient;
     match run.effective_optimizer() {
         Optimizer::Sgd { lr, momentum } => {
-            s[3] = -lr;
-            s[4] = momentum;
-            s[5] = if run.optimizer_steps() == 0 { 1.0 } else { 0.0 };
+            s[STEP_LR_NEG] = -lr;
+            s[STEP_MOMENTUM] = momentum;
+            s[STEP_FIRST] = if run.optimizer_steps() == 0 { 1.0 } else { 0.0 };
         }
         Optimizer::Adam {
             lr,
@@ -807,19 +821,19 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
             eps,
         } => {
             let a = crate::train::optim::AdamScalars::new(lr, beta1, beta2, plan.optimizer_step);
-            s[6] = -a.step_size;
-            s[7] = a.bias_correction2_sqrt;
-            s[8] = a.one_minus_beta1;
-            s[9] = a.one_minus_beta2;
-            s[10] = beta2;
-            s[11] = eps;
+            s[STEP_SIZE_NEG] = -a.step_size;
+            s[STEP_BC2_SQRT] = a.bias_correction2_sqrt;
+            s[STEP_ONE_MINUS_BETA1] = a.one_minus_beta1;
+            s[STEP_ONE_MINUS_BETA2] = a.one_minus_beta2;
+            s[STEP_BETA2] = beta2;
+            s[STEP_EPS] = eps;
         }
     }
     let scales = run.fp8_scales();
     for l in 0..scales.input.len().min(MAX_LAYERS) {
-        s[16 + 3 * l] = scales.input[l];
-        s[16 + 3 * l + 1] = scales.weight[l];
-        s[16 + 3 * l + 2] = scales.grad[l];
+        s[STEP_SCALES + 3 * l] = scales.input[l];
+        s[STEP_SCALES + 3 * l + 1] = scales.weight[l];
+        s[STEP_SCALES + 3 * l + 2] = scales.grad[l];
     }
     s
 }

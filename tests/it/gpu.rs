@@ -117,6 +117,23 @@ fn summary_layout_agrees_between_wgsl_and_rust() {
     assert_eq!(constant("MAX_LAYERS"), gpu_run::MAX_LAYERS);
     assert_eq!(constant("STAT_BASE"), gpu_run::STAT_BASE);
     assert_eq!(constant("STAT_WORDS"), gpu_run::STAT_WORDS);
+    for (name, slot) in [
+        ("STEP_LOSS_SCALE", gpu_run::STEP_LOSS_SCALE),
+        ("STEP_INV_SCALE", gpu_run::STEP_INV_SCALE),
+        ("STEP_GRAD_COEF", gpu_run::STEP_GRAD_COEF),
+        ("STEP_LR_NEG", gpu_run::STEP_LR_NEG),
+        ("STEP_MOMENTUM", gpu_run::STEP_MOMENTUM),
+        ("STEP_FIRST", gpu_run::STEP_FIRST),
+        ("STEP_SIZE_NEG", gpu_run::STEP_SIZE_NEG),
+        ("STEP_BC2_SQRT", gpu_run::STEP_BC2_SQRT),
+        ("STEP_ONE_MINUS_BETA1", gpu_run::STEP_ONE_MINUS_BETA1),
+        ("STEP_ONE_MINUS_BETA2", gpu_run::STEP_ONE_MINUS_BETA2),
+        ("STEP_BETA2", gpu_run::STEP_BETA2),
+        ("STEP_EPS", gpu_run::STEP_EPS),
+        ("STEP_SCALES", gpu_run::STEP_SCALES),
+    ] {
+        assert_eq!(constant(name), slot, "{name}");
+    }
 }
 
 /// Every value of a format given by its codes, the midpoints between neighbours and the f32 values
