@@ -146,8 +146,8 @@ fn len_u32(n: usize) -> u32 {
 }
 
 impl GpuLane {
-    /// Uploads `run`'s network and records its step. The run must not have stepped on another
-    /// backend since its optimizer state was last synced (a fresh run, or one just synced).
+    /// Uploads `run`'s network and optimizer state and records its step: a run can move to the GPU
+    /// at any step (the CPU backend keeps its whole state in the `Run`).
     pub fn new(context: &GpuContext, run: &Run) -> Result<GpuLane, GpuError> {
         let device = &context.device;
         let mlp = run.model();
@@ -189,10 +189,19 @@ impl GpuLane {
                     | wgpu::BufferUsages::COPY_DST,
             })
         };
+        // The optimizer state as the run has it (empty before its first update: zeros).
+        let state = |label: &str, values: &[f32], len: usize| {
+            if values.len() == len {
+                upload(label, values)
+            } else {
+                buffer(label, len)
+            }
+        };
         let layers: Vec<LayerBuffers> = mlp
             .layers()
             .iter()
-            .map(|layer| {
+            .zip(run.optimizer_state())
+            .map(|(layer, (w_state, b_state))| {
                 let (n_in, n_out) = (layer.inputs(), layer.outputs());
                 LayerBuffers {
                     n_in,
@@ -200,10 +209,10 @@ impl GpuLane {
                     weights: upload("weights", &layer.weights),
                     bias: upload("bias", &layer.bias),
                     state: [
-                        buffer("weight state 1", n_in * n_out),
-                        buffer("weight state 2", n_in * n_out),
-                        buffer("bias state 1", n_out),
-                        buffer("bias state 2", n_out),
+                        state("weight state 1", &w_state.first, n_in * n_out),
+                        state("weight state 2", &w_state.second, n_in * n_out),
+                        state("bias state 1", &b_state.first, n_out),
+                        state("bias state 2", &b_state.second, n_out),
                     ],
                 }
             })

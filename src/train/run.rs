@@ -787,6 +787,11 @@ impl Run {
         &self.scales
     }
 
+    /// The optimizer state per layer (weights, bias), for a backend that keeps it elsewhere.
+    pub(crate) fn optimizer_state(&self) -> &[(ParamState, ParamState)] {
+        &self.optimizer_state
+    }
+
     /// The network, for a backend that keeps the parameters elsewhere and writes them back.
     pub(crate) fn parts_mut(&mut self) -> (&mut Mlp, &mut [(ParamState, ParamState)]) {
         (&mut self.mlp, &mut self.optimizer_state)

@@ -529,6 +529,40 @@ fn gpu_runs_track_the_cpu_loss_curve() {
     }
 }
 
+/// A run that moves to the GPU mid-run (momentum and Adam moments included) and back to the CPU
+/// goes on as if it had stayed on the CPU.
+#[test]
+fn a_run_moves_between_backends_mid_run_with_its_optimizer_state() {
+    let Some(context) = context() else { return };
+    for optimizer in [Optimizer::sgd(0.1), Optimizer::adam(0.01)] {
+        let cfg = config(
+            Policy::Bf16Mixed,
+            optimizer,
+            Activation::Tanh,
+            Loss::CrossEntropy,
+        );
+        let mut reference = Run::new(cfg.clone()).expect("valid");
+        let want = reference.step_n(30);
+        let mut run = Run::new(cfg).expect("valid");
+        let mut got = run.step_n(10);
+        let mut lane = GpuLane::new(context, &run).expect("uploads");
+        got.extend(pollster::block_on(lane.step_n(context, &mut run, 10)).expect("GPU steps"));
+        pollster::block_on(lane.sync(context, &mut run)).expect("sync");
+        got.extend(run.step_n(10));
+        assert_eq!(got.len(), 30);
+        for (w, g) in want.iter().zip(&got) {
+            assert!(
+                close(w.loss, g.loss, 1e-3, 1e-6),
+                "{} step {}: cpu {} vs moved {}",
+                optimizer.name(),
+                w.step,
+                w.loss,
+                g.loss
+            );
+        }
+    }
+}
+
 /// A session stepped on the GPU, then restored and continued on the CPU, keeps going.
 #[test]
 fn a_session_falls_back_to_the_cpu_from_the_last_synced_step() {
