@@ -84,6 +84,50 @@ pub struct GpuLane {
     fp8: bool,
     grad_format: Precision,
     adam: bool,
+    sizes: Sizes,
+    /// The buffers for several steps to a submission, made on first use.
+    many: Option<Batched>,
+}
+
+/// Most steps one submission runs (`GpuLane::step_n`).
+pub const MAX_BATCHED: usize = 32;
+
+/// A run's per-step sizes.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    batch: usize,
+    inputs: usize,
+    outputs: usize,
+    summary_words: usize,
+}
+
+impl Sizes {
+    /// Words one step's readback takes: the summary and the rows' losses.
+    fn slot_words(&self) -> usize {
+        self.summary_words + self.batch
+    }
+}
+
+/// Room for [`MAX_BATCHED`] steps' batches, scalars and readbacks.
+struct Batched {
+    inputs: wgpu::Buffer,
+    classes: wgpu::Buffer,
+    values: wgpu::Buffer,
+    scalars: wgpu::Buffer,
+    staging: wgpu::Buffer,
+}
+
+impl Batched {
+    fn new(device: &wgpu::Device, sizes: &Sizes) -> Batched {
+        let n = MAX_BATCHED;
+        Batched {
+            inputs: kernels::storage(device, "batched inputs", n * sizes.batch * sizes.inputs),
+            classes: kernels::storage(device, "batched classes", n * sizes.batch),
+            values: kernels::storage(device, "batched values", n * sizes.batch * sizes.outputs),
+            scalars: kernels::storage(device, "batched scalars", n * STEP_WORDS),
+            staging: kernels::staging(device, "batched readback", n * sizes.slot_words()),
+        }
+    }
 }
 
 fn activation_code(a: Activation) -> u32 {
@@ -595,6 +639,13 @@ impl GpuLane {
             fp8,
             grad_format,
             adam,
+            sizes: Sizes {
+                batch,
+                inputs: in_dim,
+                outputs,
+                summary_words,
+            },
+            many: None,
         })
     }
 
@@ -623,6 +674,23 @@ impl GpuLane {
             bytemuck::cast_slice(&step_scalars(run, &plan)),
         );
         let mut encoder = context.device.create_command_encoder(&Default::default());
+        self.encode_step(context, &mut encoder, &self.staging, 0);
+        queue.submit([encoder.finish()]);
+        let words = bytes_as_words(&context.read(&self.staging).await?);
+        let outcome = self.outcome(run, &plan, &words);
+        Ok(Some(run.end_step(&plan, outcome)))
+    }
+
+    /// Records one step into `encoder` (the batch and scalars already in place): clears the
+    /// summary, runs the command list, and copies the summary and the rows' losses into `staging`
+    /// at byte `offset`.
+    fn encode_step(
+        &self,
+        context: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        staging: &wgpu::Buffer,
+        offset: u64,
+    ) {
         encoder.clear_buffer(&self.summary, 0, None);
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
@@ -633,21 +701,19 @@ impl GpuLane {
             }
         }
         let summary_bytes = self.summary.size();
-        encoder.copy_buffer_to_buffer(&self.summary, 0, &self.staging, 0, Some(summary_bytes));
+        encoder.copy_buffer_to_buffer(&self.summary, 0, staging, offset, Some(summary_bytes));
         encoder.copy_buffer_to_buffer(
             &self.row_loss,
             0,
-            &self.staging,
-            summary_bytes,
+            staging,
+            offset + summary_bytes,
             Some(4 * self.batch as u64),
         );
-        queue.submit([encoder.finish()]);
-        let words = bytes_as_words(&context.read(&self.staging).await?);
-        let outcome = self.outcome(run, &plan, &words);
-        Ok(Some(run.end_step(&plan, outcome)))
     }
 
-    /// Runs up to `k` steps; stops early when the run stops.
+    /// Runs up to `k` steps; stops early when the run stops. Recipes whose steps do not depend on
+    /// the previous step's outcome (no loss scaler, no fp8 scaling) go [`MAX_BATCHED`] steps to a
+    /// submission and one readback; the others one step at a time.
     pub async fn step_n(
         &mut self,
         context: &GpuContext,
@@ -655,13 +721,106 @@ impl GpuLane {
         k: u32,
     ) -> Result<Vec<StepRecord>, GpuError> {
         let mut records = Vec::new();
-        for _ in 0..k {
-            match self.step(context, run).await? {
-                Some(r) => records.push(r),
-                None => break,
+        while records.len() < k as usize {
+            let left = k as usize - records.len();
+            let before = records.len();
+            if left > 1 {
+                self.steps_together(context, run, left.min(MAX_BATCHED), &mut records)
+                    .await?;
+            }
+            if records.len() == before {
+                match self.step(context, run).await? {
+                    Some(r) => records.push(r),
+                    None => break,
+                }
+            }
+            if run.stopped().is_some() {
+                break;
             }
         }
         Ok(records)
+    }
+
+    /// Up to `k` steps in one submission (`Run::begin_steps`): each step's batch and scalars are
+    /// copied into place from one upload, and each step's summary out to its own slot of one
+    /// readback. Appends the records; appends nothing when the recipe cannot run this way.
+    async fn steps_together(
+        &mut self,
+        context: &GpuContext,
+        run: &mut Run,
+        k: usize,
+        records: &mut Vec<StepRecord>,
+    ) -> Result<(), GpuError> {
+        let planned = run.begin_steps(k);
+        if planned.is_empty() {
+            return Ok(());
+        }
+        let device = &context.device;
+        if self.many.is_none() {
+            self.many = Some(Batched::new(device, &self.sizes));
+        }
+        let Some(many) = self.many.as_ref() else {
+            return Ok(());
+        };
+        let sizes = &self.sizes;
+        let (mut inputs, mut classes, mut values, mut scalars) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (plan, x, c, v) in &planned {
+            inputs.extend_from_slice(x);
+            classes.extend(c.iter().map(|&c| u32::from(c)));
+            values.extend_from_slice(v);
+            scalars.extend_from_slice(&step_scalars(run, plan));
+        }
+        let queue = &context.queue;
+        queue.write_buffer(&many.inputs, 0, bytemuck::cast_slice(&inputs));
+        if !classes.is_empty() {
+            queue.write_buffer(&many.classes, 0, bytemuck::cast_slice(&classes));
+        }
+        if !values.is_empty() {
+            queue.write_buffer(&many.values, 0, bytemuck::cast_slice(&values));
+        }
+        queue.write_buffer(&many.scalars, 0, bytemuck::cast_slice(&scalars));
+        let mut encoder = device.create_command_encoder(&Default::default());
+        let slot = 4 * sizes.slot_words() as u64;
+        for i in 0..planned.len() as u64 {
+            let copy = |encoder: &mut wgpu::CommandEncoder,
+                        from: &wgpu::Buffer,
+                        to: &wgpu::Buffer,
+                        words: usize| {
+                let bytes = 4 * words as u64;
+                encoder.copy_buffer_to_buffer(from, i * bytes, to, 0, Some(bytes));
+            };
+            copy(
+                &mut encoder,
+                &many.inputs,
+                &self.input,
+                sizes.batch * sizes.inputs,
+            );
+            if !planned[0].2.is_empty() {
+                copy(&mut encoder, &many.classes, &self.classes, sizes.batch);
+            }
+            if !planned[0].3.is_empty() {
+                copy(
+                    &mut encoder,
+                    &many.values,
+                    &self.values,
+                    sizes.batch * sizes.outputs,
+                );
+            }
+            copy(&mut encoder, &many.scalars, &self.step, STEP_WORDS);
+            self.encode_step(context, &mut encoder, &many.staging, i * slot);
+        }
+        queue.submit([encoder.finish()]);
+        let words = bytes_as_words(&context.read(&many.staging).await?);
+        let slot_words = sizes.slot_words();
+        for (i, (plan, ..)) in planned.iter().enumerate() {
+            let outcome = self.outcome(run, plan, &words[i * slot_words..(i + 1) * slot_words]);
+            records.push(run.end_step(plan, outcome));
+            if run.stopped().is_some() {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Turns a step's summary into what `Run::end_step` expects.
@@ -821,7 +980,8 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
         Optimizer::Sgd { lr, momentum } => {
             s[STEP_LR_NEG] = -lr;
             s[STEP_MOMENTUM] = momentum;
-            s[STEP_FIRST] = if run.optimizer_steps() == 0 { 1.0 } else { 0.0 };
+            // PyTorch's momentum buffer starts as the first gradient.
+            s[STEP_FIRST] = if plan.optimizer_step == 1 { 1.0 } else { 0.0 };
         }
         Optimizer::Adam {
             lr,

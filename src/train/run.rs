@@ -474,6 +474,36 @@ impl Run {
         })
     }
 
+    /// Starts up to `k` steps at once, for a backend that runs several steps before it reports
+    /// back (`crate::gpu` submits them together): each with its plan and a copy of its batch
+    /// (inputs, classes, values, as [`Run::batch`]). Only for recipes whose steps do not depend on
+    /// the previous step's outcome: no loss scaler (which may skip a step or change the scale) and
+    /// no fp8 scaling (whose scales follow the amax); otherwise, or once stopped, it returns
+    /// nothing. Hand every outcome to [`Run::end_step`] in order, and stop at the first step after
+    /// which [`Run::stopped`] is set.
+    pub fn begin_steps(&mut self, k: usize) -> Vec<(StepPlan, Vec<f32>, Vec<u8>, Vec<f32>)> {
+        if self.scaler.is_some() || self.fp8.is_some() {
+            return Vec::new();
+        }
+        let (steps, optimizer_steps) = (self.steps, self.optimizer_steps);
+        let mut planned = Vec::with_capacity(k);
+        for i in 0..k as u64 {
+            let Some(mut plan) = self.begin_step() else {
+                break;
+            };
+            // Without a scaler no step is skipped, so step i updates the optimizer's i-th time.
+            plan.step = steps + i;
+            plan.optimizer_step = optimizer_steps + i + 1;
+            planned.push((
+                plan,
+                self.batch_inputs.clone(),
+                self.batch_classes.clone(),
+                self.batch_values.clone(),
+            ));
+        }
+        planned
+    }
+
     /// The CPU backend's passes for `plan` (the reference every other backend is tested against).
     fn cpu_passes(&mut self, plan: &StepPlan) -> PassOutcome {
         let batch = self.config.batch_size;

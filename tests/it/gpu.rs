@@ -529,6 +529,49 @@ fn gpu_runs_track_the_cpu_loss_curve() {
     }
 }
 
+/// Several steps to a submission (recipes without a loss scaler or fp8 scaling) give the same
+/// records and parameters, bit for bit, as one step at a time; recipes with them step one at a time.
+#[test]
+fn batched_steps_are_the_same_as_single_steps() {
+    let Some(context) = context() else { return };
+    for policy in [
+        Policy::Fp32,
+        Policy::Bf16Mixed,
+        Policy::PureFp16,
+        Policy::Fp16Amp(ScalerConfig::default()),
+    ] {
+        for optimizer in [Optimizer::sgd(0.1), Optimizer::adam(0.01)] {
+            let cfg = config(policy, optimizer, Activation::Gelu, Loss::CrossEntropy);
+            let (mut one, mut many) = (
+                Run::new(cfg.clone()).expect("valid"),
+                Run::new(cfg).expect("valid"),
+            );
+            let (mut lane_one, mut lane_many) = (
+                GpuLane::new(context, &one).expect("uploads"),
+                GpuLane::new(context, &many).expect("uploads"),
+            );
+            let mut single = Vec::new();
+            for _ in 0..45 {
+                single.extend(
+                    pollster::block_on(lane_one.step(context, &mut one)).expect("GPU step"),
+                );
+            }
+            let batched =
+                pollster::block_on(lane_many.step_n(context, &mut many, 45)).expect("GPU steps");
+            let what = format!("{} {}", policy.name(), optimizer.name());
+            assert_eq!(single.len(), batched.len(), "{what}");
+            assert_eq!(format!("{single:?}"), format!("{batched:?}"), "{what}");
+            pollster::block_on(lane_one.sync(context, &mut one)).expect("sync");
+            pollster::block_on(lane_many.sync(context, &mut many)).expect("sync");
+            assert_eq!(
+                format!("{:?}", one.model()),
+                format!("{:?}", many.model()),
+                "{what}"
+            );
+        }
+    }
+}
+
 /// A run that moves to the GPU mid-run (momentum and Adam moments included) and back to the CPU
 /// goes on as if it had stayed on the CPU.
 #[test]
