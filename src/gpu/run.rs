@@ -765,11 +765,11 @@ impl GpuLane {
         let sizes = &self.sizes;
         let (mut inputs, mut classes, mut values, mut scalars) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (plan, x, c, v) in &planned {
-            inputs.extend_from_slice(x);
-            classes.extend(c.iter().map(|&c| u32::from(c)));
-            values.extend_from_slice(v);
-            scalars.extend_from_slice(&step_scalars(run, plan));
+        for p in &planned {
+            inputs.extend_from_slice(&p.inputs);
+            classes.extend(p.classes.iter().map(|&c| u32::from(c)));
+            values.extend_from_slice(&p.values);
+            scalars.extend_from_slice(&step_scalars(run, &p.plan));
         }
         let queue = &context.queue;
         queue.write_buffer(&many.inputs, 0, bytemuck::cast_slice(&inputs));
@@ -796,10 +796,10 @@ impl GpuLane {
                 &self.input,
                 sizes.batch * sizes.inputs,
             );
-            if !planned[0].2.is_empty() {
+            if !planned[0].classes.is_empty() {
                 copy(&mut encoder, &many.classes, &self.classes, sizes.batch);
             }
-            if !planned[0].3.is_empty() {
+            if !planned[0].values.is_empty() {
                 copy(
                     &mut encoder,
                     &many.values,
@@ -813,9 +813,9 @@ impl GpuLane {
         queue.submit([encoder.finish()]);
         let words = bytes_as_words(&context.read(&many.staging).await?);
         let slot_words = sizes.slot_words();
-        for (i, (plan, ..)) in planned.iter().enumerate() {
-            let outcome = self.outcome(run, plan, &words[i * slot_words..(i + 1) * slot_words]);
-            records.push(run.end_step(plan, outcome));
+        for (i, p) in planned.iter().enumerate() {
+            let outcome = self.outcome(run, &p.plan, &words[i * slot_words..(i + 1) * slot_words]);
+            records.push(run.end_step(&p.plan, outcome));
             if run.stopped().is_some() {
                 break;
             }

@@ -38,8 +38,8 @@ pub use policy::{Policy, Recipe, Scaling};
 pub use precision::{Overflow, Precision, ValueClass};
 pub use rng::SplitMix64;
 pub use run::{
-    Amax, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, Run, RunConfig, StepPlan,
-    StepRecord, StepSummary, Stopped,
+    Amax, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, PlannedStep, Run, RunConfig,
+    StepPlan, StepRecord, StepSummary, Stopped,
 };
 pub use scaler::{AmaxHistory, Fp8Config, GradScaler, ScalerConfig};
 pub use stats::{

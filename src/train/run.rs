@@ -129,6 +129,17 @@ pub struct StepPlan {
     pub optimizer_step: u64,
 }
 
+/// A step started by [`Run::begin_steps`]: its plan and its batch (as [`Run::batch`] gives it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedStep {
+    pub plan: StepPlan,
+    pub inputs: Vec<f32>,
+    /// Class labels (classification), else empty.
+    pub classes: Vec<u8>,
+    /// Regression targets, else empty.
+    pub values: Vec<f32>,
+}
+
 /// What a backend's passes produced for one step, for [`Run::end_step`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PassOutcome {
@@ -476,12 +487,12 @@ impl Run {
 
     /// Starts up to `k` steps at once, for a backend that runs several steps before it reports
     /// back (`crate::gpu` submits them together): each with its plan and a copy of its batch
-    /// (inputs, classes, values, as [`Run::batch`]). Only for recipes whose steps do not depend on
+    /// ([`PlannedStep`]). Only for recipes whose steps do not depend on
     /// the previous step's outcome: no loss scaler (which may skip a step or change the scale) and
     /// no fp8 scaling (whose scales follow the amax); otherwise, or once stopped, it returns
     /// nothing. Hand every outcome to [`Run::end_step`] in order, and stop at the first step after
     /// which [`Run::stopped`] is set.
-    pub fn begin_steps(&mut self, k: usize) -> Vec<(StepPlan, Vec<f32>, Vec<u8>, Vec<f32>)> {
+    pub fn begin_steps(&mut self, k: usize) -> Vec<PlannedStep> {
         if self.scaler.is_some() || self.fp8.is_some() {
             return Vec::new();
         }
@@ -494,12 +505,12 @@ impl Run {
             // Without a scaler no step is skipped, so step i updates the optimizer's i-th time.
             plan.step = steps + i;
             plan.optimizer_step = optimizer_steps + i + 1;
-            planned.push((
+            planned.push(PlannedStep {
                 plan,
-                self.batch_inputs.clone(),
-                self.batch_classes.clone(),
-                self.batch_values.clone(),
-            ));
+                inputs: self.batch_inputs.clone(),
+                classes: self.batch_classes.clone(),
+                values: self.batch_values.clone(),
+            });
         }
         planned
     }
