@@ -20,6 +20,7 @@
 //! are drawn exactly from the format's structure or sampled at a few hundred points, so a redraw
 //! stays cheap.
 
+mod frame;
 pub mod memory;
 pub mod number_line;
 pub mod precision;
