@@ -7,12 +7,14 @@
 //! engines (`crate::formats`, `crate::train`, `crate::memory`); this module only lays out and draws.
 //! It does not know where the SVG goes, how it is downloaded or when it is redrawn: that is `ui`.
 //!
-//! How a plot is made: the plotters SVG backend draws the frame (background, grid, axes, tick labels,
-//! axis titles) into a string, and the data itself (regions, bars, curves, markers, legends) is
-//! written by [`svg`] as plain elements with `data-*` attributes and `<title>` tooltips, positioned
-//! with the same integer pixel mapping plotters uses ([`Axis::map`]). Then [`svg`] rewrites the
-//! outer tag so the picture scales to its container (`width="100%"` and a `viewBox`; every plot is
-//! at most 360 user units wide so it fits a 375 px phone) and puts the caption in `<title>`.
+//! How a plot is made: plotters lays out and draws the frame (background, grid, axes, tick labels,
+//! axis titles) through `frame`, a backend that writes it as compact SVG (one path per run of lines
+//! of one stroke, the labels in one group), and the data itself (regions, bars, curves, markers,
+//! legends) is written by [`svg`] as plain elements with `data-*` attributes and `<title>`
+//! tooltips, positioned with the same integer pixel mapping plotters uses ([`Axis::map`]). Then
+//! [`svg`] wraps both in an outer tag that scales to its container (`width="100%"` and a `viewBox`;
+//! every plot is at most 360 user units wide so it fits a 375 px phone) and puts the caption in
+//! `<title>`.
 //!
 //! Invariants: every piece of text that reaches the SVG is XML-escaped (a custom format's name is
 //! text, never markup); the output depends only on the input (same input, same bytes: no hash maps,
@@ -20,6 +22,7 @@
 //! are drawn exactly from the format's structure or sampled at a few hundred points, so a redraw
 //! stays cheap.
 
+mod frame;
 pub mod memory;
 pub mod number_line;
 pub mod precision;

@@ -1,10 +1,10 @@
 //! The SVG plumbing every plot shares: colours per theme, XML escaping, the axis mapping, the
-//! plotters frame (background, grid, axes, tick labels), a small writer for the data elements, and
-//! the final rewrite of the outer `<svg>` tag (scalable size, caption as `<title>`).
+//! plotters frame (background, grid, axes, tick labels, drawn through [`super::frame`]), a small
+//! writer for the data elements, and the outer `<svg>` tag (scalable size, caption as `<title>`).
 //!
 //! It owns how a plot is put together, not what a plot shows (that is each plot module). Text is
-//! escaped at the one place it is written ([`Doc`] and [`finish`]; plotters escapes its own tick
-//! labels), so a plot module cannot forget it.
+//! escaped at the one place it is written ([`Doc`], [`finish`], and the frame's labels in
+//! [`super::frame`]), so a plot module cannot forget it.
 
 use std::fmt::{Display, Write as _};
 
@@ -15,6 +15,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::frame::{Frame, FrameBackend};
 use super::Theme;
 
 /// An sRGB colour.
@@ -231,12 +232,14 @@ pub(crate) const FONT: u32 = 11;
 pub(crate) const TITLE_FONT: u32 = 12;
 pub(crate) const FONT_FAMILY: &str = "sans-serif";
 
-pub(crate) type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
+/// The root drawing area of a plot: plotters draws the frame onto it through [`FrameBackend`].
+pub(crate) type Area<'b> = DrawingArea<FrameBackend<'b>, Shift>;
 
 /// Draws a panel's frame (grid, axes, ticks, labels, titles) in `area` and returns its x and y
 /// axes. Fails if plotters reports an error or if its pixel mapping disagrees with [`Axis::map`].
-pub(crate) fn panel(
-    area: &Area<'_>,
+/// Generic over the backend so a test can draw the same panel with plotters' own SVG backend.
+pub(crate) fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
     spec: &PanelSpec<'_>,
     palette: &Palette,
 ) -> Result<(Axis, Axis), String> {
@@ -313,8 +316,8 @@ pub(crate) fn panel(
 /// Draws a panel in the pixel rectangle `rect` (x0, y0, x1, y1, ends exclusive) of the root area
 /// and checks that plotters laid it out where [`axes_for`] says, so the pure layout functions the
 /// plot modules expose are the truth.
-pub(crate) fn panel_at(
-    root: &Area<'_>,
+pub(crate) fn panel_at<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     rect: (i32, i32, i32, i32),
     spec: &PanelSpec<'_>,
     palette: &Palette,
@@ -447,15 +450,19 @@ impl Doc {
         self.buf.push_str("</g>\n");
     }
 
-    /// Text at (x, y) in the theme's text colour; `anchor` is start, middle or end.
+    /// Text at (x, y) in the theme's text colour; `anchor` is start, middle or end. The size and
+    /// anchor are left out when they are the defaults ([`FONT`], set on the root by [`finish`],
+    /// and start).
     pub fn text(&mut self, x: i32, y: i32, size: u32, fill: Rgb, anchor: &str, body: &str) {
-        self.el("text")
-            .attr("x", x)
-            .attr("y", y)
-            .attr("font-size", size)
-            .attr("fill", fill.hex())
-            .attr("text-anchor", anchor)
-            .text(body);
+        let mut el = self.el("text").attr("x", x).attr("y", y);
+        if size != FONT {
+            el = el.attr("font-size", size);
+        }
+        el = el.attr("fill", fill.hex());
+        if anchor != "start" {
+            el = el.attr("text-anchor", anchor);
+        }
+        el.text(body);
     }
 
     /// A horizontal legend: a swatch and a label per entry, wrapped onto new rows when the width
@@ -536,58 +543,54 @@ pub(crate) fn approx_text_width(text: &str, size: u32) -> i32 {
     (text.chars().count() as f64 * f64::from(size) * 0.6).round() as i32
 }
 
-/// Draws the plot: `frame` draws plotters' part on the root area and returns the data elements; the
-/// result is the finished SVG, or a one-line message in an SVG of the same size if drawing failed.
+/// Draws the plot: `draw` draws the frame through plotters on the root area and writes the data
+/// elements; the result is the finished SVG, or a one-line message in an SVG of the same size if
+/// drawing failed.
 pub(crate) fn render(
     size: (u32, u32),
     theme: Theme,
     title: &str,
-    frame: impl FnOnce(&Area<'_>, &Palette, &mut Doc) -> Result<(), String>,
+    draw: impl FnOnce(&Area<'_>, &Palette, &mut Doc) -> Result<(), String>,
 ) -> String {
     let palette = theme.palette();
-    let mut body = String::new();
+    let mut frame = Frame::default();
     let mut doc = Doc::default();
     let result = {
-        let root = SVGBackend::with_string(&mut body, size).into_drawing_area();
+        let root = FrameBackend::new(&mut frame, size).into_drawing_area();
         let drawn = root
             .fill(&palette.background.plotters())
             .map_err(|e| e.to_string())
-            .and_then(|()| frame(&root, &palette, &mut doc));
+            .and_then(|()| draw(&root, &palette, &mut doc));
         drawn.and_then(|()| root.present().map_err(|e| e.to_string()))
     };
     match result {
-        Ok(()) => finish(&body, &doc.into_string(), size, title, &palette),
+        Ok(()) => finish(&frame.to_svg(), &doc.into_string(), size, title, &palette),
         Err(message) => fallback(size, title, &message, &palette),
     }
 }
 
-/// Replaces plotters' outer tag with a scalable one that carries the title, and appends the data
-/// elements after plotters' frame.
+/// Wraps the frame's elements and then the data elements in a scalable `<svg>` that carries the
+/// title and the usual font (family and size; `preserveAspectRatio` is left at its default,
+/// `xMidYMid meet`: centred, scaled to fit).
 pub(crate) fn finish(
-    plotters_svg: &str,
+    frame: &str,
     data: &str,
     size: (u32, u32),
     title: &str,
     palette: &Palette,
 ) -> String {
-    let inner = plotters_svg
-        .find('>')
-        .map(|open| &plotters_svg[open + 1..])
-        .unwrap_or("");
-    let inner = inner.trim_end();
-    let inner = inner.strip_suffix("</svg>").unwrap_or(inner);
-    let mut out = String::with_capacity(inner.len() + data.len() + 400);
+    let mut out = String::with_capacity(frame.len() + data.len() + 400);
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"100%\" \
-         preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-label=\"{t}\" \
-         font-family=\"{FONT_FAMILY}\" style=\"background:{bg}\">\n<title>{t}</title>",
+         role=\"img\" aria-label=\"{t}\" font-family=\"{FONT_FAMILY}\" font-size=\"{FONT}\" \
+         style=\"background:{bg}\">\n<title>{t}</title>",
         w = size.0,
         h = size.1,
         t = escape(title),
         bg = palette.background.hex(),
     );
-    out.push_str(inner);
+    out.push_str(frame);
     out.push_str(data);
     out.push_str("</svg>\n");
     out
@@ -603,7 +606,7 @@ fn fallback(size: (u32, u32), title: &str, message: &str, palette: &Palette) -> 
         "start",
         &format!("Plot unavailable: {message}"),
     );
-    finish("<svg>", &doc.into_string(), size, title, palette)
+    finish("", &doc.into_string(), size, title, palette)
 }
 
 /// floor(log2 |x|) for a finite nonzero `x`, exact (from the bits, f64 subnormals included).

@@ -121,6 +121,32 @@ console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.
   await context.close();
 }
 
+// 5. What the browser parses per format change: the five plots' SVG markup (characters of
+// innerHTML) and element count, per editor format, light theme, default controls.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  console.log('\n## Plots view: SVG markup of the five plots\n');
+  console.log('| format | characters | elements |\n|---|---:|---:|');
+  let chars = 0, elements = 0;
+  const formats = ['fp16', 'bf16', 'e4m3fn', 'e5m2', 'e3m2fn', 'e2m1fn'];
+  for (const format of formats) {
+    await page.goto(site.url(`?view=plots&format=${format}&value=0.1`));
+    await page.waitForSelector('html[data-ready="1"]');
+    const size = await page.evaluate(() => {
+      const svgs = [...document.querySelectorAll('.plot-grid .plot-svg')];
+      return {
+        chars: svgs.reduce((n, e) => n + e.innerHTML.length, 0),
+        elements: svgs.reduce((n, e) => n + e.querySelectorAll('*').length, 0),
+      };
+    });
+    chars += size.chars; elements += size.elements;
+    console.log(`| ${format} | ${size.chars} | ${size.elements} |`);
+  }
+  console.log(`| mean | ${Math.round(chars / formats.length)} | ${Math.round(elements / formats.length)} |`);
+  await context.close();
+}
+
 await browser.close();
 await site.close();
 await blank.close();

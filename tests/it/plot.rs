@@ -573,6 +573,133 @@ fn precision_draws_the_sawtooth_and_marks_epsilon_and_the_value() {
     assert_eq!(legend, ["fp16", "e4m3fn"]);
 }
 
+/// The line segments of a path's `d` (integer `M`, `L`, `H` and `V` commands), in order.
+fn segments(d: &str) -> Vec<((i32, i32), (i32, i32))> {
+    let mut out = Vec::new();
+    let mut at = (0, 0);
+    let starts: Vec<usize> = d
+        .match_indices(['M', 'L', 'H', 'V'])
+        .map(|(i, _)| i)
+        .collect();
+    for (n, &i) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).copied().unwrap_or(d.len());
+        let args: Vec<i32> = d[i + 1..end]
+            .split([' ', ','])
+            .map(|a| a.parse().expect("an integer coordinate"))
+            .collect();
+        let next = match (&d[i..i + 1], args.as_slice()) {
+            ("M", [x, y]) => {
+                at = (*x, *y);
+                continue;
+            }
+            ("L", [x, y]) => (*x, *y),
+            ("H", [x]) => (*x, at.1),
+            ("V", [y]) => (at.0, *y),
+            other => panic!("unexpected path command {other:?} in {d}"),
+        };
+        out.push((at, next));
+        at = next;
+    }
+    out
+}
+
+/// The frame (grid, axes, ticks, tick labels) is drawn with as few elements as it can be: one
+/// path for the grid and one for the axes and tick marks; every `<line>` or `<polyline>` left is
+/// data. Its grid lines lie under their tick labels, at the axis mapping, across the whole panel.
+#[test]
+fn precision_frame_is_compact_and_its_grid_meets_the_tick_labels() {
+    use precision_lab::plot::svg::pow2_label;
+    let formats = named(&["fp16", "e4m3fn"]);
+    let input = PrecisionInput {
+        formats: &formats,
+        value: Some(0.1),
+        theme: Theme::Light,
+    };
+    let plot = precision::precision(&input);
+    let nodes = check_frame(&plot);
+    let (x, y) = precision::axes(&input);
+    let is_data = |n: &Node| {
+        n.attrs
+            .keys()
+            .chain(n.inherited.keys())
+            .any(|k| k.starts_with("data-"))
+    };
+    for n in &nodes {
+        if n.name == "line" || n.name == "polyline" {
+            assert!(is_data(n), "a frame line outside the frame's paths: {n:?}");
+        }
+    }
+    let frame: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| n.name == "path" && !is_data(n))
+        .collect();
+    assert_eq!(frame.len(), 2, "grid, then axes and ticks: {frame:?}");
+    let (grid, axes) = (
+        segments(frame[0].attr("d").unwrap()),
+        segments(frame[1].attr("d").unwrap()),
+    );
+    let power = |text: &str| (-160..=160).find(|k| pow2_label(*k) == text);
+    let (mut vertical, mut horizontal) = (0, 0);
+    for label in nodes
+        .iter()
+        .filter(|n| n.name == "text" && n.attr("transform").is_none())
+    {
+        let Some(k) = power(label.text.trim()) else {
+            continue;
+        };
+        let k = f64::from(k);
+        match (label.attr("text-anchor"), label.attr("dy")) {
+            // An x tick label, under the panel: a grid line from bottom to top at its x, and a
+            // tick mark below the panel.
+            (Some("middle"), Some("0.76em")) if x.contains(k) => {
+                let px = label.int("x");
+                assert_eq!(px, x.map(k), "x label {}", label.text);
+                assert!(label.int("y") > y.px_lo);
+                assert!(
+                    grid.iter().any(|&((x0, y0), (x1, y1))| x0 == px
+                        && x1 == px
+                        && y0.min(y1) <= y.px_hi
+                        && y0.max(y1) >= y.px_lo),
+                    "grid line at x label {}",
+                    label.text
+                );
+                assert!(axes
+                    .iter()
+                    .any(|&((x0, y0), (x1, _))| x0 == px && x1 == px && y0 > y.px_lo));
+                vertical += 1;
+            }
+            // A y tick label, left of the panel: a grid line across it at its y, and a tick mark.
+            (Some("end"), Some("0.5ex")) if y.contains(k) => {
+                let py = label.int("y");
+                assert_eq!(py, y.map(k), "y label {}", label.text);
+                assert!(label.int("x") < x.px_lo);
+                assert!(
+                    grid.iter().any(|&((x0, y0), (x1, y1))| y0 == py
+                        && y1 == py
+                        && x0.min(x1) <= x.px_lo
+                        && x0.max(x1) >= x.px_hi),
+                    "grid line at y label {}",
+                    label.text
+                );
+                assert!(axes
+                    .iter()
+                    .any(|&((x0, y0), (_, y1))| y0 == py && y1 == py && x0 < x.px_lo));
+                horizontal += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        vertical >= 4 && horizontal >= 3,
+        "{vertical} x and {horizontal} y tick labels"
+    );
+    assert_eq!(
+        grid.len(),
+        vertical + horizontal,
+        "one grid line per tick label"
+    );
+}
+
 #[test]
 fn precision_draws_dense_sawtooth_as_a_band() {
     let formats = named(&["fp32", "fp16"]);
