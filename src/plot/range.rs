@@ -76,6 +76,9 @@ const TOP: i32 = 24;
 const BOTTOM: u32 = 34;
 const LEGEND: i32 = 22;
 const SIDE: i32 = 8;
+/// Extra room left and right of the bars, so the first and last tick labels (centred on the ends
+/// of the axis, as wide as "2⁻¹⁵⁰") are not cut off at the edge of the picture.
+const AXIS_PAD: i32 = 14;
 
 fn height(n: usize) -> u32 {
     (TOP + ROW * n.max(1) as i32 + BOTTOM as i32 + LEGEND) as u32
@@ -83,9 +86,9 @@ fn height(n: usize) -> u32 {
 
 fn rect(n: usize) -> (i32, i32, i32, i32) {
     (
-        SIDE,
+        SIDE + AXIS_PAD,
         TOP,
-        WIDTH as i32 - SIDE,
+        WIDTH as i32 - SIDE - AXIS_PAD,
         TOP + ROW * n.max(1) as i32 + BOTTOM as i32,
     )
 }

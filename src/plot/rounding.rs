@@ -175,9 +175,12 @@ pub fn pieces(
 
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 312;
-const STORED: (i32, i32, i32, i32) = (0, 24, WIDTH as i32 - 12, 150);
-const ERROR: (i32, i32, i32, i32) = (0, 160, WIDTH as i32 - 12, 286);
-const LEFT: u32 = 60;
+/// The right end leaves half of the widest x label (an exact decimal of up to 16 characters,
+/// centred on the last tick) inside the picture; `LEFT` holds the stored panel's y labels, the
+/// same exact decimals.
+const STORED: (i32, i32, i32, i32) = (0, 24, WIDTH as i32 - 46, 150);
+const ERROR: (i32, i32, i32, i32) = (0, 160, WIDTH as i32 - 46, 286);
+const LEFT: u32 = 104;
 const BOTTOM_TOP: u32 = 18;
 const BOTTOM: u32 = 32;
 const STOCHASTIC_SAMPLES: usize = 160;
