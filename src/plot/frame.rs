@@ -19,7 +19,7 @@ use plotters_backend::{
     FontStyle, FontTransform,
 };
 
-use super::svg::{escape, FONT, FONT_FAMILY};
+use super::svg::{escape, Rgb, FONT, FONT_FAMILY};
 
 /// What plotters drew, in drawing order, waiting to be written by [`Frame::to_svg`].
 #[derive(Default)]
@@ -117,6 +117,14 @@ impl Frame {
         out
     }
 
+    /// Adds a filled or outlined element whose start tag `element` is open: closes it with its
+    /// opacity.
+    fn element(&mut self, mut element: String, alpha: f64) {
+        push_opacity(&mut element, alpha);
+        element.push_str("/>\n");
+        self.shapes.push(Shape::Element(element));
+    }
+
     /// Adds a stroked polyline, into the previous path when that has the same stroke (labels
     /// in between do not count: they are drawn after every shape).
     fn stroke(&mut self, points: &[BackendCoord], style: Stroke) {
@@ -181,15 +189,13 @@ impl DrawingBackend for FrameBackend<'_> {
 
     fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> DrawResult {
         if color.alpha > 0.0 {
-            let mut element = format!(
+            let element = format!(
                 "<rect x=\"{}\" y=\"{}\" width=\"1\" height=\"1\" fill=\"{}\"",
                 point.0,
                 point.1,
                 hex(color.rgb)
             );
-            push_opacity(&mut element, color.alpha);
-            element.push_str("/>\n");
-            self.frame.shapes.push(Shape::Element(element));
+            self.frame.element(element, color.alpha);
         }
         Ok(())
     }
@@ -248,9 +254,7 @@ impl DrawingBackend for FrameBackend<'_> {
         } else {
             let _ = write!(element, " fill=\"none\" stroke=\"{}\"", hex(color.rgb));
         }
-        push_opacity(&mut element, color.alpha);
-        element.push_str("/>\n");
-        self.frame.shapes.push(Shape::Element(element));
+        self.frame.element(element, color.alpha);
         Ok(())
     }
 
@@ -267,14 +271,12 @@ impl DrawingBackend for FrameBackend<'_> {
             .into_iter()
             .map(|(x, y)| format!("{x},{y}"))
             .collect();
-        let mut element = format!(
+        let element = format!(
             "<polygon points=\"{}\" fill=\"{}\"",
             points.join(" "),
             hex(color.rgb)
         );
-        push_opacity(&mut element, color.alpha);
-        element.push_str("/>\n");
-        self.frame.shapes.push(Shape::Element(element));
+        self.frame.element(element, color.alpha);
         Ok(())
     }
 
@@ -301,9 +303,7 @@ impl DrawingBackend for FrameBackend<'_> {
                 let _ = write!(element, " stroke-width=\"{}\"", style.stroke_width());
             }
         }
-        push_opacity(&mut element, color.alpha);
-        element.push_str("/>\n");
-        self.frame.shapes.push(Shape::Element(element));
+        self.frame.element(element, color.alpha);
         Ok(())
     }
 
@@ -392,8 +392,9 @@ fn push_opacity(out: &mut String, alpha: f64) {
     }
 }
 
+/// `#rrggbb` of a plotters colour, through [`Rgb::hex`].
 fn hex((r, g, b): (u8, u8, u8)) -> String {
-    format!("#{r:02x}{g:02x}{b:02x}")
+    Rgb(r, g, b).hex()
 }
 
 #[cfg(test)]
