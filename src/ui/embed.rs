@@ -105,13 +105,7 @@ pub fn EmbedButton(
     let open = RwSignal::new(false);
     let status = RwSignal::new(String::new());
     let snippet = move || {
-        let location = window().location();
-        let origin = location.origin().unwrap_or_default();
-        let path = location.pathname().unwrap_or_else(|_| "/".into());
-        let base = format!(
-            "{origin}{}",
-            &path[..path.rfind('/').map_or(path.len(), |i| i + 1)]
-        );
+        let base = site_base();
         let search = url.query().embed_of(chosen.get()).to_search();
         let src = escape_attribute(&format!("{base}{search}"));
         format!(
@@ -153,6 +147,18 @@ pub fn EmbedButton(
             </Show>
         </div>
     }
+}
+
+/// The address of this site's page (origin and directory, without the query), which embed code
+/// points its iframes at: right at the root and under any sub-path.
+pub(crate) fn site_base() -> String {
+    let location = window().location();
+    let origin = location.origin().unwrap_or_default();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    format!(
+        "{origin}{}",
+        &path[..path.rfind('/').map_or(path.len(), |i| i + 1)]
+    )
 }
 
 fn escape_attribute(text: &str) -> String {

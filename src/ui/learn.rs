@@ -523,13 +523,7 @@ fn MemorySection() -> impl IntoView {
 
 /// Example embed code for this site's own address.
 fn embed_snippet() -> String {
-    let location = window().location();
-    let origin = location.origin().unwrap_or_default();
-    let path = location.pathname().unwrap_or_else(|_| "/".into());
-    let base = format!(
-        "{origin}{}",
-        &path[..path.rfind('/').map_or(path.len(), |i| i + 1)]
-    );
+    let base = super::embed::site_base();
     format!(
         "<iframe src=\"{base}?embed=editor&amp;format=fp16&amp;value=65504\" title=\"Precision Lab: fp16 bit editor\" loading=\"lazy\" style=\"width:100%;border:0\"></iframe>\n\
          <iframe src=\"{base}?embed=range&amp;format=fp32&amp;compare=fp32,fp16,bf16\" title=\"Precision Lab: dynamic range\" loading=\"lazy\" style=\"width:100%;border:0\"></iframe>\n\
