@@ -5,19 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { serve, launch, openPage, appReady, screenshot, DIST, ROOT } from './harness.mjs';
+import { serve, launch, openPage, appReady, screenshot, DIST, ROOT, assertClean } from './harness.mjs';
 
 const WIDGETS = ['editor', 'same-value', 'facts', 'mx', 'range', 'precision', 'number-line', 'quantize', 'rounding', 'memory', 'trainer'];
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await site?.close(); });
 
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'foreign requests');
-  assert.deepEqual(problems.failedRequests, [], 'failed requests');
-}
 
 test('every widget embeds alone, with a link back to its full view', async () => {
   const { page, context, problems } = await openPage(browser, site.origin, { viewport: { width: 320, height: 700 } });

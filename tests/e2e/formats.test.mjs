@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, launch, openPage, appReady, screenshot, ROOT } from './harness.mjs';
+import { serve, launch, appReady, screenshot, ROOT, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
@@ -25,17 +25,7 @@ function fp16(bits) {
 }
 const same = (a, b) => (Number.isNaN(a) && Number.isNaN(b)) || Object.is(a, b);
 
-async function open(path, opts) {
-  const { page, context, problems } = await openPage(browser, site.origin, opts);
-  await page.goto(site.url(path));
-  await appReady(page);
-  return { page, context, problems };
-}
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'foreign requests');
-}
+const open = (path, opts) => openApp(browser, site, path, opts);
 
 test('URL states show the right readouts', async () => {
   const { page, context, problems } = await open('?view=formats&format=bf16&bits=0x3f80');

@@ -6,6 +6,7 @@ import { join, extname, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -87,6 +88,23 @@ export async function openPage(browser, origin, options = {}) {
   });
   page.on('response', (r) => { if (r.status() >= 400) problems.failedRequests.push(`${r.status()} ${r.url()}`); });
   return { page, context, problems };
+}
+
+/// The page stayed clean: no console error, no uncaught error, no request that left its origin
+/// and no failed request (`openPage` records them).
+export function assertClean(problems) {
+  assert.deepEqual(problems.consoleErrors, [], 'console errors');
+  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
+  assert.deepEqual(problems.foreignRequests, [], 'requests that left the origin');
+  assert.deepEqual(problems.failedRequests, [], 'failed requests');
+}
+
+/// A new page (as `openPage`) at `path` of the served `site`, once the app has mounted.
+export async function openApp(browser, site, path, options = {}) {
+  const opened = await openPage(browser, site.origin, options);
+  await opened.page.goto(site.url(path));
+  await appReady(opened.page);
+  return opened;
 }
 
 /// Waits until the app has mounted (the shell marks <html data-ready>).

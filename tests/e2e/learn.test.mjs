@@ -5,24 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, launch, openPage, appReady, afterPaint, screenshot, ROOT } from './harness.mjs';
+import { serve, launch, openPage, appReady, afterPaint, screenshot, ROOT, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await site?.close(); });
 
-async function open(path, opts) {
-  const { page, context, problems } = await openPage(browser, site.origin, opts);
-  await page.goto(site.url(path));
-  await appReady(page);
-  return { page, context, problems };
-}
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'foreign requests');
-  assert.deepEqual(problems.failedRequests, [], 'failed requests');
-}
+const open = (path, opts) => openApp(browser, site, path, opts);
 const inline = (name) => `[data-testid=inline-${name}]`;
 const within = (page, name, testid) => page.locator(`${inline(name)} [data-testid=${testid}]`);
 

@@ -4,23 +4,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, launch, openPage, appReady, screenshot, SCREENSHOTS } from './harness.mjs';
+import { serve, launch, openPage, appReady, screenshot, SCREENSHOTS, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await site?.close(); });
 
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'requests that left the origin');
-  assert.deepEqual(problems.failedRequests, [], 'failed requests');
-}
 
 async function open(search, options = {}) {
-  const opened = await openPage(browser, site.origin, options);
-  await opened.page.goto(site.url(search));
-  await appReady(opened.page);
+  const opened = await openApp(browser, site, search, options);
   await opened.page.waitForSelector('[data-testid=mem-total]');
   return opened;
 }

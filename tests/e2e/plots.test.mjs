@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { serve, launch, openPage, appReady, afterPaint, screenshot } from './harness.mjs';
+import { serve, launch, appReady, afterPaint, screenshot, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
@@ -11,17 +11,7 @@ after(async () => { await browser?.close(); await site?.close(); });
 
 const PLOTS = ['range', 'precision', 'number-line', 'quantize', 'rounding'];
 
-async function open(path, opts) {
-  const { page, context, problems } = await openPage(browser, site.origin, opts);
-  await page.goto(site.url(path));
-  await appReady(page);
-  return { page, context, problems };
-}
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'foreign requests');
-}
+const open = (path, opts) => openApp(browser, site, path, opts);
 const svgOf = (page, name) => page.innerHTML(`[data-testid=plot-${name}] .plot-svg`);
 
 test('all five plots render with captions, and follow the editor', async () => {

@@ -2,7 +2,7 @@
 // unknown views, themes, phone width, the crash message, and no console errors or foreign requests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
+import { serve, launch, openPage, appReady, screenshot, assertClean } from './harness.mjs';
 
 const VIEWS = [
   ['learn', 'Learn'],
@@ -16,12 +16,6 @@ let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await site?.close(); });
 
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'requests that left the origin');
-  assert.deepEqual(problems.failedRequests, [], 'failed requests');
-}
 
 for (const [slug, title] of VIEWS) {
   test(`?view=${slug} loads that view`, async () => {

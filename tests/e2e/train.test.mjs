@@ -4,26 +4,18 @@
 // explains itself, hostile URL values become notices, and screenshots (light, dark, phone).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
+import { serve, launch, screenshot, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await site?.close(); });
 
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(problems.foreignRequests, [], 'requests that left the origin');
-  assert.deepEqual(problems.failedRequests, [], 'failed requests');
-}
 
 const step = async (page) => Number(await page.getAttribute('[data-testid=train-step]', 'data-value'));
 const loss = async (page, i) => parseFloat(await page.getAttribute(`[data-testid=train-loss-${i}]`, 'data-value'));
 
 async function open(search, options = {}) {
-  const opened = await openPage(browser, site.origin, options);
-  await opened.page.goto(site.url(search));
-  await appReady(opened.page);
+  const opened = await openApp(browser, site, search, options);
   await opened.page.waitForSelector('[data-testid=train-run-0]');
   return opened;
 }

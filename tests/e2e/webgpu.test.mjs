@@ -6,7 +6,7 @@
 // with a notice and training goes on. Without the flag the trainer reports cpu and says why.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, appReady, screenshot } from './harness.mjs';
+import { serve, launch, screenshot, assertClean, openApp } from './harness.mjs';
 
 let site, gpuBrowser, plainBrowser;
 before(async () => {
@@ -20,11 +20,6 @@ after(async () => {
   await site?.close();
 });
 
-function assertClean(problems) {
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(problems.failedRequests, [], 'failed requests');
-}
 
 const POLICIES = 'fp32,fp16-amp,bf16-mixed,fp8';
 const step = async (page) => Number(await page.getAttribute('[data-testid=train-step]', 'data-value'));
@@ -32,9 +27,7 @@ const losses = (page) => page.$$eval('[data-testid^=train-loss-]', (els) => els.
 const backend = async (page) => (await page.textContent('[data-testid=backend]')).trim();
 
 async function open(browser, search) {
-  const opened = await openPage(browser, site.origin);
-  await opened.page.goto(site.url(search));
-  await appReady(opened.page);
+  const opened = await openApp(browser, site, search);
   await opened.page.waitForSelector('[data-testid=train-run-0]');
   return opened;
 }
