@@ -281,22 +281,46 @@ impl GpuLane {
         let dummy_write = buffer("unused output", 1);
 
         // The tape and scratch, per layer.
-        let per_layer = |label: &str, len: &dyn Fn(&LayerBuffers) -> usize| -> Vec<wgpu::Buffer> {
-            layers.iter().map(|l| buffer(label, len(l))).collect()
-        };
-        let x = per_layer("gemm input", &|l| batch * l.n_in);
-        let x_tmp = per_layer("cast input", &|l| batch * l.n_in);
-        let wq = per_layer("gemm weights", &|l| l.n_in * l.n_out);
-        let w_tmp = per_layer("cast weights", &|l| l.n_in * l.n_out);
-        let z = per_layer("pre-activations", &|l| batch * l.n_out);
-        let h = per_layer("activations", &|l| batch * l.n_out);
-        let dz = per_layer("output gradient", &|l| batch * l.n_out);
-        let dz_before = per_layer("output gradient before rounding", &|l| batch * l.n_out);
-        let operand = per_layer("fp8 gradient operand", &|l| batch * l.n_out);
-        let operand_before = per_layer("fp8 gradient before rounding", &|l| batch * l.n_out);
-        let gw = per_layer("weight gradient", &|l| l.n_in * l.n_out);
-        let gw_before = per_layer("weight gradient before rounding", &|l| l.n_in * l.n_out);
-        let gb = per_layer("bias gradient", &|l| l.n_out);
+        let per_layer =
+            |label: &str, len: &dyn Fn(usize, &LayerBuffers) -> usize| -> Vec<wgpu::Buffer> {
+                layers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| buffer(label, len(i, l)))
+                    .collect()
+            };
+        // Buffers only some recipes or layers use are one word elsewhere: the fp8 operands and
+        // their scratch, the GEMM input copy past layer 0 (plain GEMMs read the previous
+        // activations), the activations of the output layer (it has none).
+        let fp8_only = |n: usize| if fp8 { n } else { 1 };
+        let last = n_layers - 1;
+        let x = per_layer("gemm input", &|i, l| {
+            if i == 0 || fp8 {
+                batch * l.n_in
+            } else {
+                1
+            }
+        });
+        let x_tmp = buffer("cast input", fp8_only(batch * in_dim));
+        let wq = per_layer("gemm weights", &|_, l| l.n_in * l.n_out);
+        let w_tmp = per_layer("cast weights", &|_, l| fp8_only(l.n_in * l.n_out));
+        let z = per_layer("pre-activations", &|_, l| batch * l.n_out);
+        let h = per_layer("activations", &|i, l| {
+            if i < last {
+                batch * l.n_out
+            } else {
+                1
+            }
+        });
+        let dz = per_layer("output gradient", &|_, l| batch * l.n_out);
+        let dz_before = per_layer("output gradient before rounding", &|_, l| batch * l.n_out);
+        let operand = per_layer("fp8 gradient operand", &|_, l| fp8_only(batch * l.n_out));
+        let operand_before = per_layer("fp8 gradient before rounding", &|_, l| {
+            fp8_only(batch * l.n_out)
+        });
+        let gw = per_layer("weight gradient", &|_, l| l.n_in * l.n_out);
+        let gw_before = per_layer("weight gradient before rounding", &|_, l| l.n_in * l.n_out);
+        let gb = per_layer("bias gradient", &|_, l| l.n_out);
         let dlogits = buffer("logit gradient", batch * outputs);
 
         let mut rec = Recorder {
@@ -317,7 +341,7 @@ impl GpuLane {
             let n_x = len_u32(batch * n_in);
             let n_w = len_u32(n_in * n_out);
             if l == 0 {
-                let target = if fp8 { &x_tmp[0] } else { &x[0] };
+                let target = if fp8 { &x_tmp } else { &x[0] };
                 rec.each(
                     |k| &k.cast,
                     Params {
@@ -329,7 +353,7 @@ impl GpuLane {
                 );
             }
             let gemm_input = if fp8 {
-                let source = if l == 0 { &x_tmp[0] } else { &h[l - 1] };
+                let source = if l == 0 { &x_tmp } else { &h[l - 1] };
                 rec.each(
                     |k| &k.quantize,
                     Params {
