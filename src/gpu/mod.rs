@@ -82,7 +82,7 @@ impl AdapterSummary {
 pub enum Unavailable {
     /// The browser has no `navigator.gpu` (no WebGPU, or it is switched off).
     NoWebGpu,
-    /// WebGPU (or Vulkan natively) exists but gave no adapter; wgpu's own message, for logs.
+    /// WebGPU (or Vulkan natively) exists but gave no adapter; wgpu's own message (shown by the tests' skip line).
     NoAdapter(String),
     /// The adapter refused a device.
     NoDevice(String),

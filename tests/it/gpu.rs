@@ -49,7 +49,7 @@ fn checked(context: &'static Result<GpuContext, Unavailable>) -> Option<&'static
         Err(e @ Unavailable::NoAdapter(_))
             if std::env::var_os("PRECISION_LAB_REQUIRE_GPU").is_none() =>
         {
-            eprintln!("skipped: {e}; install mesa-vulkan-drivers for lavapipe");
+            eprintln!("skipped: {e:?}; install mesa-vulkan-drivers for lavapipe");
             None
         }
         Err(e) => panic!("GPU context: {e}"),
@@ -98,15 +98,12 @@ fn summary_layout_agrees_between_wgsl_and_rust() {
             .lines()
             .find(|l| l.starts_with(&format!("const {name}: u32 = ")))
             .unwrap_or_else(|| panic!("common.wgsl defines {name}"));
-        let value = line.split('=').nth(1).expect("a value").trim();
-        value
-            .trim_end_matches(|c: char| c == ';' || c.is_whitespace() || c == 'u' || c == '/')
-            .split_whitespace()
-            .next()
-            .expect("a number")
-            .trim_end_matches(['u', ';'])
+        // `const NAME: u32 = 20u;` (maybe followed by a comment): the digits before `u;`.
+        let value = &line[line.find('=').expect("a value") + 1..];
+        let digits = value.split("u;").next().expect("a literal").trim();
+        digits
             .parse()
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|e| panic!("{name} = {digits}: {e}"))
     };
     assert_eq!(constant("SUM_FLAGS"), gpu_run::SUM_FLAGS);
     assert_eq!(constant("SUM_BAD_LAYERS"), gpu_run::SUM_BAD_LAYERS);
