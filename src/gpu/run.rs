@@ -1031,15 +1031,17 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
     s
 }
 
-/// Every run of a [`Session`] on the GPU, with a copy of each run as of its last sync to fall back to.
+/// Every run of a [`Session`] on the GPU, with a checkpoint of each run as of its last sync to fall
+/// back to.
 pub struct GpuSession {
     lanes: Vec<GpuLane>,
+    /// `Run::checkpoint`s (no history) after the last completed slice.
     synced: Vec<Run>,
 }
 
 impl GpuSession {
     /// Uploads every run of `session`.
-    pub fn new(context: &GpuContext, session: &Session) -> Result<GpuSession, GpuError> {
+    pub fn new(context: &GpuContext, session: &mut Session) -> Result<GpuSession, GpuError> {
         let lanes = session
             .lanes()
             .iter()
@@ -1047,7 +1049,11 @@ impl GpuSession {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(GpuSession {
             lanes,
-            synced: session.lanes().iter().map(|l| l.run.clone()).collect(),
+            synced: session
+                .lanes_mut()
+                .iter_mut()
+                .map(|l| l.run.checkpoint())
+                .collect(),
         })
     }
 
@@ -1071,15 +1077,19 @@ impl GpuSession {
         for (gpu, lane) in self.lanes.iter().zip(session.lanes_mut()) {
             gpu.sync(context, &mut lane.run).await?;
         }
-        self.synced = session.lanes().iter().map(|l| l.run.clone()).collect();
+        self.synced = session
+            .lanes_mut()
+            .iter_mut()
+            .map(|l| l.run.checkpoint())
+            .collect();
         Ok(taken)
     }
 
     /// Puts every run back to its state at the last completed slice (parameters, optimizer state,
     /// history), for the CPU to continue from; returns the step the furthest run is back at.
     pub fn restore(&self, session: &mut Session) -> u64 {
-        for (lane, run) in session.lanes_mut().iter_mut().zip(&self.synced) {
-            lane.run = run.clone();
+        for (lane, checkpoint) in session.lanes_mut().iter_mut().zip(&self.synced) {
+            lane.run.rewind(checkpoint);
         }
         session.steps()
     }

@@ -774,6 +774,25 @@ impl Run {
         self.scaler.as_ref().map_or(1.0, GradScaler::scale)
     }
 
+    /// A copy of the run to go back to with [`Run::rewind`], without the per-step history (which
+    /// grows with the run, so a backend that checkpoints after every slice would otherwise copy
+    /// it every time).
+    pub fn checkpoint(&mut self) -> Run {
+        let history = std::mem::take(&mut self.history);
+        let copy = self.clone();
+        self.history = history;
+        copy
+    }
+
+    /// Goes back to `checkpoint` (from [`Run::checkpoint`] or a clone of this run): its state, and
+    /// this run's history cut back to the checkpoint's step.
+    pub fn rewind(&mut self, checkpoint: &Run) {
+        let mut history = std::mem::take(&mut self.history);
+        history.truncate(checkpoint.steps as usize);
+        *self = checkpoint.clone();
+        self.history = history;
+    }
+
     /// The scalar record of every step so far.
     pub fn history(&self) -> &[StepSummary] {
         &self.history

@@ -217,7 +217,8 @@ impl Trainer {
             Some(context) if !has_gpu => {
                 let built = self
                     .session
-                    .with_value(|s| s.as_ref().map(|s| GpuSession::new(&context, s)));
+                    .try_update_value(|s| s.as_mut().map(|s| GpuSession::new(&context, s)))
+                    .flatten();
                 match built {
                     Some(Ok(gpu)) => {
                         self.gpu.set_value(Some(gpu));

@@ -609,13 +609,20 @@ fn a_session_falls_back_to_the_cpu_from_the_last_synced_step() {
     let Some(context) = context() else { return };
     let state = TrainState::default();
     let mut session = Session::new(&state).expect("default settings run");
-    let mut gpu = precision_lab::gpu::GpuSession::new(context, &session).expect("uploads");
+    let mut gpu = precision_lab::gpu::GpuSession::new(context, &mut session).expect("uploads");
     let taken = pollster::block_on(gpu.slice(context, &mut session, 5)).expect("slice");
     assert_eq!(taken, 5 * session.lanes().len() as u64);
     let before = session.steps();
     // Pretend the next slice failed halfway: step one lane on the CPU, then restore.
     session.slice(3);
     assert_eq!(gpu.restore(&mut session), before);
+    for lane in session.lanes() {
+        assert_eq!(
+            lane.run.history().len() as u64,
+            before,
+            "history rewound with the run"
+        );
+    }
     session.slice(2);
     assert_eq!(session.steps(), before + 2);
 }
