@@ -3,6 +3,7 @@
 # puts the project's pinned tools first on PATH. Sourced by scripts/serve.sh and scripts/test.sh.
 #
 #   wasm32 target (rustup), trunk 0.21.14, wasm-bindgen-cli (the exact version in Cargo.lock),
+#   wasm-split-cli (wasm_split_cli_support, pinned),
 #   node packages (package-lock.json: playwright-core, axe-core, binaryen 132 for wasm-opt),
 #   chromium + chromedriver (Debian) for the browser tests, Mesa's lavapipe for wgpu tests.
 #
@@ -47,6 +48,18 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# wasm-split-cli cuts the linked module into the parts the site loads lazily (scripts/build-site.mjs).
+# Its output must match the wasm_split_helpers runtime in Cargo.lock (0.2.3, through leptos), and
+# scripts/site/packs.mjs reads the JS it writes, so the version is pinned.
+WASM_SPLIT_VERSION="0.2.4"
+ensure_wasm_split() {
+  if ! cargo install --list 2>/dev/null | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:" \
+    || ! command -v wasm-split-cli >/dev/null; then
+    say "installing wasm-split-cli $WASM_SPLIT_VERSION (a minute, once)"
+    cargo install --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --force >&2
+  fi
+}
+
 ensure_node_packages() {
   local stamp="$ROOT/node_modules/.precision-lab-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
@@ -82,5 +95,5 @@ ensure_vulkan() {
   fi
 }
 
-ensure_build_tools() { ensure_wasm_target; ensure_trunk; ensure_wasm_bindgen; ensure_node_packages; }
+ensure_build_tools() { ensure_wasm_target; ensure_trunk; ensure_wasm_bindgen; ensure_wasm_split; ensure_node_packages; }
 ensure_test_tools() { ensure_build_tools; ensure_browser; ensure_vulkan; }

@@ -4,7 +4,7 @@
 fn main() {
     precision_lab::ui::panic::install();
     leptos::mount::mount_to_body(precision_lab::ui::App);
-    precision_lab::ui::mark_ready();
+    precision_lab::ui::remove_boot_message();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

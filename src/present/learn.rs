@@ -5,7 +5,8 @@
 //! prints it), the model-states ledger of mixed-precision Adam ([`MODEL_STATES`]), the seed note's
 //! memory examples with both units ([`memory_examples`]), the loss-scaling demo ([`Demo`], built
 //! on `present::train::Session` with the "make it hard" knob) and the four steps of mixed precision
-//! ([`Phase`]). It owns no prose beyond short readouts: the article's text lives in `ui::learn`.
+//! ([`Phase`]), and the article's prose ([`article`], static HTML in `learn/article.html`, cut
+//! into sections and blocks around the live widgets that `ui::learn` puts in).
 //! Pure: no web dependencies, natively tested in `tests/it/present_learn.rs`.
 
 use crate::formats::Format;
@@ -15,6 +16,103 @@ use crate::train::Policy;
 
 use super::number::{power_of_two, sig};
 use super::train::{LaneSummary, Preset, Session, TrainState};
+
+/// The article's prose, as written (see the comment at its top for the markers).
+pub const ARTICLE_HTML: &str = include_str!("learn/article.html");
+
+/// The article: the lede (before the first section) and its sections in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Article {
+    /// Static HTML shown under the title.
+    pub intro: &'static str,
+    pub sections: Vec<Section>,
+}
+
+/// One section of the article: an anchored heading and its blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// The anchor (`#why-fp32`).
+    pub id: &'static str,
+    pub title: &'static str,
+    pub blocks: Vec<Block>,
+}
+
+/// A piece of a section: prose, or the place of a live widget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// Static HTML, shown as written.
+    Html(&'static str),
+    /// A widget, by name (`editor-fp32`, `facts`, ...).
+    Part(&'static str),
+}
+
+/// The widgets the article may name (`<!-- part NAME -->`); `ui::learn` renders each.
+pub const PARTS: [&str; 10] = [
+    "editor-fp32",
+    "editor-fp16",
+    "facts",
+    "plots",
+    "finfo",
+    "demo",
+    "model-states",
+    "memory-examples",
+    "memory",
+    "embed-snippet",
+];
+
+/// Cuts [`ARTICLE_HTML`] into sections and blocks. The text is a constant of this crate, so a
+/// malformed marker is a programmer error, caught by the native tests.
+pub fn article() -> Article {
+    parse_article(ARTICLE_HTML)
+}
+
+fn parse_article(html: &'static str) -> Article {
+    let mut article = Article {
+        intro: "",
+        sections: Vec::new(),
+    };
+    // Prose before a marker: the intro before the first section, a block of its section after.
+    let add_prose = |article: &mut Article, text: &'static str| {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        match article.sections.last_mut() {
+            Some(section) => section.blocks.push(Block::Html(text)),
+            None => article.intro = text,
+        }
+    };
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        let end = start
+            + rest[start..]
+                .find("-->")
+                .expect("article.html: a comment is not closed");
+        add_prose(&mut article, &rest[..start]);
+        let comment = rest[start + 4..end].trim();
+        rest = &rest[end + 3..];
+        if let Some(spec) = comment.strip_prefix("section ") {
+            let (id, title) = spec
+                .split_once(" | ")
+                .expect("article.html: `section ID | TITLE`");
+            article.sections.push(Section {
+                id: id.trim(),
+                title: title.trim(),
+                blocks: Vec::new(),
+            });
+        } else if let Some(name) = comment.strip_prefix("part ") {
+            article
+                .sections
+                .last_mut()
+                .expect("article.html: a part before the first section")
+                .blocks
+                .push(Block::Part(name.trim()));
+        }
+        // Any other comment is a note for the authors (the header) and is dropped.
+    }
+    add_prose(&mut article, rest);
+    article
+}
 
 /// A number as C's `printf("%g")` writes it with 6 significant digits, which is how PyTorch
 /// prints `torch.finfo` fields (`0.000976562`, `6.10352e-05`, `3.38953e+38`, `65504`, `1e-06`).
@@ -156,7 +254,7 @@ pub fn exact_text(x: f64) -> String {
 pub struct StateLine {
     pub what: &'static str,
     pub bytes_per_param: u32,
-    /// Counted in the "2N + 2N + 12N" grouping as this term.
+    /// Its term of the total, `bytes_per_param` times N (the three fp32 lines make ZeRO's 12N).
     pub term: &'static str,
 }
 
@@ -175,17 +273,17 @@ pub const MODEL_STATES: [StateLine; 5] = [
     StateLine {
         what: "fp32 master copy of the parameters",
         bytes_per_param: 4,
-        term: "12N",
+        term: "4N",
     },
     StateLine {
         what: "fp32 Adam momentum (first moment)",
         bytes_per_param: 4,
-        term: "12N",
+        term: "4N",
     },
     StateLine {
         what: "fp32 Adam variance (second moment)",
         bytes_per_param: 4,
-        term: "12N",
+        term: "4N",
     },
 ];
 

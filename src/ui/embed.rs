@@ -5,31 +5,45 @@
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
 
+use super::lazy::{part, Lazy, Part};
 use super::url::UrlState;
 use crate::route::{View, Widget};
 
 /// The message type the page posts to its parent with its height.
 pub const HEIGHT_MESSAGE: &str = "precision-lab:height";
 
-/// The component of a widget.
-pub fn render_widget(widget: Widget) -> AnyView {
-    use super::formats::{EditorWidget, FactsWidget, MxWidget, SameValueWidget};
-    use super::plots::{
-        NumberLineWidget, PrecisionWidget, QuantizeWidget, RangeWidget, RoundingWidget,
-    };
+part!(fn editor_widget in widget_editor { view! { <super::formats::EditorWidget /> }.into_any() });
+part!(fn same_value_widget in widget_same_value { view! { <super::formats::SameValueWidget /> }.into_any() });
+part!(fn facts_widget in widget_facts { view! { <super::formats::FactsWidget /> }.into_any() });
+part!(fn mx_widget in widget_mx { view! { <super::formats::MxWidget /> }.into_any() });
+part!(fn range_widget in widget_range { view! { <super::plots::RangeWidget /> }.into_any() });
+part!(fn precision_widget in widget_precision { view! { <super::plots::PrecisionWidget /> }.into_any() });
+part!(fn number_line_widget in widget_number_line { view! { <super::plots::NumberLineWidget /> }.into_any() });
+part!(fn quantize_widget in widget_quantize { view! { <super::plots::QuantizeWidget /> }.into_any() });
+part!(fn rounding_widget in widget_rounding { view! { <super::plots::RoundingWidget /> }.into_any() });
+part!(fn memory_widget in memory { view! { <super::memory::MemoryView inline=true /> }.into_any() });
+part!(fn trainer_widget in trainer { view! { <super::train::TrainView /> }.into_any() });
+
+/// The loader of a widget's part.
+pub fn widget_part(widget: Widget) -> Part {
     match widget {
-        Widget::Editor => view! { <EditorWidget /> }.into_any(),
-        Widget::SameValue => view! { <SameValueWidget /> }.into_any(),
-        Widget::Facts => view! { <FactsWidget /> }.into_any(),
-        Widget::Mx => view! { <MxWidget /> }.into_any(),
-        Widget::Range => view! { <RangeWidget /> }.into_any(),
-        Widget::Precision => view! { <PrecisionWidget /> }.into_any(),
-        Widget::NumberLine => view! { <NumberLineWidget /> }.into_any(),
-        Widget::Quantize => view! { <QuantizeWidget /> }.into_any(),
-        Widget::Rounding => view! { <RoundingWidget /> }.into_any(),
-        Widget::Memory => view! { <super::memory::MemoryView inline=true /> }.into_any(),
-        Widget::Trainer => view! { <super::train::TrainView /> }.into_any(),
+        Widget::Editor => || Box::pin(editor_widget()),
+        Widget::SameValue => || Box::pin(same_value_widget()),
+        Widget::Facts => || Box::pin(facts_widget()),
+        Widget::Mx => || Box::pin(mx_widget()),
+        Widget::Range => || Box::pin(range_widget()),
+        Widget::Precision => || Box::pin(precision_widget()),
+        Widget::NumberLine => || Box::pin(number_line_widget()),
+        Widget::Quantize => || Box::pin(quantize_widget()),
+        Widget::Rounding => || Box::pin(rounding_widget()),
+        Widget::Memory => || Box::pin(memory_widget()),
+        Widget::Trainer => || Box::pin(trainer_widget()),
     }
+}
+
+/// A widget, downloaded when first shown (`ui::lazy`).
+pub fn render_widget(widget: Widget) -> AnyView {
+    view! { <Lazy part=widget_part(widget) what=widget.title() on_shown=super::mark_ready /> }.into_any()
 }
 
 /// The page of an embed: the widget, notices about its parameters, and a link to the full view.
@@ -53,9 +67,7 @@ pub fn EmbedApp() -> impl IntoView {
     post_height_on_resize();
     view! {
         <div class="embed" data-testid="embed" data-widget=move || widget.get().slug()>
-            <For each=notices key=|text| text.clone() let:text>
-                <p class="notice" role="status" data-testid="url-notice">{text}</p>
-            </For>
+            {move || notices().into_iter().map(|text| view! { <p class="notice" role="status" data-testid="url-notice">{text}</p> }).collect_view()}
             {move || render_widget(widget.get())}
             <p class="embed-footer">
                 <a href=open_href target="_blank" rel="noopener" data-testid="open-full">"Open in Precision Lab ↗"</a>
@@ -125,10 +137,12 @@ pub fn EmbedButton(
             });
         });
     };
-    let options = widgets
-        .iter()
-        .map(|w| view! { <option value=w.slug()>{w.title()}</option> })
-        .collect_view();
+    let options = move || {
+        widgets
+            .iter()
+            .map(|w| view! { <option value=w.slug()>{w.title()}</option> })
+            .collect_view()
+    };
     view! {
         <div class="embed-button">
             <button type="button" data-testid="embed-button" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"Embed"</button>
@@ -138,7 +152,7 @@ pub fn EmbedButton(
                         <span>"widget"</span>
                         <select data-testid="embed-widget" on:change=move |ev| {
                             if let Some(w) = Widget::from_slug(&event_target_value(&ev)) { chosen.set(w) }
-                        }>{options.clone()}</select>
+                        }>{options()}</select>
                     </label>
                     <textarea readonly rows="4" data-testid="embed-code" aria-label="Embed code" prop:value=snippet></textarea>
                     <button type="button" data-testid="embed-copy" on:click=copy>"Copy embed code"</button>

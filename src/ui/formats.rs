@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::embed::widget_part;
+use super::lazy::{part, Deferred, Lazy};
 use super::url::{HistoryMode, UrlState};
 use super::widgets::{CopyLink, DownloadLink};
 use crate::formats::{catalogue, mx, parse_input, Group, Overflow, Rounding};
@@ -13,7 +15,7 @@ use crate::present::formats::{
     FACT_COLUMNS, FAMILIES, MX_DISTRIBUTIONS, MX_ELEMENTS, MX_SCALE_ROUNDINGS, ROUNDINGS,
 };
 use crate::present::number::{data_value, short, sig};
-use crate::route::Query;
+use crate::route::{Query, Widget};
 
 /// The editor's state and how to change it, shared by the parts of the view.
 #[derive(Clone, Copy)]
@@ -106,13 +108,16 @@ pub fn FormatsView() -> impl IntoView {
                 "Pick a format, then click bits, step with the arrow keys, or type a number. Every figure is exact."
             </p>
             <EditorWidget />
-            <super::plots::EditorPlots />
-            <SameValueWidget />
-            <FactsWidget />
-            <MxWidget />
+            // The editor is the view's first screen; the rest is downloaded after it.
+            <Lazy part=|| Box::pin(editor_plots()) what="the plots of this format" placeholder_class="editor-plots" />
+            <Deferred part=widget_part(Widget::SameValue) what="The same value in every format" placeholder_class="same-value" />
+            <Deferred part=widget_part(Widget::Facts) what="The table of formats" placeholder_class="facts" />
+            <Deferred part=widget_part(Widget::Mx) what="The MX block editor" placeholder_class="mx" />
         </section>
     }
 }
+
+part!(fn editor_plots in editor_plots { view! { <super::plots::EditorPlots /> }.into_any() });
 
 /// The bit-layout editor with its controls and readouts (embeddable: `embed=editor`).
 #[component]

@@ -6,6 +6,7 @@
 mod defer;
 mod embed;
 mod formats;
+mod lazy;
 mod learn;
 mod memory;
 pub mod panic;
@@ -21,19 +22,26 @@ pub use shell::App;
 mod views;
 use views::render_view;
 
-/// Marks the app as interactive: `<html data-ready="1">` and a `performance` mark named
-/// `app-ready`, which the whole-page tests and the load-time benchmark wait for.
+/// Takes down the boot message of index.html (the loader's progress): the app is running, and
+/// its own placeholders say what is still loading.
+pub fn remove_boot_message() {
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot") {
+        boot.remove();
+    }
+}
+
+/// Marks the app as interactive once its first view is on the page: `<html data-ready="1">`
+/// and a `performance` mark named `app-ready`, which the whole-page tests and the load-time
+/// benchmark wait for. Later views (navigation, lazily loaded widgets) change nothing.
 pub fn mark_ready() {
     let window = leptos::prelude::window();
-    if let Some(document) = window.document() {
-        if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("data-ready", "1");
-        }
-        // The boot message in index.html says what the page needs if the app never starts.
-        if let Some(boot) = document.get_element_by_id("boot") {
-            boot.remove();
-        }
+    let Some(root) = window.document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    if root.has_attribute("data-ready") {
+        return;
     }
+    let _ = root.set_attribute("data-ready", "1");
     if let Some(performance) = window.performance() {
         let _ = performance.mark("app-ready");
     }

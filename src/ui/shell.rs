@@ -64,9 +64,7 @@ fn Site() -> impl IntoView {
             <Nav current=current />
         </header>
         <div class="notices" aria-live="polite">
-            <For each=notices key=|text| text.clone() let:text>
-                <p class="notice" role="status" data-testid="url-notice">{text}</p>
-            </For>
+            {move || notices().into_iter().map(|text| view! { <p class="notice" role="status" data-testid="url-notice">{text}</p> }).collect_view()}
         </div>
         <main id="main" class="view" data-testid="view" data-view=move || current.get().slug()>
             {move || super::render_view(current.get())}

@@ -1,8 +1,9 @@
-// Site benchmark (not a test): sizes of dist/ raw and gzip -9, time from navigation to the app
-// being interactive vs a blank static page served the same way, and the Formats view's
-// bit-click latency. Run through scripts/bench-site.sh, which builds the release site first.
+// Site benchmark (not a test): sizes of dist/, what each view and widget downloads before it is
+// interactive (gzip and brotli), cold loads under emulated slow networks against a blank page
+// served the same way, the Formats view's bit-click latency and the Plots view's format change.
+// Run through scripts/bench-site.sh, which builds the release site first.
 import { readdirSync, readFileSync, statSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { serve, launch, DIST } from '../e2e/harness.mjs';
@@ -10,52 +11,121 @@ import { serve, launch, DIST } from '../e2e/harness.mjs';
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]; };
 const kb = (n) => (n / 1024).toFixed(1);
+// BENCH=sizes,first,cold,click,plots runs only those sections (all by default).
+const only = new Set((process.env.BENCH ?? 'sizes,first,cold,click,plots,svg').split(','));
 
-// 1. Transfer sizes.
-let raw = 0, gz = 0;
-console.log('\n## dist/ sizes (KiB)\n\n| file | raw | gzip -9 |\n|---|---:|---:|');
+// 1. Transfer sizes of the whole site.
+if (only.has('sizes')) {
+let raw = 0, gz = 0, br = 0;
+console.log('\n## dist/ sizes (KiB): every file a visit to every view and widget could fetch\n');
+console.log('| file | raw | gzip -9 | brotli 11 |\n|---|---:|---:|---:|');
 for (const name of readdirSync(DIST).sort()) {
   const path = join(DIST, name);
-  if (!statSync(path).isFile()) continue;
+  if (!statSync(path).isFile() || /\.(gz|br)$/.test(name) || name === '_headers') continue;
   const bytes = readFileSync(path);
   const z = gzipSync(bytes, { level: 9 }).length;
-  raw += bytes.length; gz += z;
-  console.log(`| ${name.replace(/-[0-9a-f]{16}/, '-<hash>')} | ${kb(bytes.length)} | ${kb(z)} |`);
+  const b = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  raw += bytes.length; gz += z; br += b;
+  if (bytes.length > 8192) console.log(`| ${name.replace(/-[0-9a-f]{16}/, '-<hash>')} | ${kb(bytes.length)} | ${kb(z)} | ${kb(b)} |`);
 }
-console.log(`| **total** | **${kb(raw)}** | **${kb(gz)}** |`);
-console.log(`\nBudget: total transfer under 300 KB gzip: ${gz < 300_000 ? 'met' : 'NOT met'} (${(gz / 1000).toFixed(1)} KB).`);
+console.log(`| **total** (smaller files not listed) | **${kb(raw)}** | **${kb(gz)}** | **${kb(br)}** |`);
+}
 
-// 2. Navigation to interactive, median of 5, app vs blank page.
 const blankDir = mkdtempSync(join(tmpdir(), 'blank-'));
 writeFileSync(join(blankDir, 'index.html'),
   '<!DOCTYPE html><html><head><meta charset="utf-8"><title>blank</title></head><body><p>blank</p>' +
   '<script type="module">performance.mark("app-ready"); document.documentElement.dataset.ready = "1";</script></body></html>');
-const site = await serve(DIST);
-const blank = await serve(blankDir);
 const browser = await launch();
-async function readyTimes(url, runs = 5) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(url);
-    await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
-    times.push(await page.evaluate(() => performance.getEntriesByName('app-ready')[0].startTime));
-    await context.close();
-  }
-  return times;
-}
-const app = median(await readyTimes(site.url('?view=formats')));
-const base = median(await readyTimes(blank.url()));
-console.log('\n## navigation to interactive (headless Chromium, median of 5)\n');
-console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.toFixed(1)} |\n| blank static page | ${base.toFixed(1)} |\n| ratio | ${(app / base).toFixed(1)}x |`);
 
-// 3. Bit click to every readout and the same-value table updated, 200 clicks.
-{
+// 2. First view: what a cold visit downloads before the page is interactive (every request
+// started before the app marked itself ready), as the server sends it: the precompressed
+// brotli or gzip files. "+ after" is what the page fetched in the 3 s after that, with nothing
+// scrolled or clicked (parts beside or just below the first screen).
+async function firstView(site, path) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(site.url(path));
+  await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
+  await page.waitForTimeout(3000);
+  const result = await page.evaluate(() => {
+    const ready = performance.getEntriesByName('app-ready')[0].startTime;
+    const entries = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
+    let before = 0, after = 0, requests = 0;
+    for (const e of entries) {
+      if (e.startTime <= ready) { before += e.encodedBodySize; requests++; } else after += e.encodedBodySize;
+    }
+    return { before, after, requests };
+  });
+  await context.close();
+  return result;
+}
+const ENTRY_PATHS = ['?view=learn', '?view=formats', '?embed=editor', '?view=plots', '?view=memory', '?view=train',
+  ...['same-value', 'facts', 'mx', 'range', 'precision', 'number-line', 'quantize', 'rounding', 'memory', 'trainer']
+    .map((w) => `?embed=${w}`)];
+const gzipSite = await serve(DIST, { encoding: 'gzip' });
+const brSite = await serve(DIST, { encoding: 'br' });
+if (only.has('first')) {
+console.log('\n## First view: bytes a cold visit downloads before it is interactive (KB = 1000 bytes)\n');
+console.log('| page | gzip KB | brotli KB | requests | + after, gzip KB | goal |\n|---|---:|---:|---:|---:|---|');
+for (const path of ENTRY_PATHS) {
+  const g = await firstView(gzipSite, path);
+  const b = await firstView(brSite, path);
+  const goal = ['?view=learn', '?view=formats', '?embed=editor'].includes(path)
+    ? (g.before <= 150_000 ? 'at most 150 KB gzip: met' : 'at most 150 KB gzip: **not met**') : '';
+  console.log(`| ${path} | ${(g.before / 1000).toFixed(1)} | ${(b.before / 1000).toFixed(1)} | ${g.requests} | ${(g.after / 1000).toFixed(1)} | ${goal} |`);
+}
+}
+
+// 3. Cold load to interactive under emulated networks (Chromium's own throttling, per request),
+// gzip served, a fresh browser context (empty cache) per load, median of 5.
+const NETWORKS = [
+  { name: '4 Mbit/s, 100 ms', latency: 100, bitsPerSecond: 4e6, cpu: 1, goal: (t, blank) => `at most 4x blank: ${t <= 4 * blank ? 'met' : '**not met**'}` },
+  { name: '1.6 Mbit/s, 150 ms, CPU 4x slower', latency: 150, bitsPerSecond: 1.6e6, cpu: 4, goal: (t) => `landing under 1.5 s: ${t < 1500 ? 'met' : '**not met**'}` },
+];
+async function coldLoad(url, network) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: network.latency,
+    downloadThroughput: network.bitsPerSecond / 8, uploadThroughput: network.bitsPerSecond / 8,
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: network.cpu });
+  await page.goto(url);
+  await page.waitForSelector('html[data-ready="1"]', { timeout: 60_000 });
+  const t = await page.evaluate(() => performance.getEntriesByName('app-ready')[0].startTime);
+  await context.close();
+  return t;
+}
+const blank = await serve(blankDir, { encoding: 'gzip' });
+for (const network of only.has('cold') ? NETWORKS : []) {
+  console.log(`\n## Cold load to interactive: ${network.name} (gzip, median of 5, ms)\n`);
+  console.log('| page | ms | x blank | goal |\n|---|---:|---:|---|');
+  const times = async (url) => {
+    const out = [];
+    for (let i = 0; i < 5; i++) out.push(await coldLoad(url, network));
+    return median(out);
+  };
+  const base = await times(blank.url());
+  console.log(`| blank page | ${base.toFixed(0)} | 1.0 | |`);
+  for (const path of ['?view=learn', '?view=formats', '?embed=editor']) {
+    const t = await times(gzipSite.url(path));
+    const goal = network.cpu === 1 || path === '?view=learn' ? network.goal(t, base) : '';
+    console.log(`| ${path} | ${t.toFixed(0)} | ${(t / base).toFixed(1)} | ${goal} |`);
+  }
+}
+const site = gzipSite;
+
+// 4. Bit click to every readout and the same-value table updated, 200 clicks.
+if (only.has('click')) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(site.url('?view=formats&format=fp32&value=0.1'));
   await page.waitForSelector('html[data-ready="1"]');
+  // The same-value table and the side plots are parts of their own, loaded just after the editor.
+  await page.waitForSelector('[data-testid=same-fp64] td');
+  await page.waitForSelector('.editor-plots [data-testid=plot-range] .plot-svg');
   const samples = await page.evaluate(async () => {
     const until = async (cond) => {
       for (let i = 0; i < 100000 && !cond(); i++) await new Promise((r) => queueMicrotask(r));
@@ -88,8 +158,8 @@ console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.
   await context.close();
 }
 
-// 4. Plots view: format change to every plot re-rendered, 60 changes.
-{
+// 5. Plots view: format change to every plot re-rendered, 60 changes.
+if (only.has('plots')) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(site.url('?view=plots&format=fp16&value=0.1'));
@@ -121,9 +191,9 @@ console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.
   await context.close();
 }
 
-// 5. What the browser parses per format change: the five plots' SVG markup (characters of
+// 6. What the browser parses per format change: the five plots' SVG markup (characters of
 // innerHTML) and element count, per editor format, light theme, default controls.
-{
+if (only.has('svg')) {
   const context = await browser.newContext();
   const page = await context.newPage();
   console.log('\n## Plots view: SVG markup of the five plots\n');
@@ -148,5 +218,6 @@ console.log(`| page | ms |\n|---|---:|\n| Precision Lab (?view=formats) | ${app.
 }
 
 await browser.close();
-await site.close();
+await gzipSite.close();
+await brSite.close();
 await blank.close();

@@ -25,8 +25,12 @@ const TYPES = {
 };
 
 /// Serves `dir` on 127.0.0.1 at a free port. `headers` are added to every response (e.g. a CSP);
-/// `prefix` mounts the site under a sub-path. Returns { origin, url(path), close() }.
-export async function serve(dir = DIST, { headers = {}, prefix = '/' } = {}) {
+/// `prefix` mounts the site under a sub-path; `encoding` ('br' or 'gzip') serves the build's
+/// precompressed copy of a file (`<file>.br`, `<file>.gz`) where there is one and the browser
+/// accepts it, as static hosts do. `served` lists every path served. Returns { origin, url(path),
+/// served, close() }.
+export async function serve(dir = DIST, { headers = {}, prefix = '/', encoding = null } = {}) {
+  const served = [];
   const server = createServer(async (req, res) => {
     try {
       let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -35,10 +39,16 @@ export async function serve(dir = DIST, { headers = {}, prefix = '/' } = {}) {
       let file = normalize(join(dir, path));
       if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
+      const type = TYPES[extname(file)] ?? 'application/octet-stream';
+      const suffix = { br: '.br', gzip: '.gz' }[encoding];
+      const compressed = suffix && (req.headers['accept-encoding'] ?? '').includes(encoding)
+        ? await readFile(file + suffix).catch(() => null) : null;
+      const body = compressed ?? await readFile(file);
+      served.push(path);
       res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-type': type,
         'cache-control': 'no-store',
+        ...(compressed ? { 'content-encoding': encoding, vary: 'accept-encoding' } : {}),
         ...headers,
       });
       res.end(body);
@@ -51,6 +61,7 @@ export async function serve(dir = DIST, { headers = {}, prefix = '/' } = {}) {
   return {
     origin,
     url: (path = '') => origin + prefix + path,
+    served,
     close: () => new Promise((ok) => server.close(ok)),
   };
 }

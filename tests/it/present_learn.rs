@@ -2,8 +2,8 @@
 //! note's memory examples in both units, and the loss-scaling demo.
 
 use precision_lab::present::learn::{
-    finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g, Demo,
-    DemoReadout, Phase, DEMO_STEPS, MODEL_STATES,
+    article, finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g,
+    Block, Demo, DemoReadout, Phase, ARTICLE_HTML, DEMO_STEPS, MODEL_STATES, PARTS,
 };
 use precision_lab::route::Query;
 
@@ -69,14 +69,122 @@ fn finfo_printouts_match_pytorch_as_the_note_prints_them() {
 #[test]
 fn mixed_precision_adam_keeps_sixteen_bytes_per_parameter() {
     assert_eq!(model_state_bytes_per_param(), 16);
-    let by_term = |term: &str| -> u32 {
-        MODEL_STATES
-            .iter()
-            .filter(|l| l.term == term)
-            .map(|l| l.bytes_per_param)
-            .sum()
-    };
-    assert_eq!((by_term("2N"), by_term("12N")), (4, 12));
+    // Each line's term is its own bytes per parameter times N (a 4-byte line is 4N, not the 12N
+    // of the three fp32 lines together).
+    for line in MODEL_STATES {
+        assert_eq!(line.term, format!("{}N", line.bytes_per_param), "{}", line.what);
+    }
+    let fp32_lines: u32 = MODEL_STATES
+        .iter()
+        .filter(|l| l.what.starts_with("fp32"))
+        .map(|l| l.bytes_per_param)
+        .sum();
+    assert_eq!(fp32_lines, 12, "ZeRO's K = 12");
+}
+
+#[test]
+fn the_article_is_sections_of_static_html_and_known_widgets() {
+    let article = article();
+    let ids: Vec<&str> = article.sections.iter().map(|s| s.id).collect();
+    assert_eq!(
+        ids,
+        ["why-fp32", "how-stored", "formats", "range-precision", "mixed-precision", "memory", "next", "sources"]
+    );
+    assert!(article.intro.contains("the note"), "the note is introduced at the top");
+    let mut parts = Vec::new();
+    for section in &article.sections {
+        assert!(!section.title.is_empty() && !section.blocks.is_empty(), "{}", section.id);
+        for block in &section.blocks {
+            match block {
+                Block::Part(name) => parts.push(*name),
+                Block::Html(html) => check_static_html(html),
+            }
+        }
+    }
+    check_static_html(article.intro);
+    let mut known = PARTS.to_vec();
+    known.sort_unstable();
+    let mut named = parts.clone();
+    named.sort_unstable();
+    assert_eq!(named, known, "every widget the page knows is placed once, and no other");
+}
+
+/// The article's HTML is shown as written, so it must stay inert, well-nested text.
+#[track_caller]
+fn check_static_html(html: &str) {
+    let lower = html.to_lowercase();
+    for banned in ["<script", "javascript:", " on", " style=", " id=", "<iframe", "<!--", "seed"] {
+        // " on" would also match prose; only attributes matter: look inside tags.
+        if banned == " on" {
+            for tag in lower.split('<').skip(1).filter_map(|t| t.split('>').next()) {
+                assert!(
+                    !tag.split_whitespace().skip(1).any(|attr| attr.starts_with("on")),
+                    "an event attribute in <{tag}>"
+                );
+            }
+            continue;
+        }
+        assert!(!lower.contains(banned), "{banned:?} in the article's HTML");
+    }
+    // Every element that is opened is closed, in order (the few void elements aside).
+    let mut open: Vec<String> = Vec::new();
+    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or_default()) {
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if ["br", "img", "hr", "wbr"].contains(&name.as_str()) {
+            continue;
+        }
+        if tag.starts_with('/') {
+            assert_eq!(open.pop().as_deref(), Some(name.as_str()), "</{name}> closes nothing open");
+        } else {
+            open.push(name);
+        }
+    }
+    assert!(open.is_empty(), "unclosed {open:?}");
+}
+
+/// Figures the article states in words, worked out here from first principles and checked in its
+/// text (the fact-check of the note's and the article's claims).
+#[test]
+fn the_articles_corrected_figures_hold() {
+    let text = ARTICLE_HTML;
+    let has = |s: &str| assert!(text.contains(s), "the article says {s:?}");
+    // fp32's resolution: eps = 2^-23 = 1.19e-7; 10^-floor(-log10 eps) = 10^-6, which is eps
+    // rounded *up* to a power of ten.
+    let eps = 2f64.powi(-23);
+    let resolution = 10f64.powi(-((-eps.log10()).floor() as i32));
+    assert!(resolution > eps && resolution == 1e-6);
+    has("eps rounded up to a power of ten");
+    assert!(!text.contains("rounded down"));
+    // fp16 subnormals: half of the smallest subnormal 2^-24 is 2^-25, a tie between 0 and 2^-24
+    // that goes to the even code (zero); anything above it rounds up to 2^-24.
+    let fp16: precision_lab::formats::Format = "fp16".parse().unwrap();
+    let rne = precision_lab::formats::Rounding::NearestEven;
+    let over = precision_lab::formats::Overflow::Default;
+    assert_eq!(fp16.encode(2f64.powi(-25), rne, over), 0);
+    assert_eq!(fp16.encode(2f64.powi(-25) * 1.5, rne, over), 1);
+    has("a gradient between 2^-25 and 2^-24 rounds up to 2^-24, but one at or below 2^-25");
+    // The note's inference figure: 7e9 x 2 bytes = 14 GB = 13.04 GiB.
+    let bytes = 7e9 * 2.0;
+    assert_eq!(format!("{:.2}", bytes / 2f64.powi(30)), "13.04");
+    assert_eq!(bytes / 1e9, 14.0);
+    has("7 × 10^9 × 2 bytes is 14 GB = 13.04 GiB");
+    // fp64 tensor cores exist (A100 19.5, H100 SXM 67 TFLOPS); bf16 peak is 989 dense.
+    has("19.5 and about 67 TFLOPS");
+    has("989 dense TFLOPS in bf16");
+    // nf4's eps: its largest level is 1, the next one down 0.7229568362236023.
+    let nf4: precision_lab::formats::Format = "nf4".parse().unwrap();
+    let top = nf4.encode(1.0, rne, over);
+    assert_eq!(nf4.decode(top), 1.0);
+    let below = nf4.decode(nf4.next_down(top).unwrap());
+    assert_eq!(format!("{below:.4}"), "0.7230");
+    has("the gap from 1 down to the next level, 0.7230");
+    has("new floating-point tensors default to torch.float32");
+    has("products of fp16 matrix multiplications are accumulated in fp32");
+    has("torch.autocast");
 }
 
 #[test]

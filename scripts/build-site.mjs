@@ -1,0 +1,157 @@
+// Trunk post_build hook: builds the app's WebAssembly in parts, so a page downloads only what it
+// shows (ARCHITECTURE.md, "Loading in parts"). Trunk itself builds no Rust (index.html marks its
+// rust link `data-trunk-skip`): Trunk 0.21 cannot split a module, and the split has to happen
+// between the linker and wasm-bindgen.
+//
+//   1. cargo build --features split (the linker keeps relocations: .cargo/config.toml)
+//   2. wasm-split-cli: one main module, one module per split point (`src/ui/lazy.rs`'s `part!`),
+//      and chunks for the code that several split points share, plus `__wasm_split.js`, the JS
+//      that fetches and instantiates them
+//   3. wasm-bindgen on the main module; wasm-opt -Oz on every module (the JS is minified by
+//      esbuild in step 5)
+//   4. packs: chunks are small and many (hundreds), so they are grouped into a few files
+//      (`scripts/site/packs.mjs`), and the link module that replaces `__wasm_split.js` reads
+//      each module out of its pack
+//   5. content-hashed names, and the loader (`scripts/site/loader.mjs`) in index.html: it
+//      preloads what the address's view needs, shows download progress and real errors
+//   6. the Content Security Policy (scripts/csp.mjs, which pins the loader by hash), then
+//      precompressed copies of the large files (scripts/precompress.mjs)
+//
+// Usage: Trunk sets TRUNK_STAGING_DIR and TRUNK_PROFILE; `node scripts/build-site.mjs [dir]`.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpus } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+import { optimizeAll } from './site/optimize.mjs';
+import { planPacks, linkModule, parseSplitJs } from './site/packs.mjs';
+import { loaderHtml, ENTRIES, LIGHT } from './site/loader.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const staging = resolve(process.argv[2] || process.env.TRUNK_STAGING_DIR || join(ROOT, 'dist'));
+const release = (process.env.TRUNK_PROFILE ?? 'release') !== 'debug';
+const work = join(ROOT, 'target', 'site-build');
+const log = (...args) => console.log('[build-site]', ...args);
+const started = Date.now();
+
+function run(command, args, options = {}) {
+  execFileSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT, ...options });
+}
+
+const hash = (...buffers) => {
+  const h = createHash('sha256');
+  for (const b of buffers) h.update(b);
+  return h.digest('hex').slice(0, 16);
+};
+
+// 1. The Rust build.
+log(`cargo build (${release ? 'release' : 'debug'}, feature split)`);
+run('cargo', ['build', '--locked', '--target', 'wasm32-unknown-unknown', '--features', 'split', '--bin', 'precision-lab',
+  ...(release ? ['--release'] : [])]);
+const linked = join(ROOT, 'target', 'wasm32-unknown-unknown', release ? 'release' : 'debug', 'precision-lab.wasm');
+
+// 2. The split.
+rmSync(work, { recursive: true, force: true });
+const splitDir = join(work, 'split');
+const bindgenDir = join(work, 'bindgen');
+const optDir = join(work, 'opt');
+for (const d of [splitDir, bindgenDir, optDir]) mkdirSync(d, { recursive: true });
+log('wasm-split-cli');
+run('wasm-split-cli', [linked, splitDir]);
+
+// 3. wasm-bindgen on the main module, wasm-opt on every module.
+log('wasm-bindgen');
+run('wasm-bindgen', [join(splitDir, 'main.wasm'), '--out-dir', bindgenDir, '--out-name', 'main', '--target', 'web',
+  '--keep-lld-exports', '--no-demangle', '--no-typescript']);
+const modules = readdirSync(splitDir).filter((f) => f.endsWith('.wasm') && f !== 'main.wasm');
+const pairs = [[join(bindgenDir, 'main_bg.wasm'), join(optDir, 'main_bg.wasm')],
+  ...modules.map((f) => [join(splitDir, f), join(optDir, f)])];
+log(`wasm-opt -Oz on ${pairs.length} modules`);
+if (release) {
+  await optimizeAll(pairs, cpus().length);
+} else {
+  for (const [from, to] of pairs) copyFileSync(from, to);
+}
+
+// 4. Packs.
+const splitJs = readFileSync(join(splitDir, '__wasm_split.js'), 'utf8');
+const graph = parseSplitJs(splitJs);
+const sizes = Object.fromEntries(modules.map((f) => [f, readFileSync(join(optDir, f)).length]));
+// The landing page, the Formats view and the editor widget (the one course notes embed most)
+// must be light: their bytes and requests count ten times in the grouping.
+const weights = Object.fromEntries(LIGHT.flatMap((entry) => ENTRIES[entry]).map((split) => [split, 10]));
+const packs = planPacks(graph, sizes, { weights });
+const packFiles = new Map(); // pack index -> { name, index: { module -> [offset, length] } }
+for (const [i, members] of packs.entries()) {
+  const parts = members.map((m) => readFileSync(join(optDir, m)));
+  const bytes = Buffer.concat(parts);
+  const name = `pl-${hash(bytes)}.bin`;
+  const index = {};
+  let offset = 0;
+  members.forEach((m, j) => { index[m] = [offset, parts[j].length]; offset += parts[j].length; });
+  writeFileSync(join(staging, name), bytes);
+  packFiles.set(i, { name, index, bytes: bytes.length });
+}
+const whereIs = {};
+for (const { name, index } of packFiles.values()) {
+  for (const [module, [offset, length]] of Object.entries(index)) whereIs[module] = { pack: name, offset, length };
+}
+
+// 5. Content-hashed names. main.js and the split loader import each other, so they share one
+// hash, taken over both and the main module.
+const mainJs = readFileSync(join(bindgenDir, 'main.js'), 'utf8');
+const mainWasm = readFileSync(join(optDir, 'main_bg.wasm'));
+const linkJs = linkModule(graph, whereIs, './main.js');
+const h = hash(mainJs, linkJs, mainWasm);
+const names = { js: `precision-lab-${h}.js`, split: `precision-lab-${h}.split.js`, wasm: `precision-lab-${h}_bg.wasm` };
+// Only `import ... from "<file>"` statements change: main.js also names "./__wasm_split.js" as
+// the wasm module's import namespace, which must stay as the module says.
+const importOf = (text, from, to) => {
+  const pattern = ` from "${from}"`;
+  if (!text.includes(pattern)) throw new Error(`build-site: expected imports of ${from}`);
+  return text.replaceAll(pattern, ` from "${to}"`);
+};
+// Minified: the generated JS is written to be read (wasm-bindgen's glue is 70 KB), and every
+// page loads both files before it can start.
+const minify = (code) => (release ? transformSync(code, { minify: true, format: 'esm', target: 'es2020' }).code : code);
+writeFileSync(join(staging, names.js), minify(importOf(mainJs, './__wasm_split.js', `./${names.split}`)));
+writeFileSync(join(staging, names.split), minify(importOf(linkJs, './main.js', `./${names.js}`)));
+writeFileSync(join(staging, names.wasm), mainWasm);
+
+// The packs each entry (view or widget) needs first, for the loader to preload.
+const packsOfSplit = (split) => {
+  const modulesOfSplit = graph.splits[split];
+  if (!modulesOfSplit) throw new Error(`build-site: no split point named ${split} (src/ui/lazy.rs part!)`);
+  return [...new Set(modulesOfSplit.filter((m) => whereIs[m]).map((m) => whereIs[m].pack))];
+};
+const preload = Object.fromEntries(Object.entries(ENTRIES).map(([entry, splits]) => [entry, [...new Set(splits.flatMap(packsOfSplit))]]));
+const indexPath = join(staging, 'index.html');
+let html = readFileSync(indexPath, 'utf8');
+
+// One stylesheet: Trunk writes one file per style/*.css (one concern each, for us), which is
+// seven requests for 8 KB; joined, in order, it is one request and compresses better.
+const sheets = [...html.matchAll(/\s*<link rel="stylesheet" href="\.\/([\w.-]+\.css)"[^>]*\/>/g)];
+if (sheets.length === 0) throw new Error('build-site: no stylesheets in index.html');
+const css = sheets.map((m) => readFileSync(join(staging, m[1]), 'utf8')).join('\n');
+const cssName = `site-${hash(css)}.css`;
+writeFileSync(join(staging, cssName), css);
+for (const m of sheets) rmSync(join(staging, m[1]));
+html = html.replace(sheets[0][0], `\n    <link rel="stylesheet" href="./${cssName}" />`);
+for (const m of sheets.slice(1)) html = html.replace(m[0], '');
+html = html.replace('</head>', `${loaderHtml({ names, preload, mainWasmBytes: mainWasm.length })}\n  </head>`);
+writeFileSync(indexPath, html);
+
+// 6. The policy that pins the loader, then precompressed copies of everything final.
+run('node', [join(ROOT, 'scripts', 'csp.mjs'), staging]);
+run('node', [join(ROOT, 'scripts', 'precompress.mjs'), staging]);
+
+// A summary: what each entry downloads first.
+const packBytes = Object.fromEntries([...packFiles.values()].map((p) => [p.name, p.bytes]));
+log(`${modules.length} modules in ${packs.length} packs; main module ${(mainWasm.length / 1024).toFixed(1)} KiB`);
+for (const [entry, list] of Object.entries(preload)) {
+  const bytes = list.reduce((a, p) => a + packBytes[p], 0);
+  log(`  ${entry}: ${list.length} pack(s), ${(bytes / 1024).toFixed(1)} KiB raw`);
+}
+log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,102 @@
+// The loader that scripts/build-site.mjs writes into index.html: preloads what the address asks
+// for, starts the app, and keeps the boot message true (progress while downloading, the real
+// error if loading fails, a hint about WebAssembly only when it is missing or after a long wait).
+
+/// What each address shows first: the split points (`part!` modules in src/ui) whose packs the
+/// loader preloads, in parallel with the main module. `view:<slug>` for `?view=`, `embed:<slug>`
+/// for `?embed=`. An unknown view shows Learn, an unknown widget the editor (src/ui/shell.rs,
+/// src/ui/embed.rs). The whole-page tests check that a cold first view fetches nothing else.
+export const ENTRIES = {
+  'view:learn': ['view_learn'],
+  'view:formats': ['view_formats'],
+  'view:plots': ['view_plots'],
+  'view:memory': ['memory'],
+  'view:train': ['trainer'],
+  'embed:editor': ['widget_editor'],
+  'embed:same-value': ['widget_same_value'],
+  'embed:facts': ['widget_facts'],
+  'embed:mx': ['widget_mx'],
+  'embed:range': ['widget_range'],
+  'embed:precision': ['widget_precision'],
+  'embed:number-line': ['widget_number_line'],
+  'embed:quantize': ['widget_quantize'],
+  'embed:rounding': ['widget_rounding'],
+  'embed:memory': ['memory'],
+  'embed:trainer': ['trainer'],
+};
+
+/// The entries whose first view has a size budget (README, "Performance").
+export const LIGHT = ['view:learn', 'view:formats', 'embed:editor'];
+
+/// Seconds without the app starting before the boot message mentions WebAssembly being off.
+export const SLOW_SECONDS = 20;
+
+/// The `<link>` preloads and the inline module script. `names`: the hashed file names of the
+/// main JS and wasm; `preload`: entry -> pack files; `mainWasmBytes`: the main module's size, for
+/// progress (responses may be compressed, so their Content-Length is not the byte count).
+export function loaderHtml({ names, preload, mainWasmBytes }) {
+  const script = `
+const boot = document.getElementById("boot");
+const say = (text) => { if (boot) boot.textContent = text; };
+const failed = (error) => {
+  console.error(error);
+  if (!boot) return;
+  boot.classList.add("boot-failed");
+  boot.setAttribute("role", "alert");
+  say("Precision Lab could not be downloaded (" + (error && error.message ? error.message : error) + "). Check the connection, then reload the page.");
+};
+const query = new URLSearchParams(location.search);
+const packs = ${JSON.stringify(preload)};
+const embed = query.get("embed");
+const entry = embed !== null ? (packs["embed:" + embed] ? "embed:" + embed : "embed:editor")
+  : (packs["view:" + query.get("view")] ? "view:" + query.get("view") : "view:learn");
+for (const pack of packs[entry]) {
+  const link = document.createElement("link");
+  link.rel = "preload";
+  link.as = "fetch";
+  link.crossOrigin = "anonymous";
+  link.href = "./" + pack;
+  document.head.append(link);
+}
+const slow = setTimeout(() => {
+  if (!document.documentElement.dataset.ready && !(boot && boot.classList.contains("boot-failed"))) {
+    say("Still loading Precision Lab. On a slow connection this takes a while; if it never finishes, this browser may have WebAssembly turned off.");
+  }
+}, ${SLOW_SECONDS * 1000});
+async function download(url, total) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+  if (!response.body || typeof ReadableStream !== "function") return response;
+  const reader = response.body.getReader();
+  let received = 0;
+  const counted = new ReadableStream({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) { controller.close(); return; }
+      received += value.length;
+      say("Loading Precision Lab\u2026 " + Math.min(100, Math.round(100 * received / total)) + "%");
+      controller.enqueue(value);
+    },
+  });
+  return new Response(counted, { headers: { "content-type": "application/wasm" } });
+}
+if (typeof WebAssembly !== "object") {
+  clearTimeout(slow);
+  failed("this browser runs no WebAssembly: it is turned off or not supported, and Precision Lab needs it");
+} else {
+  try {
+    const app = await import("./${names.js}");
+    await app.default({ module_or_path: download("./${names.wasm}", ${mainWasmBytes}) });
+  } catch (error) {
+    clearTimeout(slow);
+    failed(error);
+  }
+}
+`;
+  return [
+    `<link rel="modulepreload" href="./${names.js}" />`,
+    `<link rel="modulepreload" href="./${names.split}" />`,
+    `<link rel="preload" href="./${names.wasm}" as="fetch" type="application/wasm" crossorigin="anonymous" />`,
+    `<script type="module">${script}</script>`,
+  ].map((line) => `    ${line}`).join('\n');
+}

@@ -1,0 +1,38 @@
+// wasm-opt -Oz over many modules at once: binaryen 132 (npm) is a compiled-to-JS build whose
+// command line takes about a second to start, so the hundreds of modules of the split app are
+// optimised in worker threads that each load binaryen once. Same passes as `wasm-opt -Oz`; the
+// features are those the modules declare (rustc's wasm32 defaults).
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/// Optimises each `[from, to]` pair with `threads` workers; resolves when all are written.
+export async function optimizeAll(pairs, threads) {
+  const shares = Array.from({ length: Math.max(1, Math.min(threads, pairs.length)) }, () => []);
+  pairs.forEach((pair, i) => shares[i % shares.length].push(pair));
+  await Promise.all(shares.map((share) => new Promise((ok, fail) => {
+    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: share, stderr: true });
+    let errors = '';
+    // binaryen warns about the name section of every module (a subsection it does not know):
+    // nothing to act on, so only other output is kept.
+    worker.stderr.on('data', (d) => {
+      errors += String(d).split('\n').filter((l) => l && !l.includes('unknown name subsection')).join('\n');
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`wasm-opt worker failed (${code}): ${errors}`))));
+  })));
+}
+
+if (!isMainThread) {
+  const { default: binaryen } = await import('binaryen');
+  for (const [from, to] of workerData) {
+    const module = binaryen.readBinary(readFileSync(from));
+    binaryen.setOptimizeLevel(2);
+    binaryen.setShrinkLevel(2);
+    module.optimize();
+    if (!module.validate()) throw new Error(`${from}: binaryen's output does not validate`);
+    writeFileSync(to, module.emitBinary());
+    module.dispose();
+  }
+  parentPort?.postMessage('done');
+}

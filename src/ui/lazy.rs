@@ -1,0 +1,202 @@
+//! Parts of the app that are downloaded when they are shown: each view, each embeddable widget and
+//! each widget inlined in the Learn article is a separate WebAssembly module in the release site.
+//!
+//! A part is a plain function that builds a view, declared with [`part!`]. In the site's build
+//! (cargo feature `split`, set by `scripts/build-site.mjs`) the macro marks it as a split point of
+//! `wasm_split_helpers` (the crate behind Leptos's `#[lazy]`): calling it first fetches and
+//! instantiates the module that holds its code (and the shared chunks it needs), then runs it.
+//! Without the feature (native tools, the component tests) it is an ordinary function behind the
+//! same async signature, so the rest of the UI does not know the difference.
+//!
+//! [`Lazy`] shows a part: a placeholder while it loads, the part once it is there, and a retry
+//! message (never a panic) when the download fails. It does not own the decision *when* a part
+//! loads: the shell loads the current view at once, the Learn article loads its inline widgets
+//! as they come near the screen (`ui::learn`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use leptos::prelude::*;
+use leptos::tachys::reactive_graph::OwnedView;
+
+/// A part's download failed (the network dropped, the server is gone). Built from the split
+/// loader's error; a later call tries again from scratch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkError;
+
+#[cfg(feature = "split")]
+impl From<leptos::wasm_split::SplitLoaderError> for ChunkError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> ChunkError {
+        ChunkError
+    }
+}
+
+/// The future a part's loader returns.
+pub type PartFuture = Pin<Box<dyn Future<Output = Result<AnyView, ChunkError>>>>;
+
+/// A part: its loader (downloads its module, then builds the view).
+pub type Part = fn() -> PartFuture;
+
+/// Declares a part: `part!(fn name in module { body });` defines `async fn name() ->
+/// Result<AnyView, ChunkError>` whose body builds the view. Parts that name the same `module` are
+/// one download.
+macro_rules! part {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident in $module:ident $body:block) => {
+        $(#[$meta])*
+        #[cfg(feature = "split")]
+        #[::leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible)]
+        $vis fn $name() -> ::core::result::Result<::leptos::prelude::AnyView, $crate::ui::lazy::ChunkError> {
+            let view = $body;
+            ::core::result::Result::Ok(view)
+        }
+        $(#[$meta])*
+        #[cfg(not(feature = "split"))]
+        $vis async fn $name() -> ::core::result::Result<::leptos::prelude::AnyView, $crate::ui::lazy::ChunkError> {
+            let view = $body;
+            ::core::result::Result::Ok(view)
+        }
+    };
+}
+pub(crate) use part;
+
+/// Shows `part`: `placeholder` while it downloads, the part when it has arrived, a message with a
+/// Retry button if the download failed. The part runs under a reactive owner of its own, so the
+/// contexts it provides go away with it. `on_shown` runs once the part is on the page.
+#[component]
+pub fn Lazy(
+    /// What to load.
+    part: Part,
+    /// What the part is, for the loading and error messages ("the Formats view").
+    what: &'static str,
+    /// Extra class for the placeholder, which keeps the space the part will take.
+    #[prop(optional)]
+    placeholder_class: &'static str,
+    /// Called once the part has been put on the page (the shell marks the app ready).
+    #[prop(optional)]
+    on_shown: Option<fn()>,
+) -> impl IntoView {
+    let attempt = RwSignal::new(0u32);
+    let placeholder = move || {
+        view! {
+            <div class=format!("lazy-placeholder {placeholder_class}") data-testid="lazy-loading" role="status">
+                <p>"Loading " {what} "\u{2026}"</p>
+            </div>
+        }
+    };
+    let body = move || {
+        attempt.track();
+        let owner = Owner::new();
+        let loaded = owner.with(|| {
+            // Leptos's suspense wants `Send` futures; the browser has one thread.
+            let download = leptos::__reexports::send_wrapper::SendWrapper::new(part());
+            Suspend::new(async move {
+                match download.await {
+                    Ok(view) => {
+                        if let Some(shown) = on_shown {
+                            // Effects run after the render that creates them.
+                            Effect::new(move |_| shown());
+                        }
+                        view
+                    }
+                    Err(ChunkError) => view! {
+                        <div class="lazy-failed" role="alert" data-testid="lazy-failed">
+                            <p>"Could not download " {what} ". Check the connection, then try again."</p>
+                            <button type="button" data-testid="lazy-retry" on:click=move |_| attempt.update(|n| *n += 1)>"Retry"</button>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })
+        });
+        OwnedView::new_with_owner(loaded, owner)
+    };
+    view! { <Suspense fallback=placeholder>{body}</Suspense> }
+}
+
+/// Shows `part` once its place comes near the screen (within about a screen's height), so a
+/// long page downloads only the widgets a reader scrolls to. Until then, a placeholder keeps the
+/// part's space.
+#[component]
+pub fn Deferred(
+    /// What to load.
+    part: Part,
+    /// What the part is, for the loading and error messages.
+    what: &'static str,
+    /// Extra class for the placeholder (its expected height).
+    #[prop(optional)]
+    placeholder_class: &'static str,
+) -> impl IntoView {
+    let near = RwSignal::new(false);
+    let anchor = NodeRef::<leptos::html::Div>::new();
+    let observer = StoredValue::new_local(None::<NearObserver>);
+    Effect::new(move |_| {
+        if let Some(element) = anchor.get() {
+            if observer.with_value(Option::is_none) {
+                observer.set_value(NearObserver::watch(&element, move || near.set(true)));
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if near.get() {
+            observer.update_value(|o| drop(o.take()));
+        }
+    });
+    on_cleanup(move || observer.update_value(|o| drop(o.take())));
+    view! {
+        <div class="deferred" node_ref=anchor>
+            <Show
+                when=move || near.get()
+                fallback=move || view! {
+                    <div class=format!("lazy-placeholder {placeholder_class}") data-testid="lazy-waiting">
+                        <p>{what} " loads when you scroll to it."</p>
+                    </div>
+                }
+            >
+                <Lazy part=part what=what placeholder_class=placeholder_class />
+            </Show>
+        </div>
+    }
+}
+
+/// An `IntersectionObserver` that calls back once its element is within a screen of the
+/// viewport; disconnected (and its callback freed) when dropped.
+struct NearObserver {
+    observer: web_sys::IntersectionObserver,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl NearObserver {
+    fn watch(element: &web_sys::Element, on_near: impl Fn() + 'static) -> Option<NearObserver> {
+        use wasm_bindgen::JsCast;
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+            move |entries: js_sys::Array| {
+                let near = entries.iter().any(|entry| {
+                    entry
+                        .dyn_into::<web_sys::IntersectionObserverEntry>()
+                        .is_ok_and(|e| e.is_intersecting())
+                });
+                if near {
+                    on_near();
+                }
+            },
+        );
+        let options = web_sys::IntersectionObserverInit::new();
+        options.set_root_margin("100% 0px 100% 0px");
+        let observer = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &options,
+        )
+        .ok()?;
+        observer.observe(element);
+        Some(NearObserver {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for NearObserver {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
