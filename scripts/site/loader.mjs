@@ -35,6 +35,8 @@ export const SLOW_SECONDS = 20;
 /// main JS and wasm; `preload`: entry -> pack files; `mainWasmBytes`: the main module's size, for
 /// progress (responses may be compressed, so their Content-Length is not the byte count).
 export function loaderHtml({ names, preload, mainWasmBytes }) {
+  const files = [...new Set(Object.values(preload).flat())].sort();
+  const byIndex = Object.fromEntries(Object.entries(preload).map(([entry, list]) => [entry, list.map((f) => files.indexOf(f))]));
   const script = `
 const boot = document.getElementById("boot");
 const say = (text) => { if (boot) boot.textContent = text; };
@@ -46,11 +48,12 @@ const failed = (error) => {
   say("Precision Lab could not be downloaded (" + (error && error.message ? error.message : error) + "). Check the connection, then reload the page.");
 };
 const query = new URLSearchParams(location.search);
-const packs = ${JSON.stringify(preload)};
+const files = ${JSON.stringify(files)};
+const packs = ${JSON.stringify(byIndex)};
 const embed = query.get("embed");
 const entry = embed !== null ? (packs["embed:" + embed] ? "embed:" + embed : "embed:editor")
   : (packs["view:" + query.get("view")] ? "view:" + query.get("view") : "view:learn");
-for (const pack of packs[entry]) {
+for (const pack of packs[entry].map((i) => files[i])) {
   const link = document.createElement("link");
   link.rel = "preload";
   link.as = "fetch";

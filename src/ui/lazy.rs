@@ -17,7 +17,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use leptos::prelude::*;
-use leptos::tachys::reactive_graph::OwnedView;
 
 /// A part's download failed (the network dropped, the server is gone). Built from the split
 /// loader's error; a later call tries again from scratch.
@@ -59,9 +58,20 @@ macro_rules! part {
 }
 pub(crate) use part;
 
-/// Shows `part`: `placeholder` while it downloads, the part when it has arrived, a message with a
+/// Where a [`Lazy`] part is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Loading,
+    Shown,
+    Failed,
+}
+
+/// Shows `part`: a placeholder while it downloads, the part when it has arrived, a message with a
 /// Retry button if the download failed. The part runs under a reactive owner of its own, so the
 /// contexts it provides go away with it. `on_shown` runs once the part is on the page.
+///
+/// Plain signals rather than `<Suspense>`: the loader is the only async work, and this keeps
+/// Leptos's suspense machinery out of the main module that every page downloads.
 #[component]
 pub fn Lazy(
     /// What to load.
@@ -75,42 +85,61 @@ pub fn Lazy(
     #[prop(optional)]
     on_shown: Option<fn()>,
 ) -> impl IntoView {
-    let attempt = RwSignal::new(0u32);
-    let placeholder = move || {
-        view! {
+    let stage = RwSignal::new(Stage::Loading);
+    // The part between its arrival and its rendering.
+    let arrived = StoredValue::new_local(None::<AnyView>);
+    let owner = Owner::new();
+    on_cleanup({
+        let owner = owner.clone();
+        move || owner.cleanup()
+    });
+    let load = move || {
+        stage.set(Stage::Loading);
+        // Polled with `owner` as the current owner, so the part's signals and contexts are its.
+        let download = owner.with(|| leptos::reactive::computed::ScopedFuture::new(part()));
+        leptos::task::spawn_local(async move {
+            let outcome = download.await;
+            if let Ok(view) = outcome {
+                if arrived.try_set_value(Some(view)).is_some() {
+                    return; // unmounted while it downloaded
+                }
+                stage.try_set(Stage::Shown);
+            } else {
+                stage.try_set(Stage::Failed);
+            }
+        });
+    };
+    load();
+    if let Some(shown) = on_shown {
+        // Effects run after the render that changed what they read.
+        Effect::new(move |_| {
+            if stage.get() == Stage::Shown {
+                shown();
+            }
+        });
+    }
+    move || match stage.get() {
+        Stage::Loading => view! {
             <div class=format!("lazy-placeholder {placeholder_class}") data-testid="lazy-loading" role="status">
                 <p>"Loading " {what} "\u{2026}"</p>
             </div>
         }
-    };
-    let body = move || {
-        attempt.track();
-        let owner = Owner::new();
-        let loaded = owner.with(|| {
-            // Leptos's suspense wants `Send` futures; the browser has one thread.
-            let download = leptos::__reexports::send_wrapper::SendWrapper::new(part());
-            Suspend::new(async move {
-                match download.await {
-                    Ok(view) => {
-                        if let Some(shown) = on_shown {
-                            // Effects run after the render that creates them.
-                            Effect::new(move |_| shown());
-                        }
-                        view
-                    }
-                    Err(ChunkError) => view! {
-                        <div class="lazy-failed" role="alert" data-testid="lazy-failed">
-                            <p>"Could not download " {what} ". Check the connection, then try again."</p>
-                            <button type="button" data-testid="lazy-retry" on:click=move |_| attempt.update(|n| *n += 1)>"Retry"</button>
-                        </div>
-                    }
-                    .into_any(),
-                }
-            })
-        });
-        OwnedView::new_with_owner(loaded, owner)
-    };
-    view! { <Suspense fallback=placeholder>{body}</Suspense> }
+        .into_any(),
+        Stage::Shown => arrived
+            .try_update_value(Option::take)
+            .flatten()
+            .unwrap_or_else(|| ().into_any()),
+        Stage::Failed => {
+            let retry = load.clone();
+            view! {
+                <div class="lazy-failed" role="alert" data-testid="lazy-failed">
+                    <p>"Could not download " {what} ". Check the connection, then try again."</p>
+                    <button type="button" data-testid="lazy-retry" on:click=move |_| retry()>"Retry"</button>
+                </div>
+            }
+            .into_any()
+        }
+    }
 }
 
 /// Shows `part` once its place comes near the screen (within about a screen's height), so a
