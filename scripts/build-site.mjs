@@ -7,13 +7,13 @@
 //   2. wasm-split-cli: one main module, one module per split point (`src/ui/lazy.rs`'s `part!`),
 //      and chunks for the code that several split points share, plus `__wasm_split.js`, the JS
 //      that fetches and instantiates them
-//   3. wasm-bindgen on the main module; wasm-opt -Oz on every module (the JS is minified by
-//      esbuild in step 5)
+//   3. wasm-bindgen on the main module; wasm-opt -Oz on every module
 //   4. packs: chunks are small and many (hundreds), so they are grouped into a few files
 //      (`scripts/site/packs.mjs`), and the link module that replaces `__wasm_split.js` reads
 //      each module out of its pack
-//   5. content-hashed names, and the loader (`scripts/site/loader.mjs`) in index.html: it
-//      preloads what the address's view needs, shows download progress and real errors
+//   5. one minified JS module (esbuild), content-hashed names, the stylesheet inlined, and the
+//      loader (`scripts/site/loader.mjs`) in index.html: it preloads what the address's view
+//      needs, shows download progress and real errors
 //   6. the Content Security Policy (scripts/csp.mjs, which pins the loader by hash), then
 //      precompressed copies of the large files (scripts/precompress.mjs)
 //
@@ -24,7 +24,7 @@ import { cpus } from 'node:os';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
+import { build } from 'esbuild';
 import { optimizeAll } from './site/optimize.mjs';
 import { planPacks, linkModule, parseSplitJs } from './site/packs.mjs';
 import { loaderHtml, ENTRIES, LIGHT } from './site/loader.mjs';
@@ -99,25 +99,23 @@ for (const { name, index } of packFiles.values()) {
   for (const [module, [offset, length]] of Object.entries(index)) whereIs[module] = { pack: name, offset, length };
 }
 
-// 5. Content-hashed names. main.js and the split loader import each other, so they share one
-// hash, taken over both and the main module.
-const mainJs = readFileSync(join(bindgenDir, 'main.js'), 'utf8');
+// 5. One JS module (wasm-bindgen's glue and the link module import each other: bundled, one
+// request), minified (the glue is written to be read: 70 KB), and content-hashed names.
+writeFileSync(join(bindgenDir, '__wasm_split.js'), linkModule(graph, whereIs, './main.js'));
+const bundle = await build({
+  entryPoints: [join(bindgenDir, 'main.js')],
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  minify: release,
+  write: false,
+  logLevel: 'warning',
+});
+const appJs = bundle.outputFiles[0].contents;
 const mainWasm = readFileSync(join(optDir, 'main_bg.wasm'));
-const linkJs = linkModule(graph, whereIs, './main.js');
-const h = hash(mainJs, linkJs, mainWasm);
-const names = { js: `precision-lab-${h}.js`, split: `precision-lab-${h}.split.js`, wasm: `precision-lab-${h}_bg.wasm` };
-// Only `import ... from "<file>"` statements change: main.js also names "./__wasm_split.js" as
-// the wasm module's import namespace, which must stay as the module says.
-const importOf = (text, from, to) => {
-  const pattern = ` from "${from}"`;
-  if (!text.includes(pattern)) throw new Error(`build-site: expected imports of ${from}`);
-  return text.replaceAll(pattern, ` from "${to}"`);
-};
-// Minified: the generated JS is written to be read (wasm-bindgen's glue is 70 KB), and every
-// page loads both files before it can start.
-const minify = (code) => (release ? transformSync(code, { minify: true, format: 'esm', target: 'es2020' }).code : code);
-writeFileSync(join(staging, names.js), minify(importOf(mainJs, './__wasm_split.js', `./${names.split}`)));
-writeFileSync(join(staging, names.split), minify(importOf(linkJs, './main.js', `./${names.js}`)));
+const h = hash(appJs, mainWasm);
+const names = { js: `precision-lab-${h}.js`, wasm: `precision-lab-${h}_bg.wasm` };
+writeFileSync(join(staging, names.js), appJs);
 writeFileSync(join(staging, names.wasm), mainWasm);
 
 // The packs each entry (view or widget) needs first, for the loader to preload.
@@ -130,17 +128,19 @@ const preload = Object.fromEntries(Object.entries(ENTRIES).map(([entry, splits])
 const indexPath = join(staging, 'index.html');
 let html = readFileSync(indexPath, 'utf8');
 
-// One stylesheet: Trunk writes one file per style/*.css (one concern each, for us), which is
-// seven requests for 8 KB; joined, in order, it is one request and compresses better.
+// The stylesheet, inline: Trunk writes one file per style/*.css (one concern each, for us),
+// seven render-blocking requests for 8 KB; in the page they cost no request, and over HTTP/1.1
+// the six connections go to the wasm, the JS and the packs.
 const sheets = [...html.matchAll(/\s*<link rel="stylesheet" href="\.\/([\w.-]+\.css)"[^>]*\/>/g)];
 if (sheets.length === 0) throw new Error('build-site: no stylesheets in index.html');
 const css = sheets.map((m) => readFileSync(join(staging, m[1]), 'utf8')).join('\n');
-const cssName = `site-${hash(css)}.css`;
-writeFileSync(join(staging, cssName), css);
 for (const m of sheets) rmSync(join(staging, m[1]));
-html = html.replace(sheets[0][0], `\n    <link rel="stylesheet" href="./${cssName}" />`);
+html = html.replace(sheets[0][0], `\n    <style>\n${css}\n    </style>`);
 for (const m of sheets.slice(1)) html = html.replace(m[0], '');
-html = html.replace('</head>', `${loaderHtml({ names, preload, mainWasmBytes: mainWasm.length })}\n  </head>`);
+const loader = loaderHtml({ names, preload, mainWasmBytes: mainWasm.length });
+html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n${loader.early}`);
+html = html.replace('</head>', `${loader.late}\n  </head>`);
+if (!html.includes(loader.early) || !html.includes(loader.late)) throw new Error('build-site: index.html lacks <meta charset> or </head>');
 writeFileSync(indexPath, html);
 
 // 6. The policy that pins the loader, then precompressed copies of everything final.

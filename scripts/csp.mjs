@@ -1,5 +1,5 @@
-// Trunk post-build hook: computes the SHA-256 of Trunk's inline loader script and writes the
-// site's Content Security Policy (1) as a <meta http-equiv> in index.html, so the policy holds on
+// Post-build step (scripts/build-site.mjs runs it): computes the SHA-256 of each inline script
+// of index.html (the loader) and writes the site's Content Security Policy (1) as a <meta http-equiv> in index.html, so the policy holds on
 // any static host, and (2) as `_headers` (the Netlify / Cloudflare Pages format) for hosts that
 // can send it as a header. Usage (Trunk sets TRUNK_STAGING_DIR): node scripts/csp.mjs [dir]
 import { readFileSync, writeFileSync } from 'node:fs';

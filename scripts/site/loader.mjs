@@ -31,13 +31,34 @@ export const LIGHT = ['view:learn', 'view:formats', 'embed:editor'];
 /// Seconds without the app starting before the boot message mentions WebAssembly being off.
 export const SLOW_SECONDS = 20;
 
-/// The `<link>` preloads and the inline module script. `names`: the hashed file names of the
-/// main JS and wasm; `preload`: entry -> pack files; `mainWasmBytes`: the main module's size, for
-/// progress (responses may be compressed, so their Content-Length is not the byte count).
+/// The loader, in two parts. `early` goes first in <head>: preloads of the main wasm and JS, and a
+/// classic script that runs at once and preloads the packs the address needs, so they all start
+/// downloading as soon as the HTML arrives (a module script would wait for the stylesheet).
+/// `late` goes at the end of <head>: the module script that starts the app.
+/// `names`: the hashed file names of the main JS and wasm; `preload`: entry -> pack files;
+/// `mainWasmBytes`: the main module's size, for progress (responses may be compressed, so their
+/// Content-Length is not the byte count).
 export function loaderHtml({ names, preload, mainWasmBytes }) {
   const files = [...new Set(Object.values(preload).flat())].sort();
   const byIndex = Object.fromEntries(Object.entries(preload).map(([entry, list]) => [entry, list.map((f) => files.indexOf(f))]));
-  const script = `
+  const early = `(function () {
+  var query = new URLSearchParams(location.search);
+  var files = ${JSON.stringify(files)};
+  var packs = ${JSON.stringify(byIndex)};
+  var embed = query.get("embed");
+  var view = query.get("view");
+  var entry = embed !== null ? (packs["embed:" + embed] ? "embed:" + embed : "embed:editor")
+    : (packs["view:" + view] ? "view:" + view : "view:learn");
+  packs[entry].forEach(function (i) {
+    var link = document.createElement("link");
+    link.rel = "preload";
+    link.as = "fetch";
+    link.crossOrigin = "anonymous";
+    link.href = "./" + files[i];
+    document.head.appendChild(link);
+  });
+})();`;
+  const late = `
 const boot = document.getElementById("boot");
 const say = (text) => { if (boot) boot.textContent = text; };
 const failed = (error) => {
@@ -47,20 +68,6 @@ const failed = (error) => {
   boot.setAttribute("role", "alert");
   say("Precision Lab could not be downloaded (" + (error && error.message ? error.message : error) + "). Check the connection, then reload the page.");
 };
-const query = new URLSearchParams(location.search);
-const files = ${JSON.stringify(files)};
-const packs = ${JSON.stringify(byIndex)};
-const embed = query.get("embed");
-const entry = embed !== null ? (packs["embed:" + embed] ? "embed:" + embed : "embed:editor")
-  : (packs["view:" + query.get("view")] ? "view:" + query.get("view") : "view:learn");
-for (const pack of packs[entry].map((i) => files[i])) {
-  const link = document.createElement("link");
-  link.rel = "preload";
-  link.as = "fetch";
-  link.crossOrigin = "anonymous";
-  link.href = "./" + pack;
-  document.head.append(link);
-}
 const slow = setTimeout(() => {
   if (!document.documentElement.dataset.ready && !(boot && boot.classList.contains("boot-failed"))) {
     say("Still loading Precision Lab. On a slow connection this takes a while; if it never finishes, this browser may have WebAssembly turned off.");
@@ -90,16 +97,21 @@ if (typeof WebAssembly !== "object") {
   try {
     const app = await import("./${names.js}");
     await app.default({ module_or_path: download("./${names.wasm}", ${mainWasmBytes}) });
+    // The module's exports, as Trunk's loader offers them (the whole-page tests' hooks use it).
+    window.wasmBindings = app;
   } catch (error) {
     clearTimeout(slow);
     failed(error);
   }
 }
 `;
-  return [
-    `<link rel="modulepreload" href="./${names.js}" />`,
-    `<link rel="modulepreload" href="./${names.split}" />`,
-    `<link rel="preload" href="./${names.wasm}" as="fetch" type="application/wasm" crossorigin="anonymous" />`,
-    `<script type="module">${script}</script>`,
-  ].map((line) => `    ${line}`).join('\n');
+  return {
+    // The main module first: it is the largest file and the one the app needs first.
+    early: [
+      `<link rel="preload" href="./${names.wasm}" as="fetch" type="application/wasm" crossorigin="anonymous" />`,
+      `<link rel="modulepreload" href="./${names.js}" />`,
+      `<script>${early}</script>`,
+    ].map((line) => `    ${line}`).join('\n'),
+    late: `    <script type="module">${late}</script>`,
+  };
 }

@@ -43,7 +43,8 @@ pub fn widget_part(widget: Widget) -> Part {
 
 /// A widget, downloaded when first shown (`ui::lazy`).
 pub fn render_widget(widget: Widget) -> AnyView {
-    view! { <Lazy part=widget_part(widget) what=widget.title() on_shown=super::mark_ready /> }.into_any()
+    view! { <Lazy part=widget_part(widget) what=widget.title() on_shown=super::mark_ready /> }
+        .into_any()
 }
 
 /// The page of an embed: the widget, notices about its parameters, and a link to the full view.

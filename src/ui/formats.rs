@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::embed::widget_part;
-use super::lazy::{part, Deferred, Lazy};
+use super::lazy::{part, Deferred};
 use super::url::{HistoryMode, UrlState};
 use super::widgets::{CopyLink, DownloadLink};
 use crate::formats::{catalogue, mx, parse_input, Group, Overflow, Rounding};
@@ -109,7 +109,7 @@ pub fn FormatsView() -> impl IntoView {
             </p>
             <EditorWidget />
             // The editor is the view's first screen; the rest is downloaded after it.
-            <Lazy part=|| Box::pin(editor_plots()) what="the plots of this format" placeholder_class="editor-plots" />
+            <Deferred part=|| Box::pin(editor_plots()) what="The plots of this format" placeholder_class="editor-plots" />
             <Deferred part=widget_part(Widget::SameValue) what="The same value in every format" placeholder_class="same-value" />
             <Deferred part=widget_part(Widget::Facts) what="The table of formats" placeholder_class="facts" />
             <Deferred part=widget_part(Widget::Mx) what="The MX block editor" placeholder_class="mx" />

@@ -118,7 +118,8 @@ pub fn Lazy(
             }
         });
     }
-    move || match stage.get() {
+    move || {
+        match stage.get() {
         Stage::Loading => view! {
             <div class=format!("lazy-placeholder {placeholder_class}") data-testid="lazy-loading" role="status">
                 <p>"Loading " {what} "\u{2026}"</p>
@@ -139,6 +140,7 @@ pub fn Lazy(
             }
             .into_any()
         }
+    }
     }
 }
 

@@ -16,8 +16,8 @@ use super::embed::widget_part;
 use super::lazy::{part, Deferred, Part};
 use super::url::{HistoryMode, UrlState};
 use crate::present::learn::{
-    article, finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g,
-    Block, Demo, DemoReadout, Phase, DEMO_START, DEMO_STEPS, MODEL_STATES,
+    article, finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g, Block,
+    Demo, DemoReadout, Phase, DEMO_START, DEMO_STEPS, MODEL_STATES,
 };
 use crate::present::number::data_value;
 use crate::present::train::Session;
@@ -437,4 +437,3 @@ fn embed_snippet() -> String {
          <script src=\"{base}embed.js\" async></script>"
     )
 }
-

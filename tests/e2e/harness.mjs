@@ -110,17 +110,35 @@ export function assertClean(problems) {
   assert.deepEqual(problems.failedRequests, [], 'failed requests');
 }
 
-/// A new page (as `openPage`) at `path` of the served `site`, once the app has mounted.
-export async function openApp(browser, site, path, options = {}) {
+/// A new page (as `openPage`) at `path` of the served `site`, once the app has mounted and every
+/// part that loads when scrolled near has loaded (`loadAllParts`; `{ lazy: true }` skips that,
+/// for the tests of loading itself).
+export async function openApp(browser, site, path, { lazy = false, ...options } = {}) {
   const opened = await openPage(browser, site.origin, options);
   await opened.page.goto(site.url(path));
-  await appReady(opened.page);
+  await appReady(opened.page, { lazy });
   return opened;
 }
 
-/// Waits until the app has mounted (the shell marks <html data-ready>).
-export async function appReady(page) {
+/// Scrolls through the page until every part that loads when scrolled near (src/ui/lazy.rs) has
+/// been asked for, waits until all have arrived, and scrolls back to the top.
+export async function loadAllParts(page) {
+  const waiting = page.locator('[data-testid=lazy-waiting]');
+  for (let i = 0; i < 200 && (await waiting.count()) > 0; i++) {
+    await waiting.first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(20);
+  }
+  await page.waitForFunction(
+    () => !document.querySelector('[data-testid=lazy-waiting], [data-testid=lazy-loading]'),
+    null, { timeout: 30_000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/// Waits until the app has mounted (the shell marks <html data-ready>) and, unless `lazy`, every
+/// part of the page has loaded (`loadAllParts`).
+export async function appReady(page, { lazy = false } = {}) {
   await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
+  if (!lazy) await loadAllParts(page);
 }
 
 /// Resolves once the page has painted twice and run a task after that: whatever the app queued

@@ -2,8 +2,8 @@
 //! note's memory examples in both units, and the loss-scaling demo.
 
 use precision_lab::present::learn::{
-    article, finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g,
-    Block, Demo, DemoReadout, Phase, ARTICLE_HTML, DEMO_STEPS, MODEL_STATES, PARTS,
+    article, finfo_rows, loss_points, memory_examples, model_state_bytes_per_param, torch_g, Block,
+    Demo, DemoReadout, Phase, ARTICLE_HTML, DEMO_STEPS, MODEL_STATES, PARTS,
 };
 use precision_lab::route::Query;
 
@@ -72,7 +72,12 @@ fn mixed_precision_adam_keeps_sixteen_bytes_per_parameter() {
     // Each line's term is its own bytes per parameter times N (a 4-byte line is 4N, not the 12N
     // of the three fp32 lines together).
     for line in MODEL_STATES {
-        assert_eq!(line.term, format!("{}N", line.bytes_per_param), "{}", line.what);
+        assert_eq!(
+            line.term,
+            format!("{}N", line.bytes_per_param),
+            "{}",
+            line.what
+        );
     }
     let fp32_lines: u32 = MODEL_STATES
         .iter()
@@ -88,12 +93,28 @@ fn the_article_is_sections_of_static_html_and_known_widgets() {
     let ids: Vec<&str> = article.sections.iter().map(|s| s.id).collect();
     assert_eq!(
         ids,
-        ["why-fp32", "how-stored", "formats", "range-precision", "mixed-precision", "memory", "next", "sources"]
+        [
+            "why-fp32",
+            "how-stored",
+            "formats",
+            "range-precision",
+            "mixed-precision",
+            "memory",
+            "next",
+            "sources"
+        ]
     );
-    assert!(article.intro.contains("the note"), "the note is introduced at the top");
+    assert!(
+        article.intro.contains("the note"),
+        "the note is introduced at the top"
+    );
     let mut parts = Vec::new();
     for section in &article.sections {
-        assert!(!section.title.is_empty() && !section.blocks.is_empty(), "{}", section.id);
+        assert!(
+            !section.title.is_empty() && !section.blocks.is_empty(),
+            "{}",
+            section.id
+        );
         for block in &section.blocks {
             match block {
                 Block::Part(name) => parts.push(*name),
@@ -106,19 +127,33 @@ fn the_article_is_sections_of_static_html_and_known_widgets() {
     known.sort_unstable();
     let mut named = parts.clone();
     named.sort_unstable();
-    assert_eq!(named, known, "every widget the page knows is placed once, and no other");
+    assert_eq!(
+        named, known,
+        "every widget the page knows is placed once, and no other"
+    );
 }
 
 /// The article's HTML is shown as written, so it must stay inert, well-nested text.
 #[track_caller]
 fn check_static_html(html: &str) {
     let lower = html.to_lowercase();
-    for banned in ["<script", "javascript:", " on", " style=", " id=", "<iframe", "<!--", "seed"] {
+    for banned in [
+        "<script",
+        "javascript:",
+        " on",
+        " style=",
+        " id=",
+        "<iframe",
+        "<!--",
+        "seed",
+    ] {
         // " on" would also match prose; only attributes matter: look inside tags.
         if banned == " on" {
             for tag in lower.split('<').skip(1).filter_map(|t| t.split('>').next()) {
                 assert!(
-                    !tag.split_whitespace().skip(1).any(|attr| attr.starts_with("on")),
+                    !tag.split_whitespace()
+                        .skip(1)
+                        .any(|attr| attr.starts_with("on")),
                     "an event attribute in <{tag}>"
                 );
             }
@@ -128,7 +163,11 @@ fn check_static_html(html: &str) {
     }
     // Every element that is opened is closed, in order (the few void elements aside).
     let mut open: Vec<String> = Vec::new();
-    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or_default()) {
+    for tag in html
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or_default())
+    {
         let name: String = tag
             .trim_start_matches('/')
             .chars()
@@ -138,7 +177,11 @@ fn check_static_html(html: &str) {
             continue;
         }
         if tag.starts_with('/') {
-            assert_eq!(open.pop().as_deref(), Some(name.as_str()), "</{name}> closes nothing open");
+            assert_eq!(
+                open.pop().as_deref(),
+                Some(name.as_str()),
+                "</{name}> closes nothing open"
+            );
         } else {
             open.push(name);
         }
