@@ -110,6 +110,9 @@ const bundle = await build({
   minify: release,
   write: false,
   logLevel: 'warning',
+  // wasm-bindgen's glue names the link module once per split point in one object literal (the
+  // same namespace each time), which esbuild rightly calls a duplicate key.
+  logOverride: { 'duplicate-object-key': 'silent' },
 });
 const appJs = bundle.outputFiles[0].contents;
 const mainWasm = readFileSync(join(optDir, 'main_bg.wasm'));

@@ -89,22 +89,36 @@ function exampleSite() {
 test('the example pages embed widgets and the iframes grow to their content', async () => {
   const server = await serve(exampleSite());
   const { page, context, problems } = await openPage(browser, server.origin);
-  for (const [file, frames] of [['embed.html', ['editor', 'range', 'facts']], ['book.html', ['bf16', 'memory']]]) {
-    await page.goto(server.url(`examples/${file}`));
-    for (const id of frames) {
-      await page.waitForFunction((i) => parseInt(document.getElementById(i).style.height, 10) > 100, id, { timeout: 30_000 });
-      const [styleHeight, contentHeight] = await page.evaluate((i) => {
-        const f = document.getElementById(i);
-        const body = f.contentDocument.body;
-        return [parseInt(f.style.height, 10), Math.max(body.scrollHeight, body.offsetHeight)];
-      }, id);
-      assert.ok(Math.abs(styleHeight - contentHeight) <= 2, `${file}#${id}: iframe ${styleHeight}px, content ${contentHeight}px`);
+  try {
+    for (const [file, frames] of [['embed.html', ['editor', 'range', 'facts']], ['book.html', ['bf16', 'memory']]]) {
+      await page.goto(server.url(`examples/${file}`));
+      for (const id of frames) {
+        // The widget is a part of its own: wait until it is on the page, then for the frame to
+        // follow its height.
+        await page.waitForFunction((i) => {
+          const doc = document.getElementById(i).contentDocument;
+          return doc?.documentElement.dataset.ready === '1' && !doc.querySelector('[data-testid=lazy-loading]');
+        }, id, { timeout: 30_000 });
+        const heights = (i) => {
+          const f = document.getElementById(i);
+          const body = f.contentDocument.body;
+          return [parseInt(f.style.height, 10), Math.max(body.scrollHeight, body.offsetHeight)];
+        };
+        await page.waitForFunction((i) => {
+          const f = document.getElementById(i);
+          const body = f.contentDocument.body;
+          return Math.abs(parseInt(f.style.height, 10) - Math.max(body.scrollHeight, body.offsetHeight)) <= 2;
+        }, id, { timeout: 10_000 }).catch(() => {});
+        const [styleHeight, contentHeight] = await page.evaluate(heights, id);
+        assert.ok(styleHeight > 100 && Math.abs(styleHeight - contentHeight) <= 2, `${file}#${id}: iframe ${styleHeight}px, content ${contentHeight}px`);
+      }
+      await screenshot(page, `example-${file.replace('.html', '')}`);
     }
-    await screenshot(page, `example-${file.replace('.html', '')}`);
+    assertClean(problems);
+  } finally {
+    await context.close();
+    await server.close();
   }
-  assertClean(problems);
-  await context.close();
-  await server.close();
 });
 
 test('the site works from a sub-path', async () => {
