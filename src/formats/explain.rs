@@ -225,6 +225,9 @@ impl Format {
     /// assert_eq!(fp16.shortest_decimal(0x7bff), "65500");
     /// assert_eq!(fp16.shortest_decimal(0x0001), "6e-8");
     /// assert_eq!(fp16.shortest_decimal(0x3555), "0.3333");
+    /// // Saturating formats: a decimal beyond the largest value does not name it.
+    /// let int8: precision_lab::formats::Format = "int8".parse().unwrap();
+    /// assert_eq!(int8.shortest_decimal(0x7f), "127");
     /// ```
     pub fn shortest_decimal(&self, code: u64) -> String {
         let code = code & self.code_mask();
@@ -254,7 +257,11 @@ impl Format {
             let exponent10 = point - length as i64;
             for candidate in order {
                 let exact = Exact::from_decimal(negative, candidate.clone(), exponent10 as i32);
-                if self.encode_exact(&exact, Rounding::NearestEven, Overflow::Default) == code {
+                // A candidate beyond the largest finite value reads back only because the format
+                // saturates (int8's 127 from "200", FP6's 28 from "30"): it does not name this
+                // value, so it does not count.
+                let outcome = self.outcome_exact(&exact, Rounding::NearestEven, Overflow::Default);
+                if outcome.code == code && !outcome.overflowed {
                     return render(negative, &candidate.to_decimal(), exponent10);
                 }
             }

@@ -117,12 +117,15 @@ pub fn seed_check() -> Vec<SeedExample> {
         if let (Some(bytes), Some(real_bytes)) = (weights(&inference), weights(&real)) {
             out.push(SeedExample {
                 id: "mistral-7b-inference-weights",
-                claim: "Mistral-7B needs 14 GB for inference in 16 bits.",
+                claim: "Mistral-7B needs 7e9 x 2 bytes = 14 GB for inference in 16 bits \
+                        (computed as 7e9 x 2 / 1024^3).",
                 bytes,
                 computed: format!("2 bytes x 7,000,000,000 params = {}", bytes.both(lead)),
                 verdict: format!(
-                    "14 GB is right for 7e9 parameters at 2 bytes ({}). The real count, \
-                     7,241,732,096, gives {}, and the KV cache and activations come on top.",
+                    "14 GB is right for 7e9 parameters at 2 bytes, but the formula it shows \
+                     divides by 1024^3, which gives {}, not 14: the same slip as the training \
+                     figure. The real count, 7,241,732,096, gives {}, and the KV cache and \
+                     activations come on top.",
                     bytes.gib(),
                     real_bytes.both(lead)
                 ),

@@ -448,6 +448,39 @@ impl Field {
     }
 }
 
+/// The bit editor's legend: each field the format's bits have, with its name for this format
+/// (an int8's top bit is a sign bit of weight -128; an NF4 code is an index, not a float).
+pub fn legend(format: &Format) -> Vec<(Field, String)> {
+    match format.structure() {
+        Structure::Float(spec) => {
+            let mut fields = Vec::new();
+            if spec.sign == Signedness::Signed {
+                fields.push((Field::Sign, "sign".to_string()));
+            }
+            fields.push((Field::Exponent, "exponent".to_string()));
+            if spec.mantissa_bits > 0 {
+                fields.push((Field::Mantissa, "mantissa".to_string()));
+            }
+            fields
+        }
+        Structure::Integer { sign, .. } => {
+            let mut fields = Vec::new();
+            if sign == Signedness::Signed {
+                fields.push((
+                    Field::Sign,
+                    format!("sign (weight -2^{})", format.total_bits() - 1),
+                ));
+            }
+            fields.push((Field::Integer, "value bits (two's complement)".to_string()));
+            if sign == Signedness::Unsigned {
+                fields[0].1 = "value bits".to_string();
+            }
+            fields
+        }
+        Structure::Nf4 { .. } => vec![(Field::Index, "index into the 16 NF4 levels".to_string())],
+    }
+}
+
 /// One cell of the bit editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BitCell {
@@ -596,15 +629,19 @@ impl Readout {
         }
     }
 
-    /// The rounding error line for the typed value: "+1.49e-9 (relative 1.49e-8)".
+    /// What happened to the typed value, in words: "overflowed to +Inf", "underflowed to zero",
+    /// ...; "none: the typed value is stored exactly" when nothing did (good news, shown as such:
+    /// see [`Readout::is_exact`]).
     pub fn error_summary(&self) -> Option<String> {
         let report = self.report.as_ref()?;
         if report.exact {
             return Some("none: the typed value is stored exactly".into());
         }
         let mut flags = Vec::new();
+        let overflow;
         if report.overflowed {
-            flags.push("overflowed");
+            overflow = overflow_words(report);
+            flags.push(overflow.as_str());
         }
         if report.underflowed_to_zero {
             flags.push("underflowed to zero");
@@ -616,6 +653,29 @@ impl Readout {
             flags.push("no meaning in this format");
         }
         Some(flags.join(", "))
+    }
+}
+
+impl Readout {
+    /// The typed value is stored exactly (the error line is good news, not a warning).
+    pub fn is_exact(&self) -> bool {
+        self.report.as_ref().is_some_and(|r| r.exact)
+    }
+}
+
+/// What an overflow did, in words: "overflowed to +Inf", "overflowed to NaN (no infinity in this
+/// format)", "overflowed: clamped to the largest finite value, 448".
+fn overflow_words(report: &EncodeReport) -> String {
+    if report.stored.is_infinite() {
+        let sign = if report.stored > 0.0 { '+' } else { '-' };
+        format!("overflowed to {sign}Inf")
+    } else if report.stored.is_nan() {
+        "overflowed to NaN (this format has no infinity)".into()
+    } else {
+        format!(
+            "overflowed: clamped to the largest finite value, {}",
+            short(report.stored.abs())
+        )
     }
 }
 
@@ -859,7 +919,25 @@ pub fn facts_markdown() -> String {
 
 /// The value and error readouts of a report as (data-value, text) pairs.
 pub fn error_texts(report: &EncodeReport) -> ((String, String), (String, String)) {
-    let abs = (data_value(report.abs_error), sig(report.abs_error, 4));
+    // An overflow to Inf or NaN has no finite error: say what it is instead of printing NaN.
+    if report.overflowed && report.stored.is_infinite() {
+        let infinite = ("inf".to_string(), "infinite".to_string());
+        return (infinite.clone(), infinite);
+    }
+    if report.overflowed && report.stored.is_nan() {
+        let none = (
+            "nan".to_string(),
+            "none: the result is not a number".to_string(),
+        );
+        return (none.clone(), none);
+    }
+    // Saturating a typed value beyond fp64 (1e400 into int8): the error is finite but too large
+    // for an f64.
+    let abs = if report.abs_error.is_infinite() && report.stored.is_finite() {
+        ("inf".to_string(), "over 1.8e308 (beyond fp64)".to_string())
+    } else {
+        (data_value(report.abs_error), sig(report.abs_error, 4))
+    };
     let rel = match report.rel_error {
         Some(r) => (data_value(r), sig(r, 4)),
         None => ("nan".into(), "-".into()),

@@ -65,6 +65,7 @@ pub fn EmbedApp() -> impl IntoView {
         all
     };
     let open_href = move || url.query().open_in_full(widget.get()).to_search();
+    Effect::new(move |_| document().set_title(&super::shell::page_title(widget.get().title())));
     post_height_on_resize();
     view! {
         <div class="embed" data-testid="embed" data-widget=move || widget.get().slug()>

@@ -345,17 +345,24 @@ fn BitEditor(editor: Editor) -> impl IntoView {
     let cells = move || (0..total.get()).rev().collect::<Vec<u32>>();
     view! {
         <div class="bit-editor">
-            <div class="bit-legend" aria-hidden="true">
-                <span class="swatch bit-sign">"sign"</span>
-                <span class="swatch bit-exponent">"exponent"</span>
-                <span class="swatch bit-mantissa">"mantissa"</span>
+            <div class="bit-legend" aria-hidden="true" data-testid="bit-legend">
+                {move || {
+                    model::legend(&editor.state.with(FormatsState::format))
+                        .into_iter()
+                        .map(|(field, label)| view! { <span class=format!("swatch {}", field.class())>{label}</span> })
+                        .collect_view()
+                }}
             </div>
             <div
                 class="bit-cells"
                 role="group"
                 aria-label="Bits, most significant first. Left and Right move, Space flips, Up and Down step to the neighbouring value."
                 data-testid="bit-cells"
-                style=move || format!("--bits: {}", total.get())
+                // Whole rows: up to 32 bits a row (16 on a phone), so no bit wraps alone.
+                style=move || {
+                    let bits = total.get();
+                    format!("--bits: {bits}; --cols: {}; --cols-phone: {}", bits.min(32), bits.min(16))
+                }
             >
                 <For each=cells key=|i| *i let:index>
                     <button
@@ -555,7 +562,9 @@ fn Readouts(editor: Editor) -> impl IntoView {
                             view! {
                                 "absolute " <Num testid="abs-error" value=abs text=abs_text />
                                 ", relative " <Num testid="rel-error" value=rel text=rel_text />
-                                <span class="flags">{r.with(|r| r.error_summary()).filter(|s| !s.is_empty()).map(|s| format!(" ({s})"))}</span>
+                                <span class=move || if r.with(Readout::is_exact) { "exact-note" } else { "flags" } data-testid="error-summary">
+                                    {r.with(|r| r.error_summary()).filter(|s| !s.is_empty()).map(|s| format!(" ({s})"))}
+                                </span>
                             }.into_any()
                         }
                     }}

@@ -168,7 +168,8 @@ pub fn MemoryView(
                 </form>
                 <Results calc=calc />
             </div>
-            <SeedCheck calc=calc />
+            // The Learn article shows the same examples as its own table.
+            {(!inline).then(|| view! { <SeedCheck calc=calc /> })}
         </section>
     }
 }
@@ -562,7 +563,8 @@ fn pair(label: impl Into<String>, (lead, other): (String, String)) -> impl IntoV
     view! { <td class="num" data-label=label><span>{lead}</span>" "<span class="mem-alt">"= "{other}</span></td> }
 }
 
-/// The seed document's worked examples, reproduced and judged; each opens in the calculator.
+/// The note's worked examples (the Learn article's source), reproduced and judged; each opens in
+/// the calculator.
 #[component]
 fn SeedCheck(calc: Calc) -> impl IntoView {
     let rows = model::seed_rows()
@@ -571,7 +573,7 @@ fn SeedCheck(calc: Calc) -> impl IntoView {
             let inputs = row.inputs;
             view! {
                 <li class="mem-seed" data-testid=format!("seed-{}", row.id) data-bytes=row.bytes.clone()>
-                    <p><strong>"The seed says: "</strong>{row.claim}</p>
+                    <p><strong>"The note says: "</strong>{row.claim}</p>
                     <p><strong>"Exactly: "</strong><code>{row.computed}</code></p>
                     <p>{row.verdict}</p>
                     <button type="button" data-testid=format!("seed-open-{}", row.id)
@@ -584,8 +586,8 @@ fn SeedCheck(calc: Calc) -> impl IntoView {
         .collect_view();
     view! {
         <section class="mem-seed-check" aria-labelledby="seed-title" data-testid="seed-check">
-            <h2 id="seed-title">"Checking the seed's worked examples"</h2>
-            <p class="help">"What the course's seed notes claim, recomputed exactly, and what they get right and wrong. Most of the errors are GB (10^9 bytes) written where GiB (2^30 bytes) was computed."</p>
+            <h2 id="seed-title">"The note's worked examples, checked"</h2>
+            <p class="help">"What a widely shared note on mixed-precision training claims (the Learn article corrects it), recomputed exactly, and what it gets right and wrong. Most of its errors are GB (10^9 bytes) written where GiB (2^30 bytes) was computed."</p>
             <ul class="mem-seed-list">{rows}</ul>
         </section>
     }

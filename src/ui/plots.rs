@@ -129,6 +129,8 @@ fn CompareControls() -> impl IntoView {
         .map(|entry| {
             let name = entry.name;
             let checked = move || inputs.controls.with(|c| c.compare.contains(&name));
+            // A seventh format would not be drawn: its box is off until one is unticked.
+            let full = move || inputs.controls.with(|c| c.compare.len() >= MAX_COMPARE && !c.compare.contains(&name));
             let toggle = move |ev: leptos::ev::Event| {
                 let on = event_target_checked(&ev);
                 inputs.edit(|c| {
@@ -141,16 +143,20 @@ fn CompareControls() -> impl IntoView {
             };
             view! {
                 <label class="compare-box">
-                    <input type="checkbox" data-testid=format!("compare-{name}") prop:checked=checked on:change=toggle />
+                    <input type="checkbox" data-testid=format!("compare-{name}") prop:checked=checked prop:disabled=full on:change=toggle />
                     {name}
                 </label>
             }
         })
         .collect_view();
+    let full = move || inputs.controls.with(|c| c.compare.len() >= MAX_COMPARE);
     view! {
         <fieldset class="compare">
             <legend>"Compare (range and precision plots, up to six)"</legend>
             {boxes}
+            <Show when=full>
+                <p class="help" role="status" data-testid="compare-full">"Six formats are the most the plots can compare: untick one to add another."</p>
+            </Show>
         </fieldset>
     }
 }

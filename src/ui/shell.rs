@@ -26,6 +26,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The document title of a view or widget: "Formats · Precision Lab".
+pub fn page_title(what: &str) -> String {
+    format!("{what} \u{b7} Precision Lab")
+}
+
 /// Sets or clears `data-theme` on `<html>`.
 fn apply_theme(choice: ThemeChoice) {
     let Some(root) = document().document_element() else {
@@ -43,6 +48,8 @@ fn apply_theme(choice: ThemeChoice) {
 fn Site() -> impl IntoView {
     let url = expect_context::<UrlState>();
     let current = Memo::new(move |_| url.view().0);
+    // Each view has its own title, so tabs, history and bookmarks tell them apart.
+    Effect::new(move |_| document().set_title(&page_title(current.get().title())));
     let notices = move || {
         let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
         if let (_, Some(n)) = url.view() {

@@ -304,3 +304,127 @@ fn data_values_parse_back_to_the_same_f64() {
     assert_eq!(sig(0.000244140625, 3), "0.000244");
     let _ = (Rounding::NearestEven, Overflow::Default);
 }
+
+/// The shortest decimal that reads back names the value itself: for an integer code it is the
+/// integer, and no format counts a decimal that only reads back because it saturates.
+#[test]
+fn shortest_decimals_never_lean_on_saturation() {
+    use precision_lab::formats::catalogue;
+    for entry in catalogue() {
+        let format = entry.format();
+        if format.total_bits() > 16 {
+            continue;
+        }
+        for code in 0..(1u64 << format.total_bits()) {
+            let value = format.decode(code);
+            if !value.is_finite() {
+                continue;
+            }
+            let text = format.shortest_decimal(code);
+            let read: f64 = text
+                .parse()
+                .unwrap_or_else(|_| panic!("{}: {text:?}", entry.name));
+            let back = format.encode_report(read, Rounding::NearestEven, Overflow::Default);
+            assert!(
+                back.code == code && !back.overflowed,
+                "{} code {code:#x}: {text} reads back only by overflowing",
+                entry.name
+            );
+            if entry.name.starts_with("int") || entry.name == "uint8" {
+                assert_eq!(
+                    read, value,
+                    "{} code {code:#x}: an integer's shortest decimal is itself",
+                    entry.name
+                );
+            }
+        }
+    }
+    let (s, _) = state("format=int8&value=max");
+    assert_eq!(Readout::compute(&s).decoded.shortest_decimal, "127");
+    let (s, _) = state("format=e3m2fn&value=max");
+    assert_eq!(Readout::compute(&s).decoded.shortest_decimal, "28");
+}
+
+/// An overflow says what the stored value is, in words, never "NaN" for an error.
+#[test]
+fn overflows_are_named_not_printed_as_nan() {
+    use precision_lab::present::formats::error_texts;
+    #[track_caller]
+    fn check(search: &str, summary: &str, abs_text: &str) {
+        let (s, _) = state(search);
+        let r = Readout::compute(&s);
+        let report = r.report.expect("a typed value has a report");
+        assert!(report.overflowed, "{search}");
+        assert_eq!(r.error_summary().as_deref(), Some(summary), "{search}");
+        let ((_, abs), (_, rel)) = error_texts(&report);
+        assert_eq!(abs, abs_text, "{search}");
+        assert!(
+            !abs.contains("NaN") && !rel.contains("NaN"),
+            "{search}: {abs} / {rel}"
+        );
+        assert!(!r.is_exact());
+    }
+    check("format=fp16&value=1e400", "overflowed to +Inf", "infinite");
+    check("format=fp16&value=-1e400", "overflowed to -Inf", "infinite");
+    check("format=bf16&value=1e39", "overflowed to +Inf", "infinite");
+    check(
+        "format=e4m3fn&value=1e400",
+        "overflowed to NaN (this format has no infinity)",
+        "none: the result is not a number",
+    );
+    check(
+        "format=e2m1fn&value=1e400",
+        "overflowed: clamped to the largest finite value, 6",
+        "over 1.8e308 (beyond fp64)",
+    );
+    check(
+        "format=int8&value=1000",
+        "overflowed: clamped to the largest finite value, 127",
+        "873",
+    );
+    check(
+        "format=fp16&value=1e400&overflow=saturate",
+        "overflowed: clamped to the largest finite value, 65504",
+        "over 1.8e308 (beyond fp64)",
+    );
+    check(
+        "format=fp16&value=70000&overflow=saturate",
+        "overflowed: clamped to the largest finite value, 65504",
+        "4496",
+    );
+    let (s, _) = state("format=fp16&value=0.5");
+    let r = Readout::compute(&s);
+    assert!(r.is_exact());
+    assert_eq!(
+        r.error_summary().as_deref(),
+        Some("none: the typed value is stored exactly")
+    );
+}
+
+/// The bit legend names the fields the format has, as they are for that format.
+#[test]
+fn the_bit_legend_names_each_formats_own_fields() {
+    use precision_lab::present::formats::legend;
+    let labels = |name: &str| -> Vec<String> {
+        legend(&name.parse::<Format>().unwrap())
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect()
+    };
+    assert_eq!(labels("fp16"), ["sign", "exponent", "mantissa"]);
+    assert_eq!(
+        labels("int8"),
+        ["sign (weight -2^7)", "value bits (two's complement)"]
+    );
+    assert_eq!(labels("uint8"), ["value bits"]);
+    assert_eq!(labels("nf4"), ["index into the 16 NF4 levels"]);
+    assert_eq!(labels("e8m0fnu"), ["exponent"]);
+    // Every field a cell has is in the legend, and nothing else.
+    for name in ["fp32", "int4", "nf4", "e8m0fnu", "e2m1fn", "uint8"] {
+        let format: Format = name.parse().unwrap();
+        let mut fields: Vec<Field> = bit_cells(&format, 0).into_iter().map(|c| c.field).collect();
+        fields.dedup();
+        let legend_fields: Vec<Field> = legend(&format).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, legend_fields, "{name}");
+    }
+}

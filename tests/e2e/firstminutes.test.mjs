@@ -1,0 +1,140 @@
+// Whole-page tests of what a new reader meets in the first ten minutes (issue "What a new user
+// trips over"): readouts that say what happened, legends that fit the format, per-view titles, a
+// phone's tab bar, the compare limit, and the Learn article's corrected wording and layout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openApp, assertClean, screenshot } from './harness.mjs';
+
+let site, browser;
+before(async () => { site = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await site?.close(); });
+
+const text = (page, id) => page.textContent(`[data-testid=${id}]`);
+
+test('an integer code reads back as itself, not as a decimal that saturates', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=formats&format=int8&value=max');
+  assert.equal(await text(page, 'value-shortest'), '127');
+  await page.goto(site.url('?view=formats&format=e3m2fn&value=max'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=value-shortest]')?.textContent === '28');
+  assertClean(problems);
+  await context.close();
+});
+
+test('an overflow says where the value went, never "NaN"', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=formats&format=fp16&value=1e400');
+  const block = await text(page, 'error-block');
+  assert.match(block, /overflowed to \+Inf/);
+  assert.match(block, /absolute infinite/);
+  assert.doesNotMatch(block, /NaN/);
+  await page.goto(site.url('?view=formats&format=e4m3fn&value=1e400'));
+  await page.waitForFunction(() => /overflowed to NaN/.test(document.querySelector('[data-testid=error-block]')?.textContent));
+  await page.goto(site.url('?view=formats&format=fp16&value=70000&overflow=saturate'));
+  await page.waitForFunction(() => /clamped to the largest finite value, 65504/.test(document.querySelector('[data-testid=error-block]')?.textContent));
+  assertClean(problems);
+  await context.close();
+});
+
+test('"stored exactly" reads as good news, not in the error colour', async () => {
+  const { page, context } = await openApp(browser, site, '?view=formats&format=fp16&value=0.5');
+  const summary = page.locator('[data-testid=error-summary]');
+  assert.match(await summary.textContent(), /stored exactly/);
+  const [colour, error] = await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--error)';
+    document.body.append(probe);
+    const e = getComputedStyle(probe).color;
+    probe.remove();
+    return [getComputedStyle(document.querySelector('[data-testid=error-summary]')).color, e];
+  });
+  assert.notEqual(colour, error);
+  await context.close();
+});
+
+test('the bit legend names the fields of the format shown', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=formats&format=int8&value=1');
+  assert.equal(await text(page, 'bit-legend'), "sign (weight -2^7)value bits (two's complement)");
+  await page.goto(site.url('?view=formats&format=nf4&value=1'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=bit-legend]')?.textContent === 'index into the 16 NF4 levels');
+  await page.goto(site.url('?view=formats&format=fp16&value=1'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=bit-legend]')?.textContent === 'signexponentmantissa');
+  assertClean(problems);
+  await context.close();
+});
+
+test('every view and widget has a title of its own', async () => {
+  const { page, context } = await openApp(browser, site, '?view=learn');
+  const titles = new Set();
+  for (const view of ['learn', 'formats', 'plots', 'memory', 'train']) {
+    await page.click(`[data-testid=nav-${view}]`);
+    await page.waitForSelector(`[data-testid=view][data-view=${view}] h1`);
+    const title = await page.title();
+    assert.match(title, / · Precision Lab$/);
+    titles.add(title);
+  }
+  assert.equal(titles.size, 5);
+  assert.equal(await page.title(), 'Trainer · Precision Lab');
+  await page.goto(site.url('?embed=range'));
+  await page.waitForFunction(() => document.title === 'dynamic range · Precision Lab' || /range/.test(document.title));
+  assert.match(await page.title(), /range.* · Precision Lab/);
+  await context.close();
+});
+
+test('on a phone the tab bar is one row and the page does not scroll sideways', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=memory', { viewport: { width: 375, height: 740 } });
+  const tops = await page.$$eval('.site-nav li', (items) => items.map((li) => Math.round(li.getBoundingClientRect().top)));
+  assert.equal(new Set(tops).size, 1, `tabs on one row: ${tops}`);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await screenshot(page, 'phone-tabs');
+  assertClean(problems);
+  await context.close();
+});
+
+test('a seventh format cannot be ticked in Compare, and the page says why', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=plots&compare=fp32,fp16,bf16,e4m3fn,e5m2,fp64');
+  assert.equal(await page.isVisible('[data-testid=compare-full]'), true);
+  assert.equal(await page.isDisabled('[data-testid=compare-tf32]'), true);
+  assert.equal(await page.isDisabled('[data-testid=compare-fp16]'), false, 'a ticked box can still be unticked');
+  await page.click('[data-testid=compare-fp16]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=compare-full]'));
+  assert.equal(await page.isDisabled('[data-testid=compare-tf32]'), false);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the Learn article: the note is introduced once, "seed" is never said, and the corrected figures show', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=learn');
+  const body = await page.textContent('main');
+  assert.match(body, /widely shared note on mixed-precision training, called “the note” below/);
+  assert.doesNotMatch(body, /\bseed\b/i);
+  assert.match(body, /eps rounded up to a power of ten/);
+  assert.match(body, /one at or below 2\^-25, half the smallest subnormal, rounds to zero/);
+  assert.match(body, /19\.5 and about 67 TFLOPS/);
+  assert.match(body, /13\.04 GiB/);
+  // The ledger: each 4-byte line is 4N; 12N is their sum.
+  const terms = await page.$$eval('[data-testid=model-states] tbody tr td:last-child', (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual(terms, ['2N', '2N', '4N', '4N', '4N']);
+  // The note's examples appear once (the inline calculator does not repeat them as cards).
+  assert.equal(await page.locator('[data-testid=seed-check]').count(), 0);
+  assert.equal(await page.locator('[data-testid=memory-examples]').count(), 1);
+  // Sources is a section heading like the others.
+  assert.equal(await page.locator('h2#sources > a.anchor').count(), 1);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the Learn article reads at 1280 px and on a phone: whole rows of bits, stacked verdicts', async () => {
+  const wide = await openApp(browser, site, '?view=learn', { viewport: { width: 1280, height: 900 } });
+  const rows = await wide.page.$$eval('[data-testid=inline-editor-fp32] [data-testid=bit-cells] > *',
+    (cells) => new Set(cells.map((c) => Math.round(c.getBoundingClientRect().top))).size);
+  assert.equal(rows, 1, 'the 32 bits of fp32 sit on one row');
+  await wide.context.close();
+  const phone = await openApp(browser, site, '?view=learn', { viewport: { width: 375, height: 740 } });
+  const cell = phone.page.locator('[data-testid=memory-examples] tbody tr').first().locator('td').last();
+  assert.equal(await cell.evaluate((td) => getComputedStyle(td).display), 'block', 'each verdict is a card row');
+  const width = await cell.evaluate((td) => td.getBoundingClientRect().width);
+  assert.ok(width > 250, `the verdict has room: ${width}px`);
+  assert.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await phone.page.locator('[data-testid=memory-examples]').scrollIntoViewIfNeeded();
+  await screenshot(phone.page, 'learn-phone-examples');
+  await phone.context.close();
+});
