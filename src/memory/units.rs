@@ -116,6 +116,19 @@ impl fmt::Display for Bytes {
     }
 }
 
+/// Bytes in GB (10^9) or GiB (2^30), exact and rounded half up, with two decimals or as many
+/// more as it takes to show three significant digits: "145.41 GB", "0.000608 GB" (608,256 bytes,
+/// which two decimals would call "0.00 GB").
+pub fn amount(bytes: Bytes, binary: bool) -> String {
+    let (unit, name) = if binary { (GIB, "GiB") } else { (GB, "GB") };
+    let n = bytes.get();
+    let mut places = 2;
+    while n > 0 && places < 12 && n.saturating_mul(10u128.pow(places)) < 100 * unit {
+        places += 1;
+    }
+    format!("{} {name}", decimal(n, unit, places))
+}
+
 /// `ceil(a / b)` for `b > 0`, without the overflow of `(a + b - 1) / b`.
 pub fn div_ceil(a: u128, b: u128) -> u128 {
     a / b + u128::from(!a.is_multiple_of(b))

@@ -1,64 +1,24 @@
-//! The memory-budget chart: one stacked bar per GPU (weights, training state, activations, KV
-//! cache, buffers) against a line at the GPU's capacity, with a legend and unit-labelled axis.
-//! Pure: a [`Report`] in, an SVG string out. It owns drawing only; every number comes from
+//! The memory-budget chart: one horizontal stacked bar per GPU (weights, training state,
+//! activations, KV cache, buffers) against a line at the GPU's capacity, with a legend and the
+//! total. Pure: a [`Report`] in, a [`Plot`] out. It owns drawing only; every number comes from
 //! `memory::estimate`, and the view decides where the SVG goes.
 //!
-//! The SVG is 360 x 320 user units with a `viewBox`, so it fits a 375 px phone and scales up.
-//! Text is escaped by the plotters SVG backend. Colours come from [`Theme`] (the Okabe-Ito
-//! palette, distinguishable with common colour-vision deficiencies), with text and axes in a
-//! colour chosen for the page background.
+//! Drawn like every other plot (`plot::svg`): the frame (a unit axis with a few round ticks and
+//! their grid lines) through plotters, the bars, labels and legend as plain elements, the theme's
+//! palette. Horizontal bars keep every label outside the bars and off the axis: a GPU's name above
+//! its bar, the capacity above the plot with the line it labels, the amounts in the legend. The
+//! chart is 330 user units wide, so its 11-unit text is at least 11 px in a 375 px phone's column.
 
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-
+use crate::memory::units::amount;
 use crate::memory::{Category, Report, UnitLead};
 
-/// The page theme the chart is drawn for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Theme {
-    #[default]
-    Light,
-    Dark,
-}
+use super::svg::{
+    self, approx_text_width, linear_steps, panel_at, ticks, AxisSpec, PanelSpec, FONT, TITLE_FONT,
+};
+use super::{Plot, Rgb, Theme};
 
-impl Theme {
-    fn text(self) -> RGBColor {
-        match self {
-            Theme::Light => RGBColor(0x1a, 0x1a, 0x1a),
-            Theme::Dark => RGBColor(0xe6, 0xe6, 0xe6),
-        }
-    }
-
-    fn grid(self) -> RGBColor {
-        match self {
-            Theme::Light => RGBColor(0xd0, 0xd0, 0xd0),
-            Theme::Dark => RGBColor(0x44, 0x44, 0x44),
-        }
-    }
-
-    fn capacity(self) -> RGBColor {
-        match self {
-            Theme::Light => RGBColor(0xd5, 0x5e, 0x00),
-            Theme::Dark => RGBColor(0xff, 0x8c, 0x42),
-        }
-    }
-
-    fn category(self, category: Category) -> RGBColor {
-        // Okabe-Ito; the dark theme uses the lighter members for contrast on dark grey.
-        match (self, category) {
-            (Theme::Light, Category::Weights) => RGBColor(0x00, 0x72, 0xb2),
-            (Theme::Dark, Category::Weights) => RGBColor(0x56, 0xb4, 0xe9),
-            (_, Category::TrainingState) => RGBColor(0xe6, 0x9f, 0x00),
-            (_, Category::Activations) => RGBColor(0x00, 0x9e, 0x73),
-            (_, Category::KvCache) => RGBColor(0xcc, 0x79, 0xa7),
-            (Theme::Light, Category::Buffers) => RGBColor(0x99, 0x99, 0x99),
-            (Theme::Dark, Category::Buffers) => RGBColor(0xbb, 0xbb, 0xbb),
-        }
-    }
-}
-
-/// Width and height of the SVG in user units.
-pub const SIZE: (u32, u32) = (360, 320);
+/// Width of the chart in user units.
+pub const WIDTH: u32 = 330;
 
 const ORDER: [Category; 5] = [
     Category::Weights,
@@ -72,21 +32,177 @@ const ORDER: [Category; 5] = [
 /// in this model).
 const MAX_BARS: u64 = 8;
 
+/// Layout, in user units: the title, the capacity label above the plot, one row per bar (its
+/// label above the bar), the axis under it, then the legend and the total.
+const TOP: i32 = 40;
+const ROW: i32 = 30;
+const BAR: i32 = 14;
+const LEFT: u32 = 12;
+const BOTTOM: u32 = 30;
+const RIGHT_MARGIN: i32 = 14;
+const LEGEND_ROW: i32 = FONT as i32 + 5;
+
 /// Draws the per-GPU stacked bars of a report against the GPU's capacity, in the lead unit.
-/// Returns the SVG text, or an `<svg>` holding a one-line message if drawing failed (plotters
-/// reports errors instead of panicking; none is expected with an in-memory string).
-pub fn memory_chart(report: &Report, gpu_name: &str, lead: UnitLead, theme: Theme) -> String {
-    let mut svg = String::new();
-    let result = draw(&mut svg, report, gpu_name, lead, theme);
-    match result {
-        Ok(()) => svg,
-        Err(message) => format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\"><text x=\"8\" y=\"20\">Chart unavailable: {}</text></svg>",
-            SIZE.0,
-            SIZE.1,
-            escape(&message)
-        ),
+pub fn memory_chart(report: &Report, gpu_name: &str, lead: UnitLead, theme: Theme) -> Plot {
+    let unit = unit_name(lead);
+    // Per-category bytes on one GPU, with the exact amount for the legend.
+    let stacks: Vec<(Category, f64, String)> = ORDER
+        .iter()
+        .filter_map(|c| {
+            let bytes = report.per_device_of(&[*c]);
+            let value = unit_value(bytes.get(), lead);
+            (value > 0.0).then(|| (*c, value, amount(bytes, lead == UnitLead::Gib)))
+        })
+        .collect();
+    let used = unit_value(report.per_device.get(), lead);
+    let capacity = unit_value(report.capacity.get(), lead);
+    let labels: Vec<String> = if report.devices > MAX_BARS {
+        vec![format!("each of {} GPUs", report.devices)]
+    } else {
+        (1..=report.devices.max(1))
+            .map(|i| format!("GPU {i}"))
+            .collect()
+    };
+    let fits = report.per_device <= report.capacity;
+    let legend: Vec<(Category, String)> = stacks
+        .iter()
+        .map(|(c, _, exact)| (*c, format!("{}: {exact}", c.label())))
+        .collect();
+    let plot_bottom = TOP + ROW * labels.len() as i32 + BOTTOM as i32;
+    let legend_rows = legend_rows(&legend.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>());
+    let height = plot_bottom + 10 + LEGEND_ROW * legend_rows + LEGEND_ROW + 6;
+    let size = (WIDTH, height as u32);
+    let caption = format!(
+        "Memory on each GPU by kind against the {gpu_name}'s {}: {} per GPU, {}.",
+        report.capacity.lead(lead),
+        report.per_device.lead(lead),
+        if fits { "fits" } else { "does not fit" }
+    );
+    let svg = svg::render(size, theme, &caption, |root, palette, doc| {
+        let top = (used.max(capacity) * 1.1).max(f64::MIN_POSITIVE);
+        let x_ticks = ticks(0.0, top, 4, &linear_steps());
+        let label = |v: f64| svg::value_text(v);
+        let no_label = |_: f64| String::new();
+        let spec = PanelSpec {
+            x: AxisSpec {
+                lo: 0.0,
+                hi: top,
+                ticks: x_ticks,
+                label: &label,
+                title: unit,
+            },
+            y: AxisSpec {
+                lo: 0.0,
+                hi: labels.len() as f64,
+                ticks: Vec::new(),
+                label: &no_label,
+                title: "",
+            },
+            bottom: BOTTOM,
+            left: LEFT,
+        };
+        let rect = (0, TOP, WIDTH as i32 - RIGHT_MARGIN, plot_bottom);
+        let (x, _) = panel_at(root, rect, &spec, palette)?;
+        doc.text(
+            8,
+            15,
+            TITLE_FONT,
+            palette.text,
+            "start",
+            &format!("Memory per GPU ({unit})"),
+        );
+        // Bars: one row each, the label above the bar, never on it.
+        for (row, name) in labels.iter().enumerate() {
+            let label_y = TOP + ROW * row as i32 + 12;
+            let bar_y = label_y + 4;
+            doc.text(x.px_lo, label_y, FONT, palette.text, "start", name);
+            let mut base = 0.0;
+            for (category, value, exact) in &stacks {
+                let (x0, x1) = (x.map_clamped(base), x.map_clamped(base + value));
+                doc.el("rect")
+                    .attr("x", x0)
+                    .attr("y", bar_y)
+                    .attr("width", (x1 - x0).max(1))
+                    .attr("height", BAR)
+                    .attr("fill", colour(palette, *category).hex())
+                    .attr("data-category", category.label())
+                    .title(&format!("{name}, {}: {exact}", category.label()));
+                base += value;
+            }
+        }
+        // The capacity: a line through the bars, labelled above the plot where it cannot cover
+        // a bar, anchored so it stays inside the picture.
+        let cx = x.map_clamped(capacity);
+        doc.el("line")
+            .attr("x1", cx)
+            .attr("x2", cx)
+            .attr("y1", TOP - 4)
+            .attr("y2", plot_bottom - BOTTOM as i32)
+            .attr("stroke", palette.marker.hex())
+            .attr("stroke-width", 2)
+            .attr("data-capacity", report.capacity.get())
+            .end();
+        let capacity_text = format!("{gpu_name}: {}", report.capacity.lead(lead));
+        let width = approx_text_width(&capacity_text, FONT);
+        let anchor = if cx + width / 2 > WIDTH as i32 - 4 {
+            "end"
+        } else if cx - width / 2 < 4 {
+            "start"
+        } else {
+            "middle"
+        };
+        doc.text(cx, TOP - 8, FONT, palette.marker, anchor, &capacity_text);
+        // Legend and total under the plot.
+        let entries: Vec<(Rgb, String)> = legend
+            .iter()
+            .map(|(c, text)| (colour(palette, *c), text.clone()))
+            .collect();
+        let y = doc.legend(
+            8,
+            plot_bottom + 14,
+            WIDTH as i32 - 16,
+            &entries,
+            palette.text,
+        );
+        let verdict = if fits { "fits" } else { "does not fit" };
+        doc.text(
+            8,
+            y,
+            FONT,
+            palette.text,
+            "start",
+            &format!("Total per GPU {}: {verdict}", report.per_device.lead(lead)),
+        );
+        Ok(())
+    });
+    Plot { svg, caption, size }
+}
+
+/// A category's colour: the palette's four series colours, and its muted grey for buffers.
+fn colour(palette: &svg::Palette, category: Category) -> Rgb {
+    match category {
+        Category::Weights => palette.series(0),
+        Category::TrainingState => palette.series(1),
+        Category::Activations => palette.series(2),
+        Category::KvCache => palette.series(3),
+        Category::Buffers => palette.muted,
     }
+}
+
+/// Rows [`svg::Doc::legend`] takes for these labels in the chart's width.
+fn legend_rows(labels: &[&str]) -> i32 {
+    let (x0, width) = (8, WIDTH as i32 - 16);
+    let mut x = x0;
+    let mut rows = 1;
+    for label in labels {
+        let w = 16 + approx_text_width(label, FONT);
+        if x > x0 && x + w > x0 + width {
+            x = x0;
+            rows += 1;
+        }
+        x += w + 8;
+    }
+    rows
 }
 
 fn unit_value(bytes: u128, lead: UnitLead) -> f64 {
@@ -102,146 +218,4 @@ fn unit_name(lead: UnitLead) -> &'static str {
         UnitLead::Gb => "GB",
         UnitLead::Gib => "GiB",
     }
-}
-
-fn draw(
-    svg: &mut String,
-    report: &Report,
-    gpu_name: &str,
-    lead: UnitLead,
-    theme: Theme,
-) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| e.to_string();
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    let (chart_area, legend_area) = root.split_vertically(250);
-    let text = theme.text();
-    let font = |size: u32| ("sans-serif", size).into_font().color(&text);
-
-    // Per-category bytes on one GPU.
-    let stacks: Vec<(Category, f64, String)> = ORDER
-        .iter()
-        .map(|c| {
-            let bytes = report.per_device_of(&[*c]);
-            (*c, unit_value(bytes.get(), lead), bytes.lead(lead))
-        })
-        .filter(|(_, v, _)| *v > 0.0)
-        .collect();
-    let used = unit_value(report.per_device.get(), lead);
-    let capacity = unit_value(report.capacity.get(), lead);
-    let top = used.max(capacity) * 1.15;
-    let top = if top > 0.0 { top } else { 1.0 };
-    let bars = report.devices.clamp(1, MAX_BARS);
-    let labels: Vec<String> = if report.devices > MAX_BARS {
-        vec![format!("each of {} GPUs", report.devices)]
-    } else {
-        (1..=report.devices.max(1))
-            .map(|i| format!("GPU {i}"))
-            .collect()
-    };
-    let n_bars = if report.devices > MAX_BARS { 1 } else { bars };
-
-    let mut chart = ChartBuilder::on(&chart_area)
-        .margin(8)
-        .caption(format!("Memory per GPU ({})", unit_name(lead)), font(14))
-        .x_label_area_size(24)
-        .y_label_area_size(44)
-        .build_cartesian_2d(0f64..n_bars as f64, 0f64..top)
-        .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_desc(unit_name(lead))
-        .y_labels(6)
-        .label_style(font(11))
-        .axis_desc_style(font(11))
-        .axis_style(text)
-        .light_line_style(theme.grid())
-        .bold_line_style(theme.grid())
-        .draw()
-        .map_err(|e| err(&e))?;
-
-    for (i, label) in labels.iter().enumerate() {
-        let x0 = i as f64 + 0.2;
-        let x1 = i as f64 + 0.8;
-        let mut base = 0.0;
-        for (category, value, _) in &stacks {
-            let colour = theme.category(*category);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x0, base), (x1, base + value)],
-                    colour.filled(),
-                )))
-                .map_err(|e| err(&e))?;
-            base += value;
-        }
-        chart
-            .draw_series(std::iter::once(Text::new(
-                label.clone(),
-                (i as f64 + 0.5, 0.0),
-                font(10).pos(Pos::new(HPos::Center, VPos::Top)),
-            )))
-            .map_err(|e| err(&e))?;
-    }
-
-    // Capacity line with its label.
-    let capacity_colour = theme.capacity();
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, capacity), (n_bars as f64, capacity)],
-            capacity_colour.stroke_width(2),
-        ))
-        .map_err(|e| err(&e))?;
-    let capacity_text = format!("{gpu_name}: {}", report.capacity.lead(lead));
-    chart
-        .draw_series(std::iter::once(Text::new(
-            capacity_text,
-            (0.02 * n_bars as f64, capacity),
-            ("sans-serif", 11)
-                .into_font()
-                .color(&capacity_colour)
-                .pos(Pos::new(HPos::Left, VPos::Bottom)),
-        )))
-        .map_err(|e| err(&e))?;
-
-    // Legend: one swatch per category present, plus the total and the verdict.
-    let mut y = 6;
-    for (category, _, exact) in &stacks {
-        let colour = theme.category(*category);
-        legend_area
-            .draw(&Rectangle::new([(12, y), (24, y + 10)], colour.filled()))
-            .map_err(|e| err(&e))?;
-        legend_area
-            .draw(&Text::new(
-                format!("{}: {exact}", category.label()),
-                (30, y),
-                font(11),
-            ))
-            .map_err(|e| err(&e))?;
-        y += 13;
-    }
-    let verdict = if report.per_device <= report.capacity {
-        "fits"
-    } else {
-        "does not fit"
-    };
-    legend_area
-        .draw(&Text::new(
-            format!("Total {}: {verdict}", report.per_device.lead(lead)),
-            (200, 6),
-            font(11),
-        ))
-        .map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))?;
-    Ok(())
-}
-
-/// Escapes text for an SVG text node or attribute (used for the fallback message only; plotters
-/// escapes the text it draws).
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

@@ -15,10 +15,10 @@ use crate::memory::inputs::{
     Dropout, Finetune, GradientCopy, LoraMatrix, Optimizer, Recipe, Recompute, SequenceParallel,
     ZeroStage,
 };
-use crate::memory::units::{decimal, group_thousands, GB, GIB};
+use crate::memory::units::group_thousands;
 use crate::memory::{
-    from_query, to_query, Architecture, Bytes, DoubleQuant, Gpu, Inputs, KvFormat, Largest, Mode,
-    ModelChoice, Notice, ParamCount, Preset, Report, UnitLead, WeightFormat, GPUS,
+    estimate, from_query, to_query, Architecture, Bytes, DoubleQuant, Gpu, Inputs, KvFormat,
+    Largest, Mode, ModelChoice, Notice, ParamCount, Preset, Report, UnitLead, WeightFormat, GPUS,
 };
 use crate::route::Query;
 
@@ -637,18 +637,7 @@ pub fn rows(report: &Report, lead: UnitLead) -> Vec<Row> {
         .collect()
 }
 
-/// Bytes in GB (10^9) or GiB (2^30), exact and rounded half up, with two decimals or as many
-/// more as it takes to show three significant digits: "145.41 GB", "0.000608 GB" (608,256 bytes,
-/// which two decimals would call "0.00 GB").
-pub fn amount(bytes: Bytes, binary: bool) -> String {
-    let (unit, name) = if binary { (GIB, "GiB") } else { (GB, "GB") };
-    let n = bytes.get();
-    let mut places = 2;
-    while n > 0 && places < 12 && n.saturating_mul(10u128.pow(places)) < 100 * unit {
-        places += 1;
-    }
-    format!("{} {name}", decimal(n, unit, places))
-}
+pub use crate::memory::units::amount;
 
 /// Both units, the lead one first: ("145.41 GB", "135.43 GiB").
 pub fn amounts(bytes: Bytes, lead: UnitLead) -> (String, String) {
@@ -681,6 +670,71 @@ pub fn verdict(report: &Report, lead: UnitLead) -> String {
             both(shortfall, lead)
         ),
     }
+}
+
+/// A value the page budgets differently from what the URL asks for, because the model cannot
+/// take it (GPT-2 reads at most 1024 tokens): the input keeps what the reader chose, so another
+/// model gets it back, and this says what was used instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adjustment {
+    /// The input it concerns (`context`, `seq`), for the note next to it.
+    pub key: &'static str,
+    pub asked: u64,
+    pub used: u64,
+    /// The note, in a sentence.
+    pub note: String,
+}
+
+/// The inputs the budget is computed for: `inputs` with the context (inference) or sequence
+/// length (training) brought down to the model's learned positions where it is longer, and a
+/// note for each value brought down. A rotary model past its trained context is budgeted as
+/// asked (it can run; the report notes it).
+pub fn fit_to_model(inputs: &Inputs) -> (Inputs, Vec<Adjustment>) {
+    let mut fitted = *inputs;
+    let mut notes = Vec::new();
+    let Some(arch) = inputs.model.architecture() else {
+        return (fitted, notes);
+    };
+    let Positions::Learned(max) = arch.spec().positions else {
+        return (fitted, notes);
+    };
+    let model = inputs.model.label();
+    let mut fit = |key: &'static str, what: &str, value: &mut u64| {
+        if *value > max {
+            notes.push(Adjustment {
+                key,
+                asked: *value,
+                used: max,
+                note: format!(
+                    "{model} reads at most {} tokens (its learned positions), so the budget uses a \
+                     {what} of {}; your {} is kept for other models.",
+                    group_thousands(u128::from(max)),
+                    group_thousands(u128::from(max)),
+                    group_thousands(u128::from(*value)),
+                ),
+            });
+            *value = max;
+        }
+    };
+    match inputs.mode {
+        Mode::Inference => fit("context", "context", &mut fitted.inference.context),
+        Mode::Training => fit("seq", "sequence length", &mut fitted.training.seq_len),
+    }
+    (fitted, notes)
+}
+
+/// For inference, the fewest GPUs of the chosen kind the model fits on, split with tensor
+/// parallelism (the calculator's GPU count), up to 64; `None` in training (where what helps is a
+/// choice of sharding, not only a count) or if even 64 are not enough.
+pub fn gpus_needed(inputs: &Inputs) -> Option<u64> {
+    if inputs.mode != Mode::Inference {
+        return None;
+    }
+    (1..=64u64).find(|&count| {
+        let mut probe = *inputs;
+        probe.hardware.count = count;
+        estimate(&fit_to_model(&probe).0).is_ok_and(|r| fits(&r))
+    })
 }
 
 /// Whether the report fits.

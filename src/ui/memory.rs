@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use super::url::{HistoryMode, UrlState};
 use super::widgets::CopyLink;
 use crate::memory::{estimate, Inputs, MemoryError, Mode, ModelChoice, Report, UnitLead};
-use crate::plot::memory::{memory_chart, Theme};
+use crate::plot::memory::memory_chart;
+use crate::plot::Theme;
 use crate::present::memory::{self as model, NumberField};
 
 /// The budget shown, and the error of the current inputs if they make none.
@@ -29,6 +30,10 @@ struct Calc {
     outcome: Memo<Outcome>,
     /// Typed text that could not be used: `(key, text, message)`.
     rejected: RwSignal<Vec<(&'static str, String, String)>>,
+    /// Text being typed into an input, shown as typed until the input is left.
+    drafts: RwSignal<Vec<(&'static str, String)>>,
+    /// Values the budget uses instead of the inputs' because the model cannot take them.
+    adjustments: Memo<Vec<model::Adjustment>>,
 }
 
 impl Calc {
@@ -55,13 +60,33 @@ impl Calc {
         }
     }
 
-    /// Text rejected in the input `key`, if any.
+    /// Text rejected in the input `key`, or being typed into it, if any.
     fn rejected_text(&self, key: &str) -> Option<String> {
-        self.rejected.with(|r| {
-            r.iter()
-                .find(|(k, _, _)| *k == key)
-                .map(|(_, t, _)| t.clone())
-        })
+        self.rejected
+            .with(|r| {
+                r.iter()
+                    .find(|(k, _, _)| *k == key)
+                    .map(|(_, t, _)| t.clone())
+            })
+            .or_else(|| {
+                self.drafts
+                    .with(|d| d.iter().find(|(k, _)| *k == key).map(|(_, t)| t.clone()))
+            })
+    }
+
+    fn set_draft(&self, key: &'static str, text: Option<String>) {
+        self.drafts.update(|d| {
+            d.retain(|(k, _)| *k != key);
+            if let Some(text) = text {
+                d.push((key, text));
+            }
+        });
+    }
+
+    /// The note for an input whose value the budget adjusted to the model, if any.
+    fn adjustment(&self, key: &str) -> Option<String> {
+        self.adjustments
+            .with(|a| a.iter().find(|a| a.key == key).map(|a| a.note.clone()))
     }
 
     /// The message to show next to the input `key`: its rejected text, or the budget's error.
@@ -96,16 +121,21 @@ pub fn MemoryView(
     let url = expect_context::<UrlState>();
     let parsed = Memo::new(move |_| model::read(&url.query()));
     let inputs = Memo::new(move |_| parsed.with(|p| p.0));
-    // The last good report is part of what this memo derives: an error keeps the previous one.
+    // What is budgeted: the inputs, with values the model cannot take brought within it.
+    let fitted = Memo::new(move |_| model::fit_to_model(&inputs.get()));
+    // The last good report is part of what this memo derives: an error keeps the previous one,
+    // but only while it is of the same model (another model's figures would read as current).
     let outcome = Memo::new(move |previous: Option<&Outcome>| {
-        let current = inputs.get();
+        let current = fitted.with(|f| f.0);
         match estimate(&current) {
             Ok(report) => Outcome {
                 shown: Some((report, current)),
                 error: None,
             },
             Err(error) => Outcome {
-                shown: previous.and_then(|p| p.shown.clone()),
+                shown: previous
+                    .and_then(|p| p.shown.clone())
+                    .filter(|(_, shown)| shown.model == current.model),
                 error: Some(error),
             },
         }
@@ -115,6 +145,8 @@ pub fn MemoryView(
         inputs,
         outcome,
         rejected: RwSignal::new(Vec::new()),
+        drafts: RwSignal::new(Vec::new()),
+        adjustments: Memo::new(move |_| fitted.with(|f| f.1.clone())),
     };
     let notices = move || {
         parsed.with(|p| {
@@ -226,36 +258,88 @@ fn checkbox(calc: Calc, key: &'static str, label: &'static str) -> impl IntoView
 fn number(calc: Calc, key: &'static str) -> impl IntoView {
     let field: NumberField = model::number_field(key).expect("every number input has a field");
     let shown = move || {
-        calc.rejected_text(key).unwrap_or_else(|| {
-            calc.inputs
-                .with(|i| model::number_value(i, key))
-                .map(|v| v.to_string())
-                .unwrap_or_default()
-        })
+        calc.inputs
+            .with(|i| model::number_value(i, key))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
     };
-    let on_change = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        let result = model::parse_whole(&text, &field).and_then(|v| {
+    let read = move |text: &str| {
+        model::parse_whole(text, &field).and_then(|v| {
             calc.inputs
                 .with_untracked(|i| model::with_number(i, key, v))
-        });
-        calc.edit(key, text, result);
+        })
     };
     view! {
         <label class="mem-field">
             <span>{field.label}</span>
-            <input
-                type="text"
-                inputmode="numeric"
-                autocomplete="off"
-                spellcheck="false"
-                data-testid=format!("mem-input-{key}")
-                prop:value=shown
-                aria-invalid=move || calc.message(key).is_some().to_string()
-                on:change=on_change
-            />
+            <TypedText calc=calc key=key shown=shown read=read inputmode="numeric" />
             <ErrorSlot calc=calc key=key />
+            <Show when=move || calc.adjustment(key).is_some()>
+                <span class="input-note" role="status" data-testid=format!("mem-note-{key}")>
+                    {move || calc.adjustment(key).unwrap_or_default()}
+                </span>
+            </Show>
         </label>
+    }
+}
+
+/// Milliseconds after the last keystroke before typed text is applied.
+const TYPING_PAUSE_MS: u64 = 400;
+
+/// A text input that applies what is typed as you type, after a short pause (as the Formats
+/// view's value box does), and at once on Enter or when left. Text that cannot be read stays in
+/// the input with the message next to it, and the budget keeps the last good value.
+#[component]
+fn TypedText(
+    calc: Calc,
+    /// The input's key (`data-testid="mem-input-<key>"`, its message slot).
+    key: &'static str,
+    /// The value to show when nothing is being typed.
+    shown: impl Fn() -> String + Send + Sync + 'static,
+    /// Reads typed text into new inputs, or says why it cannot.
+    read: impl Fn(&str) -> Result<Inputs, String> + Copy + Send + Sync + 'static,
+    /// The on-screen keyboard to offer.
+    inputmode: &'static str,
+) -> impl IntoView {
+    let pending = StoredValue::new_local(None::<TimeoutHandle>);
+    let cancel = move || {
+        if let Some(handle) = pending.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
+    on_cleanup(cancel);
+    let apply = move |text: String| {
+        let result = read(&text);
+        calc.edit(key, text, result);
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        calc.set_draft(key, Some(text.clone()));
+        cancel();
+        if let Ok(handle) = set_timeout_with_handle(
+            move || apply(text),
+            std::time::Duration::from_millis(TYPING_PAUSE_MS),
+        ) {
+            pending.set_value(Some(handle));
+        }
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        cancel();
+        calc.set_draft(key, None);
+        apply(event_target_value(&ev));
+    };
+    view! {
+        <input
+            type="text"
+            inputmode=inputmode
+            autocomplete="off"
+            spellcheck="false"
+            data-testid=format!("mem-input-{key}")
+            prop:value=move || calc.rejected_text(key).unwrap_or_else(&shown)
+            aria-invalid=move || calc.message(key).is_some().to_string()
+            on:input=on_input
+            on:change=on_change
+        />
     }
 }
 
@@ -274,15 +358,8 @@ fn ErrorSlot(calc: Calc, key: &'static str) -> impl IntoView {
 /// The parameter count: shows the model's exact count; typing one budgets a bare count.
 #[component]
 fn ParamsInput(calc: Calc) -> impl IntoView {
-    let shown = move || {
-        calc.rejected_text("params")
-            .unwrap_or_else(|| calc.inputs.with(model::params_text))
-    };
-    let on_change = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        let result = calc.inputs.with_untracked(|i| model::with_params(i, &text));
-        calc.edit("params", text, result);
-    };
+    let shown = move || calc.inputs.with(model::params_text);
+    let read = move |text: &str| calc.inputs.with_untracked(|i| model::with_params(i, text));
     let hint = move || {
         calc.inputs.with(|i| match i.model {
             ModelChoice::Preset(p) => format!("Counted from {}.", p.source()),
@@ -293,16 +370,7 @@ fn ParamsInput(calc: Calc) -> impl IntoView {
     view! {
         <label class="mem-field mem-params">
             <span>"parameters (type 7e9, 7B, 72.7B, 124M or 7,241,732,096)"</span>
-            <input
-                type="text"
-                inputmode="decimal"
-                autocomplete="off"
-                spellcheck="false"
-                data-testid="mem-input-params"
-                prop:value=shown
-                aria-invalid=move || calc.message("params").is_some().to_string()
-                on:change=on_change
-            />
+            <TypedText calc=calc key="params" shown=shown read=read inputmode="decimal" />
             <ErrorSlot calc=calc key="params" />
             <span class="help">{hint}</span>
         </label>
@@ -312,9 +380,10 @@ fn ParamsInput(calc: Calc) -> impl IntoView {
 /// The shape of a custom model; its parameter count is computed.
 #[component]
 fn CustomArchitecture(calc: Calc) -> impl IntoView {
-    let positions_shown = move || {
-        calc.rejected_text("positions")
-            .unwrap_or_else(|| calc.inputs.with(|i| model::choice_value(i, "positions")))
+    let positions_shown = move || calc.inputs.with(|i| model::choice_value(i, "positions"));
+    let positions_read = move |text: &str| {
+        calc.inputs
+            .with_untracked(|i| model::with_choice(i, "positions", text))
     };
     view! {
         <div class="mem-custom" data-testid="mem-custom">
@@ -330,13 +399,7 @@ fn CustomArchitecture(calc: Calc) -> impl IntoView {
             {select(calc, "norm", "norm")}
             <label class="mem-field">
                 <span>"positions (rope, or a learned table size)"</span>
-                <input type="text" autocomplete="off" spellcheck="false" data-testid="mem-input-positions"
-                    prop:value=positions_shown
-                    on:change=move |ev| {
-                        let text = event_target_value(&ev);
-                        let result = calc.inputs.with_untracked(|i| model::with_choice(i, "positions", &text));
-                        calc.edit("positions", text, result);
-                    } />
+                <TypedText calc=calc key="positions" shown=positions_shown read=positions_read inputmode="text" />
                 <ErrorSlot calc=calc key="positions" />
             </label>
             <div class="mem-checks">{checkbox(calc, "tied", "tied input and output embeddings")}</div>
@@ -449,12 +512,49 @@ fn Results(calc: Calc) -> impl IntoView {
         calc.outcome
             .with(|o| o.error.is_some() && o.shown.is_some())
     };
+    // When the model does not fit, how many of the chosen GPU it needs, offered in one click.
+    let needed = Memo::new(move |_| {
+        let fits = calc
+            .outcome
+            .with(|o| o.error.is_none() && o.shown.as_ref().is_some_and(|(r, _)| model::fits(r)));
+        if fits {
+            return None;
+        }
+        let current = calc.inputs.get();
+        model::gpus_needed(&current)
+            .filter(|n| *n != current.hardware.count)
+            .map(|n| (n, current))
+    });
+    let suggestion = move || {
+        needed.get().map(|(n, current)| {
+            let next = Inputs {
+                hardware: crate::memory::inputs::Hardware {
+                    count: n,
+                    ..current.hardware
+                },
+                ..current
+            };
+            view! {
+                <p class="mem-suggest" data-testid="mem-suggest" data-gpus=n>
+                    {format!(
+                        "{} fits on {n} \u{d7} {}, split with tensor parallelism.",
+                        current.model.label(),
+                        current.hardware.gpu.name()
+                    )}
+                    " "
+                    <button type="button" data-testid="mem-use-gpus" on:click=move |_| calc.apply("gpus", next)>
+                        {format!("Use {n} GPUs")}
+                    </button>
+                </p>
+            }
+        })
+    };
     let body = move || {
         let lead = calc.lead();
         calc.outcome.with(|o| {
             o.shown
                 .as_ref()
-                .map(|(report, inputs)| report_view(report, inputs, lead, stale()))
+                .map(|(report, inputs)| report_view(report, inputs, lead, stale(), suggestion()))
         })
     };
     view! {
@@ -475,11 +575,17 @@ fn Results(calc: Calc) -> impl IntoView {
     }
 }
 
-fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) -> impl IntoView {
+fn report_view(
+    report: &Report,
+    inputs: &Inputs,
+    lead: UnitLead,
+    stale: bool,
+    after_verdict: impl IntoView,
+) -> impl IntoView {
     let fits = model::fits(report);
     let gpu = inputs.hardware.gpu.name();
-    let light = memory_chart(report, gpu, lead, Theme::Light);
-    let dark = memory_chart(report, gpu, lead, Theme::Dark);
+    let light = memory_chart(report, gpu, lead, Theme::Light).svg;
+    let dark = memory_chart(report, gpu, lead, Theme::Dark).svg;
     let all_label = format!(
         "all {} GPU{}",
         report.devices,
@@ -521,6 +627,7 @@ fn report_view(report: &Report, inputs: &Inputs, lead: UnitLead, stale: bool) ->
             <p class="mem-verdict" class:fits=fits class:nofit=!fits data-testid="mem-fit" data-fits=fits.to_string()>
                 {model::verdict(report, lead)}
             </p>
+            {after_verdict}
             <p class="mem-largest" data-testid="mem-largest">{model::largest_sentence(report, inputs)}</p>
             <figure class="mem-chart">
                 <div class="mem-chart-light" data-testid="mem-chart" inner_html=light></div>

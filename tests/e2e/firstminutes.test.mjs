@@ -138,3 +138,82 @@ test('the Learn article reads at 1280 px and on a phone: whole rows of bits, sta
   await screenshot(phone.page, 'learn-phone-examples');
   await phone.context.close();
 });
+
+test('Memory: a preset brings inputs that fit it, and the reader\'s own value comes back', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=memory&context=4096');
+  await page.selectOption('[data-testid=mem-input-model]', 'gpt2');
+  await page.waitForSelector('[data-testid=mem-note-context]');
+  assert.match(await text(page, 'mem-note-context'), /reads at most 1,024 tokens.*your 4,096 is kept/);
+  assert.equal(await page.locator('[data-testid=mem-error]').count(), 0, 'no error');
+  assert.equal(await page.locator('[data-testid=mem-error-context]').count(), 0);
+  assert.match(await text(page, 'mem-summary'), /GPT-2/);
+  await page.selectOption('[data-testid=mem-input-model]', 'qwen2-72b');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=mem-note-context]'));
+  assert.equal(await page.inputValue('[data-testid=mem-input-context]'), '4096', 'the reader\'s 4096 is back');
+  // Training: the sequence length.
+  await page.goto(site.url('?view=memory&mode=training&seq=2048&model=gpt2'));
+  await page.waitForSelector('[data-testid=mem-note-seq]');
+  assert.equal(await page.locator('[data-testid=mem-error]').count(), 0);
+  assertClean(problems);
+  await context.close();
+});
+
+test('Memory: when no budget can be computed, nothing of another model stays on screen', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=memory&model=qwen2-72b&gpus=2');
+  await page.fill('[data-testid=mem-input-gpus]', '5');
+  await page.press('[data-testid=mem-input-gpus]', 'Tab');
+  await page.waitForSelector('[data-testid=mem-error]');
+  // Same model: its last budget may stay, marked as the last one.
+  assert.match(await text(page, 'mem-error'), /last budget that could be computed/);
+  await page.selectOption('[data-testid=mem-input-model]', 'gpt2');
+  await page.waitForFunction(() => !/Qwen2/.test(document.querySelector('[data-testid=mem-report]')?.textContent ?? ''));
+  assert.equal(await page.locator('[data-testid=mem-report]').count(), 0, 'Qwen2-72B\'s figures are gone');
+  assertClean(problems);
+  await context.close();
+});
+
+test('Memory: text fields apply as you type, like the Formats value box', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=memory&model=qwen2-72b');
+  assert.equal(await page.getAttribute('[data-testid=mem-fit]', 'data-fits'), 'false');
+  await page.click('[data-testid=mem-input-gpus]');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('2');
+  // No Enter, no Tab: the budget follows after a short pause.
+  await page.waitForFunction(() => document.querySelector('[data-testid=mem-fit]')?.dataset.fits === 'true', null, { timeout: 5000 });
+  assert.equal(new URL(page.url()).searchParams.get('gpus'), '2');
+  // Text that cannot be read gets its message while typing, and the budget stays.
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('two');
+  await page.locator('[data-testid=mem-error-gpus]').waitFor();
+  assert.equal(await page.inputValue('[data-testid=mem-input-gpus]'), 'two', 'the typed text stays');
+  assert.equal(new URL(page.url()).searchParams.get('gpus'), '2');
+  assertClean(problems);
+  await context.close();
+});
+
+test('Memory: the first screen says how many GPUs the example needs, and one click uses them', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=memory');
+  const suggest = page.locator('[data-testid=mem-suggest]');
+  assert.match(await suggest.textContent(), /Qwen2-72B fits on 2 × NVIDIA H100/);
+  await page.click('[data-testid=mem-use-gpus]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=mem-fit]')?.dataset.fits === 'true');
+  assert.equal(await suggest.count(), 0);
+  assertClean(problems);
+  await context.close();
+});
+
+test('Memory: the chart reads at 1280 px and 375 px (text of 11 px or more, few grid lines)', async () => {
+  for (const width of [1280, 375]) {
+    const { page, context } = await openApp(browser, site, '?view=memory&mode=training&model=mistral-7b&gpus=4&zero=3', { viewport: { width, height: 900 } });
+    const smallest = await page.$eval('[data-testid=mem-chart] svg', (svg) => {
+      const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      const base = Number(svg.getAttribute('font-size'));
+      return Math.min(...[...svg.querySelectorAll('text')].filter((t) => t.textContent.trim())
+        .map((t) => Number(t.getAttribute('font-size') ?? base) * scale));
+    });
+    assert.ok(smallest >= 10.5, `${width} px: smallest chart text ${smallest.toFixed(1)} px`);
+    await page.locator('[data-testid=mem-chart]').scrollIntoViewIfNeeded();
+    await screenshot(page, `memory-chart-${width}`);
+    await context.close();
+  }
+});

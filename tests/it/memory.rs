@@ -735,15 +735,17 @@ fn every_setting_survives_the_url_round_trip() {
 
 #[test]
 fn the_chart_draws_each_category_against_the_capacity_line() {
-    use precision_lab::plot::memory::{memory_chart, Theme};
+    use precision_lab::plot::memory::memory_chart;
+    use precision_lab::plot::Theme;
     let mut inputs = training(ModelChoice::Preset(Preset::Mistral7b));
     inputs.hardware.count = 2;
     inputs.training.zero = ZeroStage::Zero3;
     let report = estimate(&inputs).unwrap();
     let gpu = inputs.hardware.gpu;
-    let svg = memory_chart(&report, gpu.name(), UnitLead::Gib, Theme::Dark);
+    let plot = memory_chart(&report, gpu.name(), UnitLead::Gib, Theme::Dark);
+    let svg = &plot.svg;
     assert!(
-        svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 360 320\""),
+        svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 330 "),
         "{svg}"
     );
     assert!(svg.contains("Memory per GPU (GiB)"));
@@ -760,15 +762,75 @@ fn the_chart_draws_each_category_against_the_capacity_line() {
         assert!(svg.contains(&line), "missing {line}");
     }
     assert!(svg.contains("NVIDIA H100 80GB HBM3: 79.65 GiB"));
-    assert!(svg.contains("GPU 1") && svg.contains("GPU 2"));
-    // Two bars of four segments (weights, state, activations, buffers) plus legend swatches.
-    assert!(svg.matches("<rect").count() >= 2 * 4 + 4);
+    assert!(svg.contains(">GPU 1<") && svg.contains(">GPU 2<"));
+    // Two bars of four segments (weights, state, activations, buffers).
+    assert_eq!(svg.matches("data-category=").count(), 2 * 4);
 
     // Text is escaped, and many GPUs collapse into one bar.
     let mut many = inference(ModelChoice::Preset(Preset::Llama3_70b));
     many.hardware.count = 64;
     let report = estimate(&many).unwrap();
-    let svg = memory_chart(&report, "<b>&", UnitLead::Gb, Theme::Light);
+    let svg = memory_chart(&report, "<b>&", UnitLead::Gb, Theme::Light).svg;
     assert!(svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>"));
     assert!(svg.contains("each of 64 GPUs"));
+}
+
+/// The chart reads on a phone and on a desktop: text no smaller than 11 user units (the chart is
+/// 330 wide, 11 px or more in a 375 px phone's column), a few grid lines, the capacity label above the bars
+/// and each bar's label above its bar, not on it.
+#[test]
+fn the_chart_keeps_its_labels_readable_and_off_the_bars() {
+    use precision_lab::plot::memory::memory_chart;
+    use precision_lab::plot::Theme;
+    let mut inputs = training(ModelChoice::Preset(Preset::Mistral7b));
+    inputs.hardware.count = 4;
+    inputs.training.zero = ZeroStage::Zero3;
+    let report = estimate(&inputs).unwrap();
+    let svg = memory_chart(&report, "NVIDIA H100 80GB HBM3", UnitLead::Gb, Theme::Light).svg;
+    let attr = |tag: &str, name: &str| -> Vec<f64> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .filter_map(|t| {
+                let at = t.find(&format!(" {name}=\""))? + name.len() + 3;
+                t[at..].split('"').next()?.parse().ok()
+            })
+            .collect()
+    };
+    for size in attr("text", "font-size") {
+        assert!(size >= 11.0, "text of {size} units");
+    }
+    assert!(svg.contains("font-size=\"11\""), "the default size is 11");
+    // Grid lines: the frame draws them as one path in the grid colour, one segment each.
+    let grid = svg
+        .split("<path ")
+        .find(|p| p.contains("stroke=\"#e0e0e0\""))
+        .expect("a grid path");
+    let lines = grid
+        .split("d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .matches('M')
+        .count();
+    assert!((2..=5).contains(&lines), "{lines} grid lines");
+    let bar_tops = attr("rect", "y");
+    let label = |text: &str| -> f64 {
+        let at = svg.find(&format!(">{text}<")).expect(text);
+        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        let y = tag.find(" y=\"").unwrap() + 4;
+        tag[y..].split('"').next().unwrap().parse().unwrap()
+    };
+    let first_bar = bar_tops
+        .iter()
+        .copied()
+        .filter(|y| *y > 20.0)
+        .fold(f64::INFINITY, f64::min);
+    let capacity = format!("NVIDIA H100 80GB HBM3: {}", report.capacity.gb());
+    assert!(
+        label(&capacity) < first_bar,
+        "the capacity label sits above the bars"
+    );
+    assert!(label("GPU 1") < first_bar, "a bar's label sits above it");
 }

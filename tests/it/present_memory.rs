@@ -288,3 +288,72 @@ fn the_seed_check_reproduces_the_three_examples() {
         assert_eq!(read(&query).0, row.inputs, "{}", row.id);
     }
 }
+
+/// A preset brings inputs that fit it: a context or sequence length longer than a learned
+/// position table is budgeted at the table's size, with a note, and the reader's own value stays
+/// in the inputs for the next model.
+#[test]
+fn values_a_model_cannot_take_are_fitted_with_a_note_and_kept() {
+    use precision_lab::present::memory::fit_to_model;
+    let mut inputs = Inputs {
+        model: ModelChoice::Preset(Preset::Gpt2),
+        ..Inputs::default()
+    };
+    inputs.inference.context = 4096;
+    let (fitted, notes) = fit_to_model(&inputs);
+    assert_eq!(fitted.inference.context, 1024);
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        (notes[0].key, notes[0].asked, notes[0].used),
+        ("context", 4096, 1024)
+    );
+    assert!(
+        notes[0].note.contains("1,024") && notes[0].note.contains("4,096"),
+        "{}",
+        notes[0].note
+    );
+    assert!(estimate(&fitted).is_ok(), "the fitted inputs make a budget");
+    assert!(estimate(&inputs).is_err(), "the raw ones would not");
+    // Training: the sequence length.
+    inputs.mode = Mode::Training;
+    inputs.training.seq_len = 2048;
+    let (fitted, notes) = fit_to_model(&inputs);
+    assert_eq!((fitted.training.seq_len, notes[0].key), (1024, "seq"));
+    // Another model takes the reader's value as it is.
+    inputs.model = ModelChoice::Preset(Preset::Mistral7b);
+    let (fitted, notes) = fit_to_model(&inputs);
+    assert_eq!(fitted.training.seq_len, 2048);
+    assert!(notes.is_empty());
+    // Within the table nothing changes.
+    inputs.model = ModelChoice::Preset(Preset::Gpt2);
+    inputs.training.seq_len = 512;
+    assert_eq!(fit_to_model(&inputs), (inputs, Vec::new()));
+}
+
+/// The default page (Qwen2-72B in bf16 on one H100) does not fit; the page says how many H100s
+/// it needs, and that count does fit while one fewer does not.
+#[test]
+fn a_model_that_does_not_fit_is_told_how_many_gpus_it_needs() {
+    use precision_lab::present::memory::{fits, gpus_needed};
+    let inputs = Inputs::default();
+    assert!(!fits(&estimate(&inputs).unwrap()));
+    let n = gpus_needed(&inputs).expect("some count fits");
+    let with = |count: u64| {
+        let mut probe = inputs;
+        probe.hardware.count = count;
+        estimate(&probe)
+    };
+    assert!(fits(&with(n).unwrap()), "{n} GPUs fit");
+    assert!(
+        (1..n).all(|k| with(k).map_or(true, |r| !fits(&r))),
+        "fewer than {n} do not"
+    );
+    assert_eq!(n, 2, "145.4 GB of weights over two 85.5 GB H100s");
+    let mut training = inputs;
+    training.mode = Mode::Training;
+    assert_eq!(
+        gpus_needed(&training),
+        None,
+        "training needs a sharding choice, not a count"
+    );
+}
