@@ -29,9 +29,11 @@ pub mod precision;
 pub mod quantize;
 pub mod range;
 pub mod rounding;
+pub mod series;
 pub mod svg;
 pub mod train;
 
+pub use series::{format_look, recipe_look, Dash, Hue, Look};
 pub use svg::{escape, Axis, Palette, Rgb};
 
 /// The page theme a plot is drawn for. Each plot paints its own background, so the colours keep

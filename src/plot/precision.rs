@@ -16,7 +16,7 @@ use super::svg::{
     self, axes_for, floor_log2, input_text, log2_abs, panel_at, pow2, pow2_label, ticks,
     value_text, Axis, AxisSpec, PanelSpec, FONT, LOG2_STEPS, TITLE_FONT,
 };
-use super::{NamedFormat, Plot, Theme};
+use super::{format_look, NamedFormat, Plot, Theme};
 
 /// What the precision plot shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,8 +177,9 @@ pub fn precision(input: &PrecisionInput<'_>) -> Plot {
             "Relative gap between neighbours",
         );
         let dense = f64::from(x.px_hi - x.px_lo) / (x.hi - x.lo) < 3.0;
-        for (i, named) in input.formats.iter().enumerate() {
-            let colour = palette.series(i);
+        for named in input.formats {
+            let look = format_look(&named.label);
+            let colour = palette.hue(look.hue);
             doc.group(&[("data-format", named.label.as_str())]);
             let runs = gap_runs(&named.format);
             let point = |v: f64, gap: f64| (x.map(log2_abs(v)), y.map(log2_abs(gap) - log2_abs(v)));
@@ -198,12 +199,16 @@ pub fn precision(input: &PrecisionInput<'_>) -> Plot {
                 push_point(&mut points, point(run.to, run.gap));
             }
             if points.len() >= 2 {
-                doc.el("polyline")
+                let mut line = doc
+                    .el("polyline")
                     .attr("points", points_attr(&points))
                     .attr("fill", "none")
                     .attr("stroke", colour.hex())
-                    .attr("stroke-width", 1.5)
-                    .attr("data-series", "relative-gap")
+                    .attr("stroke-width", 1.5);
+                if let Some(dash) = look.dash.dasharray() {
+                    line = line.attr("stroke-dasharray", dash);
+                }
+                line.attr("data-series", "relative-gap")
                     .title(&format!("{}: ulp(x)/|x|", named.label));
             }
             if let (Some(first), Some(last)) = (band.first(), band.last()) {
@@ -298,10 +303,16 @@ pub fn precision(input: &PrecisionInput<'_>) -> Plot {
         let entries: Vec<_> = input
             .formats
             .iter()
-            .enumerate()
-            .map(|(i, f)| (palette.series(i), f.label.clone()))
+            .map(|f| {
+                let look = format_look(&f.label);
+                (
+                    palette.hue(look.hue),
+                    look.dash.dasharray(),
+                    f.label.clone(),
+                )
+            })
             .collect();
-        doc.legend(8, PANEL.3 + 14, WIDTH as i32 - 16, &entries, palette.text);
+        doc.line_legend(8, PANEL.3 + 14, WIDTH as i32 - 16, &entries, palette.text);
         Ok(())
     });
     Plot { svg, caption, size }

@@ -66,9 +66,12 @@ pub struct Palette {
     pub grid: Rgb,
     /// Axis lines and ticks.
     pub axis: Rgb,
-    /// One colour per series (format or run), in order; Okabe-Ito hues, distinguishable with the
-    /// common colour-vision deficiencies, shaded per theme for contrast.
+    /// One colour per series of a plot that has no format or recipe of its own (the memory
+    /// chart's categories), in order; Okabe-Ito hues shaded per theme for contrast.
     pub series: [Rgb; 4],
+    /// The hues of [`super::series::Hue`], in its order: formats and recipes get theirs from
+    /// [`super::series::format_look`] and [`super::series::recipe_look`].
+    pub hues: [Rgb; 6],
     /// The editor's value and other "you are here" marks.
     pub marker: Rgb,
     /// Shading of magnitudes that round to zero (below the smallest subnormal).
@@ -100,6 +103,14 @@ impl Theme {
                     Rgb(0x00, 0x7a, 0x5a),
                     Rgb(0xa8, 0x4a, 0x84),
                 ],
+                hues: [
+                    Rgb(0x00, 0x72, 0xb2),
+                    Rgb(0xc0, 0x4f, 0x00),
+                    Rgb(0x00, 0x7a, 0x5a),
+                    Rgb(0xa8, 0x4a, 0x84),
+                    Rgb(0x8a, 0x6a, 0x00),
+                    Rgb(0x5f, 0x5f, 0x5f),
+                ],
                 marker: Rgb(0xc0, 0x00, 0x30),
                 underflow: Rgb(0x80, 0x80, 0x80),
                 subnormal: Rgb(0xe6, 0x9f, 0x00),
@@ -118,6 +129,14 @@ impl Theme {
                     Rgb(0x2e, 0xc4, 0x9a),
                     Rgb(0xe0, 0x8c, 0xc0),
                 ],
+                hues: [
+                    Rgb(0x56, 0xb4, 0xe9),
+                    Rgb(0xff, 0x8a, 0x50),
+                    Rgb(0x2e, 0xc4, 0x9a),
+                    Rgb(0xe0, 0x8c, 0xc0),
+                    Rgb(0xe8, 0xc5, 0x47),
+                    Rgb(0xb8, 0xb8, 0xb8),
+                ],
                 marker: Rgb(0xff, 0x6b, 0x8a),
                 underflow: Rgb(0x90, 0x90, 0x90),
                 subnormal: Rgb(0xe6, 0x9f, 0x00),
@@ -132,6 +151,11 @@ impl Palette {
     /// The colour of series `index` (cycling after four).
     pub fn series(&self, index: usize) -> Rgb {
         self.series[index % self.series.len()]
+    }
+
+    /// The colour of a hue in this theme.
+    pub fn hue(&self, hue: super::series::Hue) -> Rgb {
+        self.hues[hue.index()]
     }
 }
 
@@ -492,6 +516,42 @@ impl Doc {
                 .attr("data-legend", label)
                 .end();
             self.text(x + 13, y, FONT, text, "start", label);
+            x += w + 8;
+        }
+        y + row
+    }
+
+    /// A horizontal legend of line samples (a series' colour and dash) with labels, wrapped like
+    /// [`Doc::legend`]. Returns the y of the row after the last.
+    pub fn line_legend(
+        &mut self,
+        x0: i32,
+        y0: i32,
+        width: i32,
+        entries: &[(Rgb, Option<&str>, String)],
+        text: Rgb,
+    ) -> i32 {
+        let (mut x, mut y) = (x0, y0);
+        let row = FONT as i32 + 5;
+        for (colour, dash, label) in entries {
+            let w = 22 + approx_text_width(label, FONT);
+            if x > x0 && x + w > x0 + width {
+                x = x0;
+                y += row;
+            }
+            let mut el = self
+                .el("line")
+                .attr("x1", x)
+                .attr("x2", x + 16)
+                .attr("y1", y - 4)
+                .attr("y2", y - 4)
+                .attr("stroke", colour.hex())
+                .attr("stroke-width", 2);
+            if let Some(dash) = dash {
+                el = el.attr("stroke-dasharray", dash);
+            }
+            el.attr("data-legend", label).end();
+            self.text(x + 20, y, FONT, text, "start", label);
             x += w + 8;
         }
         y + row

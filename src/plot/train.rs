@@ -16,21 +16,42 @@ use super::svg::{
     self, axes_for, log2_abs, panel_at, pow2_label, ticks, value_text, Axis, AxisSpec, PanelSpec,
     Rgb, FONT, REGION_OPACITY, TITLE_FONT,
 };
-use super::{Plot, Theme};
+use super::{Look, Palette, Plot, Theme};
 
 /// One run's history and its label (the policy's name, say).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunSeries<'a> {
     pub label: &'a str,
     pub history: &'a [StepSummary],
+    /// Its recipe's colour and line ([`super::recipe_look`]), the same in every chart and card.
+    pub look: Look,
 }
 
-/// Up to four runs (more are ignored), drawn in the theme's series colours in order.
+/// Up to four runs (more are ignored), each drawn in its recipe's look.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunsInput<'a> {
     pub runs: &'a [RunSeries<'a>],
     pub theme: Theme,
 }
+
+/// The legend entries of the runs: each run's colour, line and label.
+fn run_legend(
+    runs: &[RunSeries<'_>],
+    palette: &Palette,
+) -> Vec<(Rgb, Option<&'static str>, String)> {
+    runs.iter()
+        .map(|r| {
+            (
+                palette.hue(r.look.hue),
+                r.look.dash.dasharray(),
+                r.label.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Pixels between two skipped-step crosses at least.
+const SKIP_MARK_GAP: i32 = 6;
 
 /// Runs drawn at most.
 pub const MAX_RUNS: usize = 4;
@@ -119,13 +140,35 @@ pub fn loss_axes(input: &RunsInput<'_>) -> (Axis, Axis) {
     )
 }
 
+/// A decade tick label: "0.01", "1", "100" near 1, "1e-6" and "1e5" further out, so the label
+/// fits the axis margin (a written-out "0.000001" did not).
 fn decade_label(k: f64) -> String {
     let k = k.round() as i32;
-    if k >= 0 {
-        format!("1{}", "0".repeat(k as usize))
-    } else {
-        format!("0.{}1", "0".repeat((-k - 1) as usize))
+    match k {
+        0..=3 => format!("1{}", "0".repeat(k as usize)),
+        -3..=-1 => format!("0.{}1", "0".repeat((-k - 1) as usize)),
+        _ => format!("1e{k}"),
     }
+}
+
+/// The weight of the exponential moving average the loss chart smooths with (TensorBoard's
+/// "smoothing"): each point is 0.95 of the one before plus 0.05 of the new step, so the curve
+/// follows a trend over about 20 steps and the noise of single batches fades.
+pub const SMOOTHING: f64 = 0.95;
+
+/// The debiased exponential moving average of `points` (the first points are not dragged toward
+/// zero; Kingma & Ba's bias correction, as TensorBoard does), weight [`SMOOTHING`].
+pub fn smoothed(points: &[(u64, f64)]) -> Vec<(u64, f64)> {
+    let mut average = 0.0;
+    let mut weight = 1.0;
+    points
+        .iter()
+        .map(|&(step, value)| {
+            average = SMOOTHING * average + (1.0 - SMOOTHING) * value;
+            weight *= SMOOTHING;
+            (step, average / (1.0 - weight))
+        })
+        .collect()
 }
 
 /// Loss curves of up to four runs on one chart, log y; a run whose loss became Inf or NaN ends with
@@ -135,7 +178,7 @@ pub fn loss_curves(input: &RunsInput<'_>) -> Plot {
     let names: Vec<&str> = runs.iter().map(|r| r.label).collect();
     let (x_span, y_span) = ((0.0, last_step(runs)), loss_span(runs));
     let caption = format!(
-        "Training loss per step (log scale) of {}; a cross marks where a run's loss became Inf or NaN.",
+        "Training loss per step (log scale) of {}: each run's moving average, with every batch's loss faint behind it; a cross marks where a run's loss became Inf or NaN.",
         list(&names)
     );
     let size = (WIDTH, LOSS_HEIGHT);
@@ -161,8 +204,8 @@ pub fn loss_curves(input: &RunsInput<'_>) -> Plot {
         };
         let (x, y) = panel_at(root, LOSS_PANEL, &spec, palette)?;
         doc.text(8, 15, TITLE_FONT, palette.text, "start", "Loss");
-        for (i, run) in runs.iter().enumerate() {
-            let colour = palette.series(i);
+        for run in runs.iter() {
+            let colour = palette.hue(run.look.hue);
             let points: Vec<(u64, f64)> = run
                 .history
                 .iter()
@@ -170,27 +213,41 @@ pub fn loss_curves(input: &RunsInput<'_>) -> Plot {
                 .collect();
             let end = points.iter().position(|p| !p.1.is_finite());
             let finite = &points[..end.unwrap_or(points.len())];
-            let pixels: Vec<(i32, i32)> = thin(finite, MAX_POINTS)
-                .iter()
-                .map(|(s, l)| {
-                    let ly = if *l > 0.0 { l.log10() } else { y.lo };
-                    (x.map(*s as f64), y.map_clamped(ly))
-                })
-                .collect();
+            let to_pixel = |(s, l): &(u64, f64)| {
+                let ly = if *l > 0.0 { l.log10() } else { y.lo };
+                (x.map(*s as f64), y.map_clamped(ly))
+            };
+            let pixels: Vec<(i32, i32)> = thin(finite, MAX_POINTS).iter().map(to_pixel).collect();
+            let trend = smoothed(finite);
+            let trend_pixels: Vec<(i32, i32)> =
+                thin(&trend, MAX_POINTS).iter().map(to_pixel).collect();
             doc.group(&[("data-run", run.label)]);
             if !pixels.is_empty() {
+                // Each batch's loss, faint: the noise is part of the story, not the line to read.
                 doc.el("polyline")
                     .attr("points", super::precision::points_attr(&pixels))
                     .attr("fill", "none")
                     .attr("stroke", colour.hex())
-                    .attr("stroke-width", 1.5)
-                    .attr("data-series", "loss")
-                    .title(&format!(
-                        "{}: loss {} at step {}",
-                        run.label,
-                        finite.last().map_or("–".to_string(), |p| value_text(p.1)),
-                        finite.last().map_or(0, |p| p.0)
-                    ));
+                    .attr("stroke-width", 1)
+                    .attr("opacity", 0.25)
+                    .attr("data-series", "loss-raw")
+                    .end();
+                let mut line = doc
+                    .el("polyline")
+                    .attr("points", super::precision::points_attr(&trend_pixels))
+                    .attr("fill", "none")
+                    .attr("stroke", colour.hex())
+                    .attr("stroke-width", 2);
+                if let Some(dash) = run.look.dash.dasharray() {
+                    line = line.attr("stroke-dasharray", dash);
+                }
+                line.attr("data-series", "loss").title(&format!(
+                    "{}: loss {} at step {} (smoothed {})",
+                    run.label,
+                    finite.last().map_or("–".to_string(), |p| value_text(p.1)),
+                    finite.last().map_or(0, |p| p.0),
+                    trend.last().map_or("–".to_string(), |p| value_text(p.1)),
+                ));
             }
             if let Some(bad) = end.map(|e| points[e]) {
                 let (px, py) = pixels
@@ -212,12 +269,8 @@ pub fn loss_curves(input: &RunsInput<'_>) -> Plot {
             }
             doc.close_group();
         }
-        let entries: Vec<(Rgb, String)> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (palette.series(i), r.label.to_string()))
-            .collect();
-        doc.legend(
+        let entries = run_legend(runs, palette);
+        doc.line_legend(
             8,
             LOSS_PANEL.3 + 16,
             WIDTH as i32 - 16,
@@ -300,7 +353,7 @@ pub fn loss_scale(input: &RunsInput<'_>) -> Plot {
         let (x, y) = panel_at(root, SCALE_PANEL, &spec, palette)?;
         doc.text(8, 15, TITLE_FONT, palette.text, "start", "Loss scale");
         for (i, run) in runs.iter().enumerate() {
-            let colour = palette.series(i);
+            let colour = palette.hue(run.look.hue);
             // The step line: a point where the scale changes, and the end.
             let mut line: Vec<(i32, i32)> = Vec::new();
             let mut previous: Option<f32> = None;
@@ -328,11 +381,13 @@ pub fn loss_scale(input: &RunsInput<'_>) -> Plot {
                 let k = line.len().div_ceil(2 * MAX_POINTS);
                 line = line.iter().step_by(k).copied().collect();
             }
+            // One cross per six pixels at most: a scaler that skips every few steps for
+            // thousands of steps would otherwise draw a solid red band.
             let mut marks = String::new();
-            let mut last_column = None;
+            let mut last_column: Option<i32> = None;
             for s in run.history.iter().filter(|s| s.skipped) {
                 let px = x.map(s.step as f64);
-                if last_column == Some(px) {
+                if last_column.is_some_and(|c| px - c < SKIP_MARK_GAP) {
                     continue;
                 }
                 last_column = Some(px);
@@ -361,12 +416,8 @@ pub fn loss_scale(input: &RunsInput<'_>) -> Plot {
             }
             doc.close_group();
         }
-        let entries: Vec<(Rgb, String)> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (palette.series(i), r.label.to_string()))
-            .collect();
-        doc.legend(
+        let entries = run_legend(runs, palette);
+        doc.line_legend(
             8,
             SCALE_PANEL.3 + 16,
             WIDTH as i32 - 16,

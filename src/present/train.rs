@@ -21,8 +21,11 @@ use super::number::sig;
 pub const MAX_RUNS: usize = 4;
 /// Points in every dataset of the view.
 pub const POINTS: usize = 256;
-/// A run stops (finished) after this many steps, so its history stays small.
+/// The most steps a run may be asked to take (its history stays small enough to draw).
 pub const MAX_STEPS: u64 = 50_000;
+/// Where the runs stop unless the reader sets another step count (`steps=`): enough for every
+/// preset's story to play out, few enough that the raw loss stays readable.
+pub const DEFAULT_STEPS: u64 = 2_000;
 /// Largest "make it hard" shift the view offers (the engine accepts up to 60).
 pub const MAX_HARD: u32 = 40;
 /// Largest learning rate accepted.
@@ -200,6 +203,8 @@ pub struct TrainState {
     pub weight_scale: f32,
     /// `GradScaler`'s growth interval for the fp16 AMP run.
     pub interval: u32,
+    /// The step every run stops at (`steps=`), 1 to [`MAX_STEPS`].
+    pub steps: u64,
 }
 
 impl Default for TrainState {
@@ -220,6 +225,7 @@ impl Default for TrainState {
             hard: 0,
             weight_scale: 1.0,
             interval: ScalerConfig::default().growth_interval,
+            steps: DEFAULT_STEPS,
         }
     }
 }
@@ -320,9 +326,9 @@ fn notice(key: &str, value: &str, why: impl std::fmt::Display) -> Notice {
 }
 
 /// The URL keys this view owns.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "data", "noise", "seed", "hidden", "act", "opt", "lr", "batch", "policies", "hard", "wscale",
-    "interval",
+    "interval", "steps",
 ];
 
 /// The dataset's menu label.
@@ -497,6 +503,16 @@ impl TrainState {
                 )),
             }
         }
+        if let Some(text) = present("steps") {
+            match text.trim().parse::<u64>() {
+                Ok(n) if (1..=MAX_STEPS).contains(&n) => s.steps = n,
+                _ => notices.push(notice(
+                    "steps",
+                    text,
+                    format!("runs stop after 1 to {MAX_STEPS} steps; using {DEFAULT_STEPS}"),
+                )),
+            }
+        }
         (s, notices)
     }
 
@@ -543,6 +559,9 @@ impl TrainState {
         if self.interval != d.interval {
             query.set("interval", &self.interval.to_string());
         }
+        if self.steps != d.steps {
+            query.set("steps", &self.steps.to_string());
+        }
     }
 
     /// The loss for this dataset: cross-entropy for classes, MSE for regression.
@@ -579,7 +598,7 @@ impl TrainState {
             seed: self.seed,
             loss_shift: self.hard,
             weight_scale: self.weight_scale,
-            max_steps: Some(MAX_STEPS),
+            max_steps: Some(self.steps),
         }
     }
 
@@ -972,14 +991,26 @@ impl LaneSummary {
     }
 }
 
-/// The progress line: step count and steps per second.
-pub fn progress_text(steps: u64, per_second: Option<f64>, runs: usize, playing: bool) -> String {
+/// The progress line: step count out of the horizon, steps per second while training.
+pub fn progress_text(
+    steps: u64,
+    horizon: u64,
+    per_second: Option<f64>,
+    runs: usize,
+    playing: bool,
+) -> String {
     let rate = match per_second {
         Some(r) if playing => format!(" · {} steps/s per run", sig(r / runs.max(1) as f64, 3)),
         _ => String::new(),
     };
-    let state = if playing { "training" } else { "paused" };
-    format!("step {steps}{rate} · {state}")
+    let state = if steps >= horizon {
+        "finished"
+    } else if playing {
+        "training"
+    } else {
+        "paused"
+    };
+    format!("step {steps} of {horizon}{rate} · {state}")
 }
 
 /// The fixed workloads of the steps-per-second benchmark (the same as `benches/train.rs`): two
@@ -1050,6 +1081,7 @@ impl Session {
             .map(|(l, label)| RunSeries {
                 label,
                 history: l.run.history(),
+                look: crate::plot::recipe_look(l.run.config().policy.name()),
             })
             .collect();
         let runs = RunsInput {

@@ -377,7 +377,10 @@ fn ScalingDemo() -> impl IntoView {
             <svg class="demo-chart" viewBox="0 0 400 100" preserveAspectRatio="none" role="img"
                 aria-label=move || format!("Batch loss over {} steps, axis from 0 to 0.8", readout.with(|r| r.steps))>
                 <line x1="0" y1="100" x2="400" y2="100" class="axis" />
-                <polyline class="loss" points=points fill="none" />
+                // The run's recipe colour, as in the Trainer: fp16 AMP with the scaler, fp16 with
+                // master weights without.
+                <polyline class="loss" points=points fill="none"
+                    style=move || format!("stroke: var(--hue-{})", crate::plot::recipe_look(if demo.get().scaling { "fp16-amp" } else { "fp16-master" }).hue.name()) />
             </svg>
             <p class="help">"Batch loss per step, 0 (bottom) to 0.8 (top), over " {DEMO_STEPS} " steps. Switching loss scaling restarts the run from the same weights."</p>
         </div>

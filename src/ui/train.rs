@@ -23,7 +23,7 @@ use crate::present::train::{
     bench_config, dataset_label, hidden_text, policy_label, policy_short_label, progress_text,
     recipe_text, BackendChoice, BackendKind, LaneSummary, OptimizerKind, Preset, Session,
     SliceSizer, Theme, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, GPU_BENCH_WIDTHS,
-    MAX_HARD, MAX_RUNS, MAX_VIEW_WIDTH, POINTS,
+    MAX_HARD, MAX_RUNS, MAX_STEPS, MAX_VIEW_WIDTH, POINTS,
 };
 use crate::route::Query;
 use crate::train::{Activation, DatasetKind, Policy, Run, MAX_HIDDEN_LAYERS};
@@ -688,7 +688,8 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
                 {number("hard", "make it hard: loss × 2^-n", s(|s| s.hard.to_string()), "1")}
                 {number("wscale", "initial weight scale", s(|s| s.weight_scale.to_string()), "any")}
                 {number("interval", "GradScaler growth interval", s(|s| s.interval.to_string()), "1")}
-                <p class="help">{format!("n from 0 to {MAX_HARD}: the optimizer is compensated exactly, so only narrow formats notice.")}</p>
+                {number("steps", "stop after (steps)", s(|s| s.steps.to_string()), "100")}
+                <p class="help">{format!("n from 0 to {MAX_HARD}: the optimizer is compensated exactly, so only narrow formats notice. The runs stop at the step count, 1 to {MAX_STEPS}; changing it starts them again.")}</p>
             </fieldset>
         </form>
     }
@@ -721,7 +722,7 @@ fn Transport(trainer: Trainer, state: Memo<TrainState>, url: UrlState) -> impl I
             </div>
             <p class="train-progress" role="status" aria-live="off">
                 <span data-testid="train-step" data-value=move || snapshot.with(|s| s.steps.to_string())>
-                    {move || snapshot.with(|s| progress_text(s.steps, s.rate, runs(), playing.get()))}
+                    {move || snapshot.with(|s| progress_text(s.steps, state.with(|t| t.steps), s.rate, runs(), playing.get() && !finished()))}
                 </span>
                 " · backend "
                 <code data-testid="backend">{move || snapshot.with(|s| s.backend.map_or("none", BackendKind::name))}</code>
@@ -791,6 +792,7 @@ fn RunCard(
     };
     view! {
         <article class="train-run" data-testid=format!("train-run-{index}") data-policy=policy
+            style=format!("--run: var(--hue-{})", crate::plot::recipe_look(policy).hue.name())
             class:diverged=move || summary().is_some_and(|s| s.diverged())>
             <h3>{recipe.0}</h3>
             <p class="help">{recipe.1}</p>

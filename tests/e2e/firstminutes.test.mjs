@@ -217,3 +217,68 @@ test('Memory: the chart reads at 1280 px and 375 px (text of 11 px or more, few 
     await context.close();
   }
 });
+
+test('the Trainer stops at its step count, and the reader can change it', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=train&backend=cpu');
+  assert.equal(await page.inputValue('[data-testid=input-steps]'), '2000', 'a horizon by default');
+  await page.fill('[data-testid=input-steps]', '300');
+  await page.press('[data-testid=input-steps]', 'Tab');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('steps') === '300');
+  await page.click('[data-testid=train-play]');
+  await page.waitForFunction(() => /step 300 of 300 · finished/.test(document.querySelector('[data-testid=train-step]')?.textContent), null, { timeout: 60_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await page.getAttribute('[data-testid=train-step]', 'data-value'), '300', 'and stays there');
+  assert.equal(await page.isDisabled('[data-testid=train-play]'), true);
+  // The loss is a smoothed line over the faint raw loss.
+  assert.equal(await page.locator('[data-testid=plot-loss] polyline[data-series=loss-raw]').count(), 4);
+  assert.equal(await page.locator('[data-testid=plot-loss] polyline[data-series=loss]').count(), 4);
+  assertClean(problems);
+  await context.close();
+});
+
+test('a recipe has one colour under every preset, in its card and its line; a format keeps its colour', async () => {
+  const colours = {};
+  for (const policies of ['fp32,fp16-pure,fp16-amp,bf16-mixed', 'fp32,fp16-amp,bf16-mixed,fp8']) {
+    const { page, context } = await openApp(browser, site, `?view=train&backend=cpu&policies=${policies}`);
+    await page.click('[data-testid=train-step-once]');
+    await page.waitForSelector('[data-testid=plot-loss] polyline[data-series=loss]', { state: 'attached' });
+    const index = policies.split(',').indexOf('fp16-amp');
+    const card = page.locator(`[data-testid=train-run-${index}]`);
+    assert.equal(await card.getAttribute('data-policy'), 'fp16-amp');
+    const cardColour = await card.evaluate((el) => getComputedStyle(el).borderTopColor);
+    const lineColour = await page.$$eval('[data-testid=plot-loss] g[data-run]', (groups, i) => {
+      const line = groups[i].querySelector('polyline[data-series=loss]');
+      const probe = document.createElement('span');
+      probe.style.color = line.getAttribute('stroke');
+      document.body.append(probe);
+      const rgb = getComputedStyle(probe).color;
+      probe.remove();
+      return rgb;
+    }, index);
+    assert.equal(cardColour, lineColour, 'the card wears its line\'s colour');
+    colours[policies] = cardColour;
+    await context.close();
+  }
+  assert.equal(new Set(Object.values(colours)).size, 1, 'fp16 AMP keeps its colour whatever else runs');
+  // fp32 in the precision plot keeps its colour when the editor's format changes.
+  const { page, context, problems } = await openApp(browser, site, '?view=plots&format=fp32&compare=fp32,fp16,bf16');
+  const stroke = () => page.getAttribute('[data-testid=plot-precision] g[data-format=fp32] polyline', 'stroke');
+  const before = await stroke();
+  await page.selectOption('[data-testid=format-select]', 'e4m3fn');
+  await page.waitForSelector('[data-testid=plot-precision] g[data-format=e4m3fn] polyline', { state: 'attached' });
+  assert.equal(await stroke(), before);
+  assertClean(problems);
+  await context.close();
+});
+
+test('the Trainer\'s run cards draw their small plots with readable text', async () => {
+  const { page, context } = await openApp(browser, site, '?view=train&backend=cpu', { viewport: { width: 1280, height: 900 } });
+  const smallest = await page.$$eval('.train-mini svg', (svgs) => Math.min(...svgs.map((svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const base = Number(svg.getAttribute('font-size'));
+    return Math.min(...[...svg.querySelectorAll('text')].filter((t) => t.textContent.trim())
+      .map((t) => Number(t.getAttribute('font-size') ?? base) * scale));
+  })));
+  assert.ok(smallest >= 9.5, `smallest text in a run card's plots: ${smallest.toFixed(1)} px`);
+  await context.close();
+});

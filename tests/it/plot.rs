@@ -566,7 +566,7 @@ fn precision_draws_the_sawtooth_and_marks_epsilon_and_the_value() {
     );
     assert_eq!(value.int("cx"), x.map(0.1f64.log2()));
     assert_eq!(value.int("cy"), y.map((2f64.powi(-14) / 0.1).log2()));
-    let legend: Vec<_> = find(&nodes, "rect", &[])
+    let legend: Vec<_> = find(&nodes, "line", &[])
         .into_iter()
         .filter_map(|n| n.attr("data-legend"))
         .collect();
@@ -1442,10 +1442,12 @@ fn loss_curves_follow_each_run_and_mark_divergence() {
         RunSeries {
             label: "fp32",
             history: &good,
+            look: precision_lab::plot::recipe_look("fp32"),
         },
         RunSeries {
             label: "fp16 <pure>",
             history: &bad,
+            look: precision_lab::plot::recipe_look("fp16-pure"),
         },
     ];
     let input = RunsInput {
@@ -1457,10 +1459,24 @@ fn loss_curves_follow_each_run_and_mark_divergence() {
     let (x, y) = train_plot::loss_axes(&input);
     // Losses from 1/600 to 1: decades 10^-3 .. 10^0.
     assert_eq!((x.lo, x.hi, y.lo, y.hi), (0.0, 599.0, -3.0, 0.0));
-    let curve = one(&nodes, "polyline", &[("data-run", "fp32")]);
+    let curve = one(
+        &nodes,
+        "polyline",
+        &[("data-run", "fp32"), ("data-series", "loss")],
+    );
     let pts: Vec<&str> = curve.attr("points").unwrap().split(' ').collect();
     assert!(pts.len() <= 300);
     assert_eq!(pts[0], format!("{},{}", x.map(0.0), y.map(0.0)));
+    let raw = one(
+        &nodes,
+        "polyline",
+        &[("data-run", "fp32"), ("data-series", "loss-raw")],
+    );
+    assert_eq!(
+        raw.attr("opacity"),
+        Some("0.25"),
+        "each batch's loss is drawn faint"
+    );
     let cross = one(
         &nodes,
         "path",
@@ -1489,6 +1505,7 @@ fn loss_scale_steps_and_skips() {
     let runs = [RunSeries {
         label: "fp16-amp",
         history: &history,
+        look: precision_lab::plot::recipe_look("fp16-amp"),
     }];
     let input = RunsInput {
         runs: &runs,
@@ -1646,6 +1663,7 @@ fn every_plot_is_deterministic() {
     let runs = [RunSeries {
         label: "fp16-amp",
         history: &history,
+        look: precision_lab::plot::recipe_look("fp16-amp"),
     }];
     let mut h = Log2Histogram::new();
     for v in samples(&dist, 2000, 3) {
@@ -1871,14 +1889,17 @@ fn trainer_plots_survive_degenerate_input() {
         RunSeries {
             label: "nan",
             history: &nan_run,
+            look: precision_lab::plot::recipe_look("fp16-pure"),
         },
         RunSeries {
             label: "zero",
             history: &zero_run,
+            look: precision_lab::plot::recipe_look("fp32"),
         },
         RunSeries {
             label: "empty",
             history: &empty,
+            look: precision_lab::plot::recipe_look("fp32"),
         },
     ];
     for theme in [Theme::Light, Theme::Dark] {
@@ -1907,4 +1928,139 @@ fn trainer_plots_survive_degenerate_input() {
             theme: Theme::Light,
         }));
     }
+}
+
+/// Every format and every recipe has one look, the same in every plot: fp32's curve is the same
+/// colour whether it is compared first or last, no two catalogue formats (or recipes) look alike,
+/// and the page's CSS names the same hues as the plots' palette.
+#[test]
+fn formats_and_recipes_keep_one_look_everywhere() {
+    use precision_lab::formats::catalogue;
+    use precision_lab::plot::series::{FORMAT_LOOKS, RECIPE_LOOKS};
+    use precision_lab::plot::{
+        format_look, precision as precision_plot, Hue, NamedFormat, Palette,
+    };
+    use std::collections::HashSet;
+    // One look per catalogue format, all different; recipes likewise.
+    let names: Vec<&str> = catalogue().iter().map(|e| e.name).collect();
+    let looked: Vec<&str> = FORMAT_LOOKS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(looked, names, "every catalogue format, in catalogue order");
+    assert_eq!(
+        FORMAT_LOOKS
+            .iter()
+            .map(|(_, l)| *l)
+            .collect::<HashSet<_>>()
+            .len(),
+        FORMAT_LOOKS.len()
+    );
+    assert_eq!(
+        RECIPE_LOOKS
+            .iter()
+            .map(|(_, l)| *l)
+            .collect::<HashSet<_>>()
+            .len(),
+        RECIPE_LOOKS.len()
+    );
+    for policy in precision_lab::train::Policy::presets() {
+        assert!(
+            RECIPE_LOOKS.iter().any(|(n, _)| *n == policy.name()),
+            "{}",
+            policy.name()
+        );
+    }
+    // fp32 in the precision plot: the same stroke first and last.
+    let fmt = |n: &str| NamedFormat::from(n.parse::<Format>().unwrap());
+    let stroke = |formats: &[NamedFormat]| -> String {
+        let plot = precision_plot::precision(&precision_plot::PrecisionInput {
+            formats,
+            value: None,
+            theme: Theme::Light,
+        });
+        let nodes = parse(&plot.svg);
+        one(&nodes, "polyline", &[("data-format", "fp32")])
+            .attr("stroke")
+            .unwrap()
+            .to_string()
+    };
+    let first = stroke(&[fmt("fp32"), fmt("fp16"), fmt("bf16")]);
+    let last = stroke(&[fmt("e4m3fn"), fmt("fp16"), fmt("bf16"), fmt("fp32")]);
+    assert_eq!(first, last);
+    assert_eq!(
+        first,
+        Theme::Light.palette().hue(format_look("fp32").hue).hex()
+    );
+    // The hues keep 3:1 contrast with the background in both themes, and base.css names them.
+    let css = include_str!("../../style/base.css");
+    for theme in [Theme::Light, Theme::Dark] {
+        let p: Palette = theme.palette();
+        for hue in Hue::ALL {
+            let colour = p.hue(hue);
+            assert!(colour.contrast(p.background) >= 3.0, "{theme:?} {hue:?}");
+            let declaration = format!("--hue-{}: {};", hue.name(), colour.hex());
+            assert!(css.contains(&declaration), "base.css lacks {declaration}");
+        }
+    }
+}
+
+/// The loss chart draws a smoothed trend over the faint raw loss, with decade labels that fit.
+#[test]
+fn the_loss_chart_smooths_and_labels_small_decades_compactly() {
+    use precision_lab::plot::train::{smoothed, SMOOTHING};
+    let flat: Vec<(u64, f64)> = (0..50).map(|s| (s, 2.0)).collect();
+    assert!(
+        smoothed(&flat).iter().all(|(_, v)| (v - 2.0).abs() < 1e-12),
+        "a constant stays itself (debiased)"
+    );
+    let noisy: Vec<(u64, f64)> = (0..400)
+        .map(|s| (s, if s % 2 == 0 { 1.0 } else { 3.0 }))
+        .collect();
+    let trend = smoothed(&noisy);
+    assert_eq!(trend[0].1, 1.0, "the first point is the first loss");
+    let tail = &trend[300..];
+    assert!(
+        tail.iter().all(|(_, v)| (v - 2.0).abs() < 0.1),
+        "the alternating noise averages out"
+    );
+    assert!(SMOOTHING > 0.0 && SMOOTHING < 1.0);
+    // Losses down to 1e-6: the lowest label is "1e-6", not a clipped "0.000001".
+    let history: Vec<StepSummary> = (0..100)
+        .map(|s| summary(s, 10f32.powf(-6.0 * s as f32 / 99.0), 1.0, false))
+        .collect();
+    let runs = [RunSeries {
+        label: "fp32",
+        history: &history,
+        look: precision_lab::plot::recipe_look("fp32"),
+    }];
+    let plot = train_plot::loss_curves(&RunsInput {
+        runs: &runs,
+        theme: Theme::Light,
+    });
+    let labels = texts(&parse(&plot.svg));
+    assert!(labels.contains(&"1e-6".to_string()), "{labels:?}");
+    assert!(
+        !labels.iter().any(|l| l.starts_with("0.0000")),
+        "{labels:?}"
+    );
+}
+
+/// Thousands of skipped steps are a few dozen crosses, not a solid band, and the count is kept.
+#[test]
+fn skipped_step_crosses_are_thinned() {
+    let history: Vec<StepSummary> = (0..3000)
+        .map(|s| summary(s, 0.5, 65536.0, s % 2 == 0))
+        .collect();
+    let runs = [RunSeries {
+        label: "fp16-amp",
+        history: &history,
+        look: precision_lab::plot::recipe_look("fp16-amp"),
+    }];
+    let plot = train_plot::loss_scale(&RunsInput {
+        runs: &runs,
+        theme: Theme::Light,
+    });
+    let nodes = parse(&plot.svg);
+    let marks = one(&nodes, "path", &[("data-series", "skipped")]);
+    assert_eq!(marks.attr("data-count"), Some("1500"));
+    let crosses = marks.attr("d").unwrap().matches('M').count();
+    assert!((20..=60).contains(&crosses), "{crosses} crosses");
 }

@@ -213,10 +213,17 @@ fn throughput_is_steps_per_second_over_a_window() {
     t.clear();
     assert_eq!(t.per_second(), None);
     assert_eq!(
-        progress_text(1200, Some(2000.0), 4, true),
-        "step 1200 · 500 steps/s per run · training"
+        progress_text(1200, 2000, Some(2000.0), 4, true),
+        "step 1200 of 2000 · 500 steps/s per run · training"
     );
-    assert_eq!(progress_text(0, None, 4, false), "step 0 · paused");
+    assert_eq!(
+        progress_text(0, 2000, None, 4, false),
+        "step 0 of 2000 · paused"
+    );
+    assert_eq!(
+        progress_text(2000, 2000, None, 4, false),
+        "step 2000 of 2000 · finished"
+    );
 }
 
 #[test]
