@@ -20,6 +20,8 @@ cargo fmt --all -- --check
 step "clippy (native and wasm32)"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
+# The site's build: parts as split points (src/ui/lazy.rs).
+cargo clippy --target wasm32-unknown-unknown --lib --bins --locked --features split -- -D warnings
 
 step "native tests (the GPU backend's on lavapipe or a real GPU)"
 # Mesa's Vulkan loader complains on stderr when XDG_RUNTIME_DIR is unset (as in CI containers).
