@@ -5,7 +5,8 @@
 #   wasm32 target (rustup), trunk 0.21.14, wasm-bindgen-cli (the exact version in Cargo.lock),
 #   wasm-split-cli (wasm_split_cli_support, pinned),
 #   node packages (package-lock.json: playwright-core, axe-core, binaryen 132 for wasm-opt),
-#   chromium + chromedriver (Debian) for the browser tests, Mesa's lavapipe for wgpu tests.
+#   chromium + chromedriver (Debian) for the browser tests, Mesa's lavapipe for wgpu tests,
+#   mdBook (pinned) for the example book the embedding tests build.
 #
 # Trunk never downloads anything: Trunk.toml pins these tools and sets offline = true.
 set -euo pipefail
@@ -60,6 +61,15 @@ ensure_wasm_split() {
   fi
 }
 
+# mdBook builds the example book that the whole-page tests embed widgets in (examples/book).
+MDBOOK_VERSION="0.4.52"
+ensure_mdbook() {
+  if ! mdbook --version 2>/dev/null | grep -q "v$MDBOOK_VERSION\$"; then
+    say "installing mdBook $MDBOOK_VERSION (a few minutes, once)"
+    cargo install --locked mdbook --version "$MDBOOK_VERSION" --force >&2
+  fi
+}
+
 ensure_node_packages() {
   local stamp="$ROOT/node_modules/.precision-lab-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
@@ -96,4 +106,4 @@ ensure_vulkan() {
 }
 
 ensure_build_tools() { ensure_wasm_target; ensure_trunk; ensure_wasm_bindgen; ensure_wasm_split; ensure_node_packages; }
-ensure_test_tools() { ensure_build_tools; ensure_browser; ensure_vulkan; }
+ensure_test_tools() { ensure_build_tools; ensure_browser; ensure_vulkan; ensure_mdbook; }

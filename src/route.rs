@@ -24,6 +24,9 @@ pub enum View {
     Memory,
     /// The toy mixed-precision trainer.
     Train,
+    /// The widget reference: every embeddable widget with its parameters and a live preview.
+    /// Not in the navigation (`View::ALL`): linked from the Embed buttons and the Learn article.
+    Embed,
 }
 
 impl View {
@@ -34,6 +37,16 @@ impl View {
         View::Plots,
         View::Memory,
         View::Train,
+    ];
+
+    /// Every page the URL can name: the navigation's views and the widget reference.
+    pub const PAGES: [View; 6] = [
+        View::Learn,
+        View::Formats,
+        View::Plots,
+        View::Memory,
+        View::Train,
+        View::Embed,
     ];
 
     /// The view shown when the URL names none (or an unknown one).
@@ -47,6 +60,7 @@ impl View {
             View::Plots => "plots",
             View::Memory => "memory",
             View::Train => "train",
+            View::Embed => "embed",
         }
     }
 
@@ -58,12 +72,13 @@ impl View {
             View::Plots => "Range & precision",
             View::Memory => "Memory",
             View::Train => "Trainer",
+            View::Embed => "Embed in your notes",
         }
     }
 
     /// Parses a `view=` value; `None` for anything that is not a view's slug.
     pub fn from_slug(slug: &str) -> Option<View> {
-        View::ALL.into_iter().find(|v| v.slug() == slug)
+        View::PAGES.into_iter().find(|v| v.slug() == slug)
     }
 }
 
@@ -333,6 +348,17 @@ impl Query {
     }
 
     /// The theme `theme=` asks for (unknown values mean auto).
+    /// Whether a widget shows its compact form (`compact=1`): embeds do unless `compact=0`, the
+    /// views never, so a course note gets a widget that fits a column and the full view is one
+    /// click away.
+    pub fn compact(&self) -> bool {
+        match self.get("compact") {
+            Some("0" | "off" | "false" | "no") => false,
+            Some(_) => self.get("embed").is_some(),
+            None => self.get("embed").is_some(),
+        }
+    }
+
     pub fn theme(&self) -> ThemeChoice {
         match self.get("theme") {
             Some("light") => ThemeChoice::Light,
@@ -360,6 +386,8 @@ impl Query {
         let mut query = self.clone();
         query.remove("view");
         query.remove("embed");
+        // An embed follows its host page's theme unless the author forces one.
+        query.remove("theme");
         let mut embed = Query::from_pairs([("embed", widget.slug())]);
         for (k, v) in query.pairs() {
             embed.set(k, v);

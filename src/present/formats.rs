@@ -821,6 +821,80 @@ pub const FACT_COLUMNS: [&str; 15] = [
     "bytes per value",
 ];
 
+/// The `cols=` ids of [`FACT_COLUMNS`], in the same order (the format's name is always shown).
+pub const FACT_COLUMN_IDS: [&str; 15] = [
+    "format",
+    "bits",
+    "exp",
+    "man",
+    "bias",
+    "max",
+    "min-normal",
+    "min-subnormal",
+    "eps",
+    "resolution",
+    "digits",
+    "inf",
+    "nan",
+    "neg-zero",
+    "bytes",
+];
+
+/// The columns a compact facts table shows (an embed's default): what fits a text column.
+pub const COMPACT_FACT_COLUMNS: [&str; 6] =
+    ["format", "bits", "max", "min-normal", "eps", "digits"];
+
+/// The columns of the facts table the URL asks for: `cols=bits,max,eps` (by
+/// [`FACT_COLUMN_IDS`]; the name always comes first), the compact set when `compact` and no
+/// `cols=`, every column otherwise. Unknown ids are left out with a notice.
+pub fn fact_columns(query: &Query, compact: bool) -> (Vec<usize>, Vec<Notice>) {
+    let index = |id: &str| FACT_COLUMN_IDS.iter().position(|c| *c == id);
+    let mut notices = Vec::new();
+    let mut columns = vec![0];
+    match query.get("cols").filter(|v| !v.trim().is_empty()) {
+        Some(list) => {
+            for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                match index(id) {
+                    Some(i) if !columns.contains(&i) => columns.push(i),
+                    Some(_) => {}
+                    None => notices.push(Notice(format!(
+                        "cols: there is no column \u{201c}{}\u{201d}; columns: {}.",
+                        shorten(id, 30),
+                        FACT_COLUMN_IDS[1..].join(", ")
+                    ))),
+                }
+            }
+        }
+        None if compact => {
+            columns = COMPACT_FACT_COLUMNS
+                .iter()
+                .filter_map(|c| index(c))
+                .collect()
+        }
+        None => columns = (0..FACT_COLUMNS.len()).collect(),
+    }
+    (columns, notices)
+}
+
+/// What the same-value table shows, in words, for a reader who does not see the editor (an
+/// embed): "0.1 rounded into every format: nearest, ties to even; on overflow, each format's own
+/// rule."
+pub fn same_value_caption(state: &FormatsState) -> String {
+    let what = match &state.source {
+        Source::Text(text) => shorten(text.trim(), 40),
+        Source::Bits(_) => short(state.format().decode(state.code())),
+    };
+    let rounding = ROUNDINGS
+        .iter()
+        .find(|(id, _)| *id == rounding_id(state.rounding))
+        .map_or("nearest, ties to even", |(_, label)| label);
+    let overflow = match state.overflow {
+        Overflow::Saturate => "on overflow, the largest finite value",
+        _ => "on overflow, each format's own rule (Inf, NaN or the largest value)",
+    };
+    format!("{what} rounded into every format: {rounding}; {overflow}.")
+}
+
 /// One catalogue format's facts as display strings, in [`FACT_COLUMNS`] order.
 pub fn fact_row(entry: &CatalogueEntry) -> Vec<String> {
     let format = entry.format();

@@ -11,3 +11,4 @@ pub mod memory;
 pub mod number;
 pub mod plots;
 pub mod train;
+pub mod widgets;

@@ -7,10 +7,14 @@ use wasm_bindgen::{closure::Closure, JsCast};
 
 use super::lazy::{part, Lazy, Part};
 use super::url::UrlState;
+use crate::plot::escape;
 use crate::route::{View, Widget};
 
 /// The message type the page posts to its parent with its height.
 pub const HEIGHT_MESSAGE: &str = "precision-lab:height";
+
+/// The message type `embed.js` posts to a frame with its host page's theme.
+pub const THEME_MESSAGE: &str = "precision-lab:theme";
 
 part!(fn editor_widget in widget_editor { view! { <super::formats::EditorWidget /> }.into_any() });
 part!(fn same_value_widget in widget_same_value { view! { <super::formats::SameValueWidget /> }.into_any() });
@@ -67,6 +71,10 @@ pub fn EmbedApp() -> impl IntoView {
     let open_href = move || url.query().open_in_full(widget.get()).to_search();
     Effect::new(move |_| document().set_title(&super::shell::page_title(widget.get().title())));
     post_height_on_resize();
+    if url.query().theme() == crate::route::ThemeChoice::Auto {
+        follow_host_theme();
+    }
+    provide_context(InEmbed);
     view! {
         <div class="embed" data-testid="embed" data-widget=move || widget.get().slug()>
             {move || notices().into_iter().map(|text| view! { <p class="notice" role="status" data-testid="url-notice">{text}</p> }).collect_view()}
@@ -76,6 +84,49 @@ pub fn EmbedApp() -> impl IntoView {
             </p>
         </div>
     }
+}
+
+/// Marks the widgets of an embed (in context): they leave out what belongs to the full view, such
+/// as its Copy link and Embed buttons.
+#[derive(Clone, Copy, Debug)]
+pub struct InEmbed;
+
+/// Whether the component calling this is inside an embed.
+pub fn in_embed() -> bool {
+    use_context::<InEmbed>().is_some()
+}
+
+/// Follows the host page's theme as `embed.js` reports it: only messages from the parent window,
+/// only "light" or "dark". The listener lives as long as the page.
+fn follow_host_theme() {
+    let page = use_context::<super::theme::PageTheme>();
+    let callback =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let from_parent = match (event.source(), window().parent()) {
+                (Some(source), Ok(Some(parent))) => js_sys::Object::is(&source, &parent),
+                _ => false,
+            };
+            if !from_parent {
+                return;
+            }
+            let data = event.data();
+            let field = |name: &str| {
+                js_sys::Reflect::get(&data, &name.into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+            };
+            if field("type").as_deref() != Some(THEME_MESSAGE) {
+                return;
+            }
+            let theme = match field("theme").as_deref() {
+                Some("dark") => crate::plot::Theme::Dark,
+                Some("light") => crate::plot::Theme::Light,
+                _ => return,
+            };
+            super::theme::force_theme(Some(theme), page);
+        });
+    let _ = window().add_event_listener_with_callback("message", callback.as_ref().unchecked_ref());
+    callback.forget();
 }
 
 /// Posts the document's height to the parent whenever it changes.
@@ -121,11 +172,11 @@ pub fn EmbedButton(
     let snippet = move || {
         let base = site_base();
         let search = url.query().embed_of(chosen.get()).to_search();
-        let src = escape_attribute(&format!("{base}{search}"));
+        let src = escape(&format!("{base}{search}"));
         format!(
             "<iframe src=\"{src}\" title=\"Precision Lab: {}\" loading=\"lazy\" style=\"width:100%;min-height:360px;border:0\"></iframe>\n<script src=\"{}embed.js\" async></script>",
             chosen.get().title(),
-            escape_attribute(&base)
+            escape(&base)
         )
     };
     let copy = move |_| {
@@ -159,6 +210,7 @@ pub fn EmbedButton(
                     <textarea readonly rows="4" data-testid="embed-code" aria-label="Embed code" prop:value=snippet></textarea>
                     <button type="button" data-testid="embed-copy" on:click=copy>"Copy embed code"</button>
                     <span role="status">{move || status.get()}</span>
+                    <a href=super::url::view_href(View::Embed) data-testid="embed-reference">"Every widget and its parameters"</a>
                 </div>
             </Show>
         </div>
@@ -175,11 +227,4 @@ pub(crate) fn site_base() -> String {
         "{origin}{}",
         &path[..path.rfind('/').map_or(path.len(), |i| i + 1)]
     )
-}
-
-fn escape_attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

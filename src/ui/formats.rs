@@ -29,6 +29,9 @@ struct Editor {
     notices: Memo<Vec<String>>,
     /// Makes element ids unique when several editors share a page (the Learn article).
     uid: u32,
+    /// The compact form (an embed's default): the rounding controls and the longer readouts
+    /// fold into "More".
+    compact: Memo<bool>,
 }
 
 impl Editor {
@@ -51,6 +54,7 @@ impl Editor {
             rejected: RwSignal::new(None),
             notices,
             uid: super::next_uid(),
+            compact: Memo::new(move |_| url.query().compact()),
         }
     }
 
@@ -133,7 +137,9 @@ pub fn EditorWidget() -> impl IntoView {
                     <FormatPicker editor=editor />
                     <BitEditor editor=editor />
                     <ValueInput editor=editor />
-                    <RoundingControls editor=editor />
+                    <Show when=move || !editor.compact.get()>
+                        <RoundingControls editor=editor />
+                    </Show>
                 </div>
                 <Readouts editor=editor />
             </div>
@@ -536,23 +542,41 @@ fn Readouts(editor: Editor) -> impl IntoView {
     let report = move || r.with(|r| r.report);
     let abs = Signal::derive(move || report().map_or(0.0, |rep| rep.abs_error));
     let rel = Signal::derive(move || report().and_then(|rep| rep.rel_error).unwrap_or(0.0));
+    // The readouts a reader needs first; the rest (and, in the compact form, the rounding
+    // controls) under "More".
+    let more = move || {
+        view! {
+            <dl>
+                <dt>"bits"</dt>
+                <dd class="mono" data-testid="bits">{move || r.with(|r| r.bits.clone())}</dd>
+                <dt>"class"</dt>
+                <dd data-testid="class">{move || r.with(|r| class_label(r.decoded.class))}</dd>
+                <dt>"shortest decimal that reads back"</dt>
+                <dd class="mono"><Num testid="value-shortest" value=value text=Signal::derive(move || r.with(|r| r.decoded.shortest_decimal.clone())) /></dd>
+                <dt>"formula"</dt>
+                <dd class="mono formula" data-testid="formula">{move || r.with(|r| r.decoded.formula.clone())}</dd>
+                <dt>"next value up"</dt>
+                <dd class="mono"><Num testid="next-up" value=neighbour_value(true) text=Signal::derive(move || neighbour_text(true)) /></dd>
+                <dt>"next value down"</dt>
+                <dd class="mono"><Num testid="next-down" value=neighbour_value(false) text=Signal::derive(move || neighbour_text(false)) /></dd>
+            </dl>
+            <Show when=move || r.with(|r| !r.specials.is_empty())>
+                <h3 class="small-heading">"Special codes in this format"</h3>
+                <dl class="specials" data-testid="specials">
+                    {move || r.with(|r| r.specials.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd class="mono">{v.clone()}</dd> }).collect_view())}
+                </dl>
+            </Show>
+        }
+    };
     view! {
         <aside class="readouts" aria-live="polite" aria-label="Readouts">
             <dl>
                 <dt>"format"</dt>
                 <dd data-testid="format">{move || r.with(|r| r.format_name.clone())}</dd>
-                <dt>"bits"</dt>
-                <dd class="mono" data-testid="bits">{move || r.with(|r| r.bits.clone())}</dd>
                 <dt>"code"</dt>
                 <dd class="mono" data-testid="code-hex">{move || r.with(|r| r.code_hex.clone())}</dd>
-                <dt>"class"</dt>
-                <dd data-testid="class">{move || r.with(|r| class_label(r.decoded.class))}</dd>
                 <dt>"stored value (exact)"</dt>
                 <dd class="mono exact"><Num testid="value-exact" value=value text=Signal::derive(move || r.with(|r| r.decoded.exact_decimal.clone())) /></dd>
-                <dt>"shortest decimal that reads back"</dt>
-                <dd class="mono"><Num testid="value-shortest" value=value text=Signal::derive(move || r.with(|r| r.decoded.shortest_decimal.clone())) /></dd>
-                <dt>"formula"</dt>
-                <dd class="mono formula" data-testid="formula">{move || r.with(|r| r.decoded.formula.clone())}</dd>
                 <dt>"rounding error of the typed value"</dt>
                 <dd data-testid="error-block">
                     {move || match report() {
@@ -569,17 +593,19 @@ fn Readouts(editor: Editor) -> impl IntoView {
                         }
                     }}
                 </dd>
-                <dt>"next value up"</dt>
-                <dd class="mono"><Num testid="next-up" value=neighbour_value(true) text=Signal::derive(move || neighbour_text(true)) /></dd>
-                <dt>"next value down"</dt>
-                <dd class="mono"><Num testid="next-down" value=neighbour_value(false) text=Signal::derive(move || neighbour_text(false)) /></dd>
             </dl>
-            <Show when=move || r.with(|r| !r.specials.is_empty())>
-                <h3 class="small-heading">"Special codes in this format"</h3>
-                <dl class="specials" data-testid="specials">
-                    {move || r.with(|r| r.specials.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd class="mono">{v.clone()}</dd> }).collect_view())}
-                </dl>
-            </Show>
+            {move || if editor.compact.get() {
+                view! {
+                    <details class="more" data-testid="editor-more">
+                        <summary>"More: bits, shortest decimal, formula, neighbours, rounding"</summary>
+                        {more()}
+                        <RoundingControls editor=editor />
+                    </details>
+                }
+                .into_any()
+            } else {
+                more().into_any()
+            }}
         </aside>
     }
 }
@@ -592,7 +618,13 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
     view! {
         <section class="same-value" aria-labelledby=editor.id("same-value-title")>
             <h2 id=editor.id("same-value-title")>"The same value in every format"</h2>
-            <p class="help">"Your number rounded into each format with the rounding and overflow chosen above. Pick a format to edit it there."</p>
+            <p class="help" data-testid="same-value-caption">
+                {move || if super::embed::in_embed() {
+                    model::same_value_caption(&editor.state.get())
+                } else {
+                    "Your number rounded into each format with the rounding and overflow chosen above. Pick a format to edit it there.".to_string()
+                }}
+            </p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="Same value in every format, scrollable">
                 <table data-testid="same-value-table">
                     <thead><tr><th scope="col">"format"</th><th scope="col">"stored"</th><th scope="col">"abs. error"</th><th scope="col">"code"</th><th scope="col">"note"</th></tr></thead>
@@ -622,33 +654,60 @@ fn SameValueTable(editor: Editor) -> impl IntoView {
 /// Facts for every catalogue format, downloadable for course notes.
 #[component]
 fn FactsTable() -> impl IntoView {
+    let url = expect_context::<UrlState>();
     let title_id = format!("facts-title-{}", super::next_uid());
     let labelled_by = title_id.clone();
-    let head = FACT_COLUMNS
-        .iter()
-        .map(|c| view! { <th scope="col">{*c}</th> })
-        .collect_view();
-    let rows = model::fact_rows()
-        .into_iter()
-        .map(|row| {
-            let name = row[0].clone();
-            let cells = row[1..].iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view();
-            view! { <tr data-testid=format!("facts-{name}")><th scope="row">{name.clone()}</th>{cells}</tr> }
-        })
-        .collect_view();
+    let chosen = Memo::new(move |_| {
+        let query = url.query();
+        model::fact_columns(&query, query.compact())
+    });
+    // One click shows every column, whatever the address chose.
+    let all = RwSignal::new(false);
+    let columns = move || {
+        if all.get() {
+            (0..FACT_COLUMNS.len()).collect::<Vec<_>>()
+        } else {
+            chosen.with(|c| c.0.clone())
+        }
+    };
+    let partial = move || !all.get() && chosen.with(|c| c.0.len() < FACT_COLUMNS.len());
+    let table = move || {
+        let columns = columns();
+        let head = columns
+            .iter()
+            .map(|&c| view! { <th scope="col">{FACT_COLUMNS[c]}</th> })
+            .collect_view();
+        let rows = model::fact_rows()
+            .into_iter()
+            .map(|row| {
+                let name = row[0].clone();
+                let cells = columns[1..]
+                    .iter()
+                    .map(|&c| view! { <td>{row[c].clone()}</td> })
+                    .collect_view();
+                view! { <tr data-testid=format!("facts-{name}")><th scope="row">{name.clone()}</th>{cells}</tr> }
+            })
+            .collect_view();
+        view! { <table data-testid="facts-table" data-columns=columns.len()><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table> }
+    };
     view! {
         <section class="facts" aria-labelledby=labelled_by>
             <h2 id=title_id>"Format facts"</h2>
+            {move || chosen.with(|c| c.1.iter().map(|n| view! { <p class="notice" role="status" data-testid="url-notice">{n.0.clone()}</p> }).collect_view())}
             <p class="help">
                 "eps is the gap between 1 and the next value (2^-mantissa bits); resolution is 10^-floor(-log10(eps)), as torch.finfo prints it; decimal digits = (mantissa bits + 1) × log10 2. Integer rows are integers: all their bits are value bits."
             </p>
             <div class="downloads">
                 <DownloadLink filename="precision-lab-formats.csv" mime="text/csv" content=model::facts_csv() label="Download CSV" testid="facts-csv" />
                 <DownloadLink filename="precision-lab-formats.md" mime="text/markdown" content=model::facts_markdown() label="Download Markdown" testid="facts-md" />
+                <Show when=partial>
+                    <button type="button" data-testid="facts-all" on:click=move |_| all.set(true)>
+                        {format!("Show all {} columns", FACT_COLUMNS.len())}
+                    </button>
+                </Show>
             </div>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Format facts, scrollable">
-                <table data-testid="facts-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
-            </div>
+            <p class="help scroll-hint" aria-hidden="true">"The table scrolls sideways \u{2192}"</p>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Format facts, scrollable">{table}</div>
         </section>
     }
 }

@@ -156,6 +156,7 @@ pub fn MemoryView(
         })
     };
     let mode = move || inputs.with(|i| i.mode);
+    let compact = Memo::new(move |_| url.query().compact());
 
     view! {
         <section class="memory" aria-label="Memory calculator">
@@ -173,32 +174,64 @@ pub fn MemoryView(
             </For>
             <div class="mem-grid">
                 <form class="mem-inputs" on:submit=|ev| ev.prevent_default() aria-label="Inputs">
-                    <fieldset>
-                        <legend>"Model"</legend>
-                        {select(calc, "model", "model")}
-                        <ParamsInput calc=calc />
-                        <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
-                            <CustomArchitecture calc=calc />
-                        </Show>
-                    </fieldset>
-                    <fieldset>
-                        <legend>"What you run"</legend>
-                        {select(calc, "mode", "mode")}
-                        <Show
-                            when=move || mode() == Mode::Training
-                            fallback=move || view! { <InferenceInputs calc=calc /> }
-                        >
-                            <TrainingInputs calc=calc />
-                        </Show>
-                    </fieldset>
-                    <fieldset>
-                        <legend>"Hardware"</legend>
-                        {select(calc, "gpu", "GPU")}
-                        {number(calc, "gpus")}
-                        <UnitToggle calc=calc />
-                    </fieldset>
+                    {move || if compact.get() {
+                        // The compact form (an embed's default): the four inputs that change the
+                        // answer most, the rest one click away.
+                        view! {
+                            <fieldset>
+                                <legend>"Model and hardware"</legend>
+                                {select(calc, "model", "model")}
+                                {select(calc, "mode", "mode")}
+                                {select(calc, "gpu", "GPU")}
+                                {number(calc, "gpus")}
+                            </fieldset>
+                            <details class="mem-more" data-testid="mem-more-inputs">
+                                <summary>"All inputs: parameters, formats, context, batch, training recipe, units"</summary>
+                                <ParamsInput calc=calc />
+                                <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
+                                    <CustomArchitecture calc=calc />
+                                </Show>
+                                <Show
+                                    when=move || mode() == Mode::Training
+                                    fallback=move || view! { <InferenceInputs calc=calc /> }
+                                >
+                                    <TrainingInputs calc=calc />
+                                </Show>
+                                <UnitToggle calc=calc />
+                            </details>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <fieldset>
+                                <legend>"Model"</legend>
+                                {select(calc, "model", "model")}
+                                <ParamsInput calc=calc />
+                                <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
+                                    <CustomArchitecture calc=calc />
+                                </Show>
+                            </fieldset>
+                            <fieldset>
+                                <legend>"What you run"</legend>
+                                {select(calc, "mode", "mode")}
+                                <Show
+                                    when=move || mode() == Mode::Training
+                                    fallback=move || view! { <InferenceInputs calc=calc /> }
+                                >
+                                    <TrainingInputs calc=calc />
+                                </Show>
+                            </fieldset>
+                            <fieldset>
+                                <legend>"Hardware"</legend>
+                                {select(calc, "gpu", "GPU")}
+                                {number(calc, "gpus")}
+                                <UnitToggle calc=calc />
+                            </fieldset>
+                        }
+                        .into_any()
+                    }}
                 </form>
-                <Results calc=calc />
+                <Results calc=calc compact=compact />
             </div>
             // The Learn article shows the same examples as its own table.
             {(!inline).then(|| view! { <SeedCheck calc=calc /> })}
@@ -503,7 +536,11 @@ fn UnitToggle(calc: Calc) -> impl IntoView {
 
 /// The verdict, the chart, the ledger and the notes.
 #[component]
-fn Results(calc: Calc) -> impl IntoView {
+fn Results(
+    calc: Calc,
+    /// The compact form: the ledger and notes fold under "Every term".
+    compact: Memo<bool>,
+) -> impl IntoView {
     let error = move || {
         calc.outcome
             .with(|o| o.error.as_ref().map(ToString::to_string))
@@ -552,9 +589,9 @@ fn Results(calc: Calc) -> impl IntoView {
     let body = move || {
         let lead = calc.lead();
         calc.outcome.with(|o| {
-            o.shown
-                .as_ref()
-                .map(|(report, inputs)| report_view(report, inputs, lead, stale(), suggestion()))
+            o.shown.as_ref().map(|(report, inputs)| {
+                report_view(report, inputs, lead, stale(), suggestion(), compact.get())
+            })
         })
     };
     view! {
@@ -581,6 +618,7 @@ fn report_view(
     lead: UnitLead,
     stale: bool,
     after_verdict: impl IntoView,
+    compact: bool,
 ) -> impl IntoView {
     let fits = model::fits(report);
     let gpu = inputs.hardware.gpu.name();
@@ -621,21 +659,7 @@ fn report_view(
         .iter()
         .map(|n| view! { <li>{n.clone()}</li> })
         .collect_view();
-    view! {
-        <div class="mem-report" class:stale=stale data-testid="mem-report">
-            <p class="mem-summary" data-testid="mem-summary">{model::summary(report, inputs)}</p>
-            <p class="mem-verdict" class:fits=fits class:nofit=!fits data-testid="mem-fit" data-fits=fits.to_string()>
-                {model::verdict(report, lead)}
-            </p>
-            {after_verdict}
-            <p class="mem-largest" data-testid="mem-largest">{model::largest_sentence(report, inputs)}</p>
-            <figure class="mem-chart">
-                <div class="mem-chart-light" data-testid="mem-chart" inner_html=light></div>
-                <div class="mem-chart-dark" inner_html=dark></div>
-                <figcaption class="help">
-                    {format!("Memory on each GPU by kind, against the {gpu}'s capacity (the line).")}
-                </figcaption>
-            </figure>
+    let ledger = view! {
             <div class="table-scroll">
                 <table class="mem-ledger" data-testid="mem-ledger">
                     <thead>
@@ -659,6 +683,33 @@ fn report_view(
             </div>
             <h2 class="small-heading">"Conventions and what is not counted"</h2>
             <ul class="mem-notes" data-testid="mem-notes">{notes}</ul>
+    };
+    view! {
+        <div class="mem-report" class:stale=stale data-testid="mem-report">
+            <p class="mem-summary" data-testid="mem-summary">{model::summary(report, inputs)}</p>
+            <p class="mem-verdict" class:fits=fits class:nofit=!fits data-testid="mem-fit" data-fits=fits.to_string()>
+                {model::verdict(report, lead)}
+            </p>
+            {after_verdict}
+            <p class="mem-largest" data-testid="mem-largest">{model::largest_sentence(report, inputs)}</p>
+            <figure class="mem-chart">
+                <div class="mem-chart-light" data-testid="mem-chart" inner_html=light></div>
+                <div class="mem-chart-dark" inner_html=dark></div>
+                <figcaption class="help">
+                    {format!("Memory on each GPU by kind, against the {gpu}'s capacity (the line).")}
+                </figcaption>
+            </figure>
+            {if compact {
+                view! {
+                    <details class="mem-more" data-testid="mem-more-ledger">
+                        <summary>"Every term, with its formula and the numbers put in"</summary>
+                        {ledger}
+                    </details>
+                }
+                .into_any()
+            } else {
+                ledger.into_any()
+            }}
         </div>
     }
 }

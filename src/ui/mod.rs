@@ -11,6 +11,7 @@ mod learn;
 mod memory;
 pub mod panic;
 mod plots;
+mod reference;
 mod shell;
 mod theme;
 mod train;

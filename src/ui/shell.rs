@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::url::{view_href, UrlState};
+use crate::plot::Theme;
 use crate::route::{ThemeChoice, View};
 
 /// The whole app. Reads the view from the URL; an unknown view shows the default one and a notice.
@@ -10,16 +11,23 @@ use crate::route::{ThemeChoice, View};
 pub fn App() -> impl IntoView {
     let url = UrlState::from_location();
     provide_context(url);
-    // `theme=light|dark` forces a theme (embeds follow their host page); set before the first
-    // render so plots start in the right colours.
-    apply_theme(url.query().theme());
+    // `theme=light|dark` forces a theme; an embed without one is light until its host page says
+    // otherwise (`embed.js`). Set before the first render, so plots start in the right colours.
+    let embedded = url.query().embed().is_some();
+    super::theme::set_forced_theme(match url.query().theme() {
+        ThemeChoice::Light => Some(Theme::Light),
+        ThemeChoice::Dark => Some(Theme::Dark),
+        ThemeChoice::Auto if embedded => Some(Theme::Light),
+        ThemeChoice::Auto => None,
+    });
+    super::theme::provide_page_theme();
     // `?debug=panic` crashes on purpose so the whole-page tests can check the crash message.
     Effect::new(move |_| {
         if url.param("debug").as_deref() == Some("panic") {
             panic!("deliberate panic requested by ?debug=panic");
         }
     });
-    if url.query().embed().is_some() {
+    if embedded {
         view! { <super::embed::EmbedApp /> }.into_any()
     } else {
         view! { <Site /> }.into_any()
@@ -29,18 +37,6 @@ pub fn App() -> impl IntoView {
 /// The document title of a view or widget: "Formats · Precision Lab".
 pub fn page_title(what: &str) -> String {
     format!("{what} \u{b7} Precision Lab")
-}
-
-/// Sets or clears `data-theme` on `<html>`.
-fn apply_theme(choice: ThemeChoice) {
-    let Some(root) = document().document_element() else {
-        return;
-    };
-    let _ = match choice {
-        ThemeChoice::Light => root.set_attribute("data-theme", "light"),
-        ThemeChoice::Dark => root.set_attribute("data-theme", "dark"),
-        ThemeChoice::Auto => root.remove_attribute("data-theme"),
-    };
 }
 
 /// The full site: header, navigation, notices, the current view, footer.

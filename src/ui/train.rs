@@ -22,8 +22,8 @@ use crate::present::number::data_value;
 use crate::present::train::{
     bench_config, dataset_label, hidden_text, policy_label, policy_short_label, progress_text,
     recipe_text, BackendChoice, BackendKind, LaneSummary, OptimizerKind, Preset, Session,
-    SliceSizer, Theme, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, GPU_BENCH_WIDTHS,
-    MAX_HARD, MAX_RUNS, MAX_STEPS, MAX_VIEW_WIDTH, POINTS,
+    SliceSizer, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, GPU_BENCH_WIDTHS, MAX_HARD,
+    MAX_RUNS, MAX_STEPS, MAX_VIEW_WIDTH, POINTS,
 };
 use crate::route::Query;
 use crate::train::{Activation, DatasetKind, Policy, Run, MAX_HIDDEN_LAYERS};
@@ -143,28 +143,6 @@ fn now_ms() -> f64 {
 
 /// The plot theme that matches the page: `data-theme` on `<html>` if set, else the system
 /// preference.
-fn page_theme() -> Theme {
-    let window = window();
-    let forced = window
-        .document()
-        .and_then(|d| d.document_element())
-        .and_then(|e| e.get_attribute("data-theme"));
-    let dark = match forced.as_deref() {
-        Some("dark") => true,
-        Some("light") => false,
-        _ => window
-            .match_media("(prefers-color-scheme: dark)")
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.matches()),
-    };
-    if dark {
-        Theme::Dark
-    } else {
-        Theme::Light
-    }
-}
-
 impl Trainer {
     fn new() -> Trainer {
         Trainer {
@@ -424,7 +402,7 @@ impl Trainer {
             return;
         }
         let start = now_ms();
-        let theme = page_theme();
+        let theme = super::theme::read_theme();
         let rate = self
             .throughput
             .try_with_value(Throughput::per_second)
@@ -486,7 +464,10 @@ pub fn TrainView() -> impl IntoView {
         <section class="train" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Trainer"</h1>
-                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Train /></div>
+                // An embed links back to the full view instead (its footer).
+                {(!super::embed::in_embed()).then(|| view! {
+                    <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Train /></div>
+                })}
             </div>
             <p class="lede">
                 "The same small network, trained side by side in up to four precision recipes. Watch gradients flush to zero, steps get skipped, the loss scale adapt and updates vanish against large weights."

@@ -1,11 +1,10 @@
-// Whole-page tests of embedding and deployment: every widget alone, the iframe resizing in the
-// example pages, a sub-path deploy, the Content Security Policy, and hostile parameters.
+// Whole-page tests of embedding and deployment: every widget alone, a sub-path deploy, the
+// Content Security Policy, and hostile parameters (the example pages: authors.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { serve, launch, openPage, appReady, screenshot, DIST, ROOT, assertClean } from './harness.mjs';
+import { serve, launch, openPage, appReady, screenshot, DIST, assertClean } from './harness.mjs';
 
 const WIDGETS = ['editor', 'same-value', 'facts', 'mx', 'range', 'precision', 'number-line', 'quantize', 'rounding', 'memory', 'trainer'];
 let site, browser;
@@ -51,7 +50,7 @@ test('theme=dark and theme=light force the theme; unknown widgets and hostile va
   assert.match(notices, /longer than/);
   assert.equal(await page.getAttribute('[data-testid=embed]', 'data-widget'), 'editor', 'falls back to the editor');
   assert.equal(await page.locator('[data-testid=embed] img, [data-testid=embed] script').count(), 0);
-  assert.equal(await page.getAttribute('html', 'data-theme'), null);
+  assert.equal(await page.getAttribute('html', 'data-theme'), 'light', 'an unreadable theme: an embed is light');
   assert.equal(dialogs, 0);
   assertClean(problems);
   await context.close();
@@ -65,6 +64,8 @@ test('the Embed button writes the iframe snippet for the current state', async (
   const code = await page.inputValue('[data-testid=embed-code]');
   assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?embed=editor&amp;format=bf16&amp;bits=0x3f80"/);
   assert.match(code, /<script src="http:\/\/127\.0\.0\.1:\d+\/embed\.js" async><\/script>/);
+  assert.doesNotMatch(code, /theme=/, 'the embed follows its host page\'s theme');
+  assert.equal(await page.getAttribute('[data-testid=embed-reference]', 'href'), '?view=embed');
   await page.selectOption('[data-testid=embed-widget]', 'same-value');
   assert.match(await page.inputValue('[data-testid=embed-code]'), /embed=same-value/);
   for (const view of ['plots', 'memory', 'train']) {
@@ -75,50 +76,6 @@ test('the Embed button writes the iframe snippet for the current state', async (
   }
   assertClean(problems);
   await context.close();
-});
-
-// The example pages expect the site one folder up: lay out dist/ with examples/ inside it.
-function exampleSite() {
-  const dir = mkdtempSync(join(tmpdir(), 'pl-examples-'));
-  cpSync(DIST, dir, { recursive: true });
-  mkdirSync(join(dir, 'examples'), { recursive: true });
-  for (const f of ['embed.html', 'book.html']) cpSync(join(ROOT, 'examples', f), join(dir, 'examples', f));
-  return dir;
-}
-
-test('the example pages embed widgets and the iframes grow to their content', async () => {
-  const server = await serve(exampleSite());
-  const { page, context, problems } = await openPage(browser, server.origin);
-  try {
-    for (const [file, frames] of [['embed.html', ['editor', 'range', 'facts']], ['book.html', ['bf16', 'memory']]]) {
-      await page.goto(server.url(`examples/${file}`));
-      for (const id of frames) {
-        // The widget is a part of its own: wait until it is on the page, then for the frame to
-        // follow its height.
-        await page.waitForFunction((i) => {
-          const doc = document.getElementById(i).contentDocument;
-          return doc?.documentElement.dataset.ready === '1' && !doc.querySelector('[data-testid=lazy-loading]');
-        }, id, { timeout: 30_000 });
-        const heights = (i) => {
-          const f = document.getElementById(i);
-          const body = f.contentDocument.body;
-          return [parseInt(f.style.height, 10), Math.max(body.scrollHeight, body.offsetHeight)];
-        };
-        await page.waitForFunction((i) => {
-          const f = document.getElementById(i);
-          const body = f.contentDocument.body;
-          return Math.abs(parseInt(f.style.height, 10) - Math.max(body.scrollHeight, body.offsetHeight)) <= 2;
-        }, id, { timeout: 10_000 }).catch(() => {});
-        const [styleHeight, contentHeight] = await page.evaluate(heights, id);
-        assert.ok(styleHeight > 100 && Math.abs(styleHeight - contentHeight) <= 2, `${file}#${id}: iframe ${styleHeight}px, content ${contentHeight}px`);
-      }
-      await screenshot(page, `example-${file.replace('.html', '')}`);
-    }
-    assertClean(problems);
-  } finally {
-    await context.close();
-    await server.close();
-  }
 });
 
 test('the site works from a sub-path', async () => {

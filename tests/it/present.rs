@@ -428,3 +428,76 @@ fn the_bit_legend_names_each_formats_own_fields() {
         assert_eq!(fields, legend_fields, "{name}");
     }
 }
+
+/// The widget reference names only parameters its widget reads: a nonsense value for each gives
+/// a notice from that widget's own parser (`theme` and `compact` are read by every embed and
+/// never refuse a value), and each widget's example state reads without one.
+#[test]
+fn the_widget_reference_names_parameters_the_widgets_read() {
+    use precision_lab::present::plots::PlotsState;
+    use precision_lab::present::train::{BackendChoice, TrainState};
+    use precision_lab::present::widgets::WIDGET_DOCS;
+    use precision_lab::route::Widget;
+    let notices = |widget: Widget, query: &Query| -> Vec<String> {
+        let mut out: Vec<String> = match widget {
+            Widget::Editor | Widget::SameValue | Widget::NumberLine | Widget::Rounding => {
+                FormatsState::from_query(query)
+                    .1
+                    .into_iter()
+                    .map(|n| n.0)
+                    .collect()
+            }
+            Widget::Facts => precision_lab::present::formats::fact_columns(query, true)
+                .1
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
+            Widget::Mx => MxState::from_query(query)
+                .1
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
+            Widget::Range | Widget::Precision | Widget::Quantize => {
+                let mut all: Vec<String> = FormatsState::from_query(query)
+                    .1
+                    .into_iter()
+                    .map(|n| n.0)
+                    .collect();
+                all.extend(PlotsState::from_query(query).1.into_iter().map(|n| n.0));
+                all
+            }
+            Widget::Memory => precision_lab::present::memory::read(query)
+                .1
+                .into_iter()
+                .map(|n| format!("{}: {}", n.key, n.message))
+                .collect(),
+            Widget::Trainer => TrainState::from_query(query)
+                .1
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
+        };
+        if widget == Widget::Trainer {
+            out.extend(BackendChoice::from_query(query).1.map(|n| n.0));
+        }
+        out
+    };
+    for doc in WIDGET_DOCS {
+        let (example, _) = Query::parse(doc.example);
+        assert_eq!(
+            notices(doc.widget, &example),
+            Vec::<String>::new(),
+            "{:?} example {}",
+            doc.widget,
+            doc.example
+        );
+        for (param, _) in doc.params {
+            if ["theme", "compact"].contains(param) {
+                continue;
+            }
+            let (query, _) = Query::parse(&format!("{param}=zz%C2%A7nonsense"));
+            let said = notices(doc.widget, &query);
+            assert!(!said.is_empty(), "{:?}: nothing reads {param}", doc.widget);
+        }
+    }
+}
