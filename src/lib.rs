@@ -2,6 +2,7 @@
 //!
 //! The crate is a pure numeric core with a thin browser UI on top (see `ARCHITECTURE.md`):
 //!
+//! - [`base`]: deterministic maths and the seeded random generator every layer shares.
 //! - [`formats`]: every number format, exact encode/decode, rounding, format facts.
 //! - [`memory`]: the memory-budget model for training and inference.
 //! - [`plot`]: pure functions from data to SVG strings.
@@ -14,6 +15,7 @@
 //! Architecture Invariant: the core modules (and `route`) never import `leptos`, `web_sys`, `wasm_bindgen` or
 //! `wgpu`; `gpu` uses `wgpu` but never `leptos`; `tests/it/layers.rs` enforces both.
 
+pub mod base;
 pub mod formats;
 pub mod gpu;
 pub mod memory;

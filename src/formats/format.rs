@@ -3,6 +3,7 @@
 //! facts). It owns validation and dispatch; the arithmetic lives in `float` and `grid`, the named
 //! formats in `catalogue`, the explanations in `explain`.
 
+use crate::base::detmath;
 use std::fmt;
 use std::str::FromStr;
 
@@ -716,7 +717,7 @@ impl Format {
         let min_normal = self.min_normal();
         // resolution = 10^-floor(-log10(eps)); eps is a power of two (never a power of ten) for floats, so
         // the f64 log10 cannot land on the wrong side of an integer.
-        let digits = (-epsilon.log10()).floor() as i32;
+        let digits = (-detmath::log10(epsilon)).floor() as i32;
         let resolution = format!("1e{}", -digits).parse().unwrap_or(f64::NAN);
         let (
             lowest,
@@ -765,8 +766,8 @@ impl Format {
             min_positive,
             epsilon,
             resolution,
-            binades: (max_finite / min_positive).log2(),
-            normal_binades: (max_finite / min_normal).log2(),
+            binades: detmath::log2(max_finite / min_positive),
+            normal_binades: detmath::log2(max_finite / min_normal),
             finite_values,
             decimal_digits,
             has_infinity,

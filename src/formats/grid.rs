@@ -6,8 +6,9 @@ use std::cmp::Ordering;
 
 use super::exact::Exact;
 use super::float::Outcome;
-use super::rounding::{splitmix64, Overflow, Rounding};
+use super::rounding::{Overflow, Rounding};
 use super::Signedness;
+use crate::base::rng::mix;
 
 /// NF4 levels from QLoRA (Dettmers et al. 2023), as hard-coded in bitsandbytes `get_4bit_type("nf4")`
 /// and its CUDA `dDequantizeNF4`: float32 values, printed here with the digits Python shows for them,
@@ -234,7 +235,7 @@ impl Grid {
                 let (a, b) = (self.value(below), self.value(above));
                 let p = ((x.approx() - a) / (b - a)).clamp(0.0, 1.0);
                 // P(upper) = p, to within 2^-53 from the f64 arithmetic.
-                (splitmix64(seed) >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < p
+                (mix(seed) >> 11) as f64 * (1.0 / (1u64 << 53) as f64) < p
             }
         };
         let index = if choose_upper { above } else { below };

@@ -2,6 +2,8 @@
 //! significand and what was cut off, round up or not. It owns the seeded generator behind stochastic
 //! rounding; it does not know where codes live in a format (that is `float`, `grid`).
 
+use crate::base::rng::mix;
+
 /// How a value between two representable neighbours is rounded.
 ///
 /// ```
@@ -28,7 +30,7 @@ pub enum Rounding {
     /// the gap, so the result is unbiased on average. The same seed always gives the same result; slice
     /// encoders derive one seed per element from it.
     Stochastic {
-        /// Seed of the splitmix64 generator.
+        /// Seed of the SplitMix64 generator (`base::rng`).
         seed: u64,
     },
 }
@@ -61,20 +63,11 @@ impl Rounding {
     pub(crate) fn for_element(self, index: usize) -> Self {
         match self {
             Rounding::Stochastic { seed } => Rounding::Stochastic {
-                seed: splitmix64(seed ^ splitmix64(index as u64)),
+                seed: mix(seed ^ mix(index as u64)),
             },
             other => other,
         }
     }
-}
-
-/// splitmix64 (Steele, Lea, Flood 2014): one multiply-xorshift mix of a 64-bit state, enough for
-/// reproducible stochastic rounding and far smaller than a dependency.
-pub(crate) fn splitmix64(state: u64) -> u64 {
-    let mut z = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// A magnitude divided by the rounding quantum: the integer part `n`, the first 64 bits of the
@@ -108,6 +101,6 @@ pub(crate) fn rounds_up(rounding: Rounding, negative: bool, odd: bool, scaled: S
         Rounding::TowardPositive => !negative,
         Rounding::TowardNegative => negative,
         // P(up) = frac / 2^64 exactly when the fraction fits in 64 bits; bits beyond add a bias below 2^-64.
-        Rounding::Stochastic { seed } => splitmix64(seed) < frac,
+        Rounding::Stochastic { seed } => mix(seed) < frac,
     }
 }

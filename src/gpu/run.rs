@@ -13,7 +13,6 @@ use wgpu::util::DeviceExt;
 
 use super::kernels::{self, format_code, Kernels, Params};
 use super::{bytes_as_words, GpuContext, GpuError};
-use crate::present::train::Session;
 use crate::train::cpu::Gemm;
 use crate::train::stats::{Log2Histogram, TensorKind, TensorRecord, TensorStats, HIST_BINS};
 use crate::train::{
@@ -1031,8 +1030,8 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
     s
 }
 
-/// Every run of a [`Session`] on the GPU, with a checkpoint of each run as of its last sync to fall
-/// back to.
+/// A set of runs on the GPU (the Trainer view's, in its order), with a checkpoint of each run as
+/// of its last sync to fall back to. The runs stay their owner's: each call lends them.
 pub struct GpuSession {
     lanes: Vec<GpuLane>,
     /// `Run::checkpoint`s (no history) after the last completed slice.
@@ -1040,57 +1039,46 @@ pub struct GpuSession {
 }
 
 impl GpuSession {
-    /// Uploads every run of `session`.
-    pub fn new(context: &GpuContext, session: &mut Session) -> Result<GpuSession, GpuError> {
-        let lanes = session
-            .lanes()
+    /// Uploads every run.
+    pub fn new(context: &GpuContext, runs: &mut [&mut Run]) -> Result<GpuSession, GpuError> {
+        let lanes = runs
             .iter()
-            .map(|lane| GpuLane::new(context, &lane.run))
+            .map(|run| GpuLane::new(context, run))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(GpuSession {
             lanes,
-            synced: session
-                .lanes_mut()
-                .iter_mut()
-                .map(|l| l.run.checkpoint())
-                .collect(),
+            synced: runs.iter_mut().map(|run| run.checkpoint()).collect(),
         })
     }
 
     /// Advances every run still going by up to `steps` on the GPU, then syncs parameters back;
-    /// returns the steps taken in all. On an error the session is left mid-slice: call
-    /// [`GpuSession::restore`] to continue on the CPU.
+    /// returns the steps taken in all and each run's last record of the slice. On an error the
+    /// runs are left mid-slice: call [`GpuSession::restore`] to continue on the CPU.
     pub async fn slice(
         &mut self,
         context: &GpuContext,
-        session: &mut Session,
+        runs: &mut [&mut Run],
         steps: u32,
-    ) -> Result<u64, GpuError> {
+    ) -> Result<(u64, Vec<Option<StepRecord>>), GpuError> {
         let mut taken = 0;
-        for (gpu, lane) in self.lanes.iter_mut().zip(session.lanes_mut()) {
-            let records = gpu.step_n(context, &mut lane.run, steps).await?;
+        let mut last = Vec::with_capacity(runs.len());
+        for (gpu, run) in self.lanes.iter_mut().zip(runs.iter_mut()) {
+            let mut records = gpu.step_n(context, run, steps).await?;
             taken += records.len() as u64;
-            if let Some(last) = records.last() {
-                lane.absorb(last);
-            }
+            last.push(records.pop());
         }
-        for (gpu, lane) in self.lanes.iter().zip(session.lanes_mut()) {
-            gpu.sync(context, &mut lane.run).await?;
+        for (gpu, run) in self.lanes.iter().zip(runs.iter_mut()) {
+            gpu.sync(context, run).await?;
         }
-        self.synced = session
-            .lanes_mut()
-            .iter_mut()
-            .map(|l| l.run.checkpoint())
-            .collect();
-        Ok(taken)
+        self.synced = runs.iter_mut().map(|run| run.checkpoint()).collect();
+        Ok((taken, last))
     }
 
     /// Puts every run back to its state at the last completed slice (parameters, optimizer state,
-    /// history), for the CPU to continue from; returns the step the furthest run is back at.
-    pub fn restore(&self, session: &mut Session) -> u64 {
-        for (lane, checkpoint) in session.lanes_mut().iter_mut().zip(&self.synced) {
-            lane.run.rewind(checkpoint);
+    /// history), for the CPU to continue from.
+    pub fn restore(&self, runs: &mut [&mut Run]) {
+        for (run, checkpoint) in runs.iter_mut().zip(&self.synced) {
+            run.rewind(checkpoint);
         }
-        session.steps()
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! Owns the layout and the counting; values come from `crate::formats` (decode, encode).
 
+use crate::base::detmath;
 use crate::formats::{Format, Overflow, Rounding, Structure};
 
 use super::range::rounding_name;
@@ -240,7 +241,7 @@ pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
                     .chain(b)
                     .map(|bin| bin.count.max(1))
                     .max()
-                    .map_or(1.0, |c| (c as f64).log2().ceil() + 1.0)
+                    .map_or(1.0, |c| detmath::log2(c as f64).ceil() + 1.0)
             })
             .unwrap_or(1.0);
         let y_lo = if ticks_mode { 0.0 } else { -1.0 };
@@ -337,7 +338,7 @@ pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
                 let mut d = String::new();
                 for bin in bins.iter().filter(|b| b.count > 0) {
                     let (a, b) = (x.map(to_x(bin.from)), x.map(to_x(bin.to)));
-                    let top = y.map((bin.count as f64).log2());
+                    let top = y.map(detmath::log2(bin.count as f64));
                     d.push_str(&format!("M{a} {} V{top} H{b} V{} Z ", y.px_lo, y.px_lo));
                 }
                 doc.el("path")

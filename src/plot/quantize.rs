@@ -5,10 +5,10 @@
 //! slides the histogram through the window: the intuition behind loss scaling.
 //!
 //! The numbers come from [`analyze`], a pure function tested on hand-worked inputs; the samples from
-//! [`samples`], seeded and platform-independent (SplitMix64 and the trainer's `detmath`).
+//! [`samples`], seeded and platform-independent (`base`: SplitMix64 and `detmath`).
 
+use crate::base::{detmath, SplitMix64};
 use crate::formats::{Format, Overflow, Rounding};
-use crate::train::{detmath, SplitMix64};
 
 use super::range::{regions, rounding_name, Region};
 use super::svg::{

@@ -6,6 +6,7 @@
 //! escaped at the one place it is written ([`Doc`], [`finish`], and the frame's labels in
 //! [`super::frame`]), so a plot module cannot forget it.
 
+use crate::base::detmath;
 use std::fmt::{Display, Write as _};
 
 use std::ops::Range;
@@ -682,17 +683,10 @@ pub(crate) fn floor_log2(x: f64) -> i32 {
     }
 }
 
-/// log2 |x| for plotting: exact for powers of two, else within a few f64 ulps, computed with the
-/// trainer's platform-independent `ln` so that pixel positions are the same on every machine.
+/// log2 |x| for plotting: exact for powers of two, else within a few f64 ulps, through
+/// `base::detmath`, so that pixel positions are the same on every machine.
 pub(crate) fn log2_abs(x: f64) -> f64 {
-    let e = floor_log2(x);
-    // |x| = m 2^e with 1 <= m < 2, exactly (m keeps x's significand; e is in range for 2^e).
-    let m = x.abs() / pow2(e);
-    if m == 1.0 {
-        f64::from(e)
-    } else {
-        f64::from(e) + crate::train::detmath::ln(m) * std::f64::consts::LOG2_E
-    }
+    detmath::log2(x.abs())
 }
 
 /// 2^p as an f64 (p in -1074..=1023).
@@ -746,7 +740,7 @@ pub fn value_text(x: f64) -> String {
 pub(crate) fn approx(x: f64) -> String {
     let magnitude = x.abs();
     let text = if (1e-4..1e7).contains(&magnitude) {
-        let digits = (8 - magnitude.log10().floor() as i32).max(0) as usize;
+        let digits = (8 - detmath::log10(magnitude).floor() as i32).max(0) as usize;
         let plain = format!("{x:.digits$}");
         if plain.contains('.') {
             plain
@@ -799,7 +793,7 @@ pub(crate) fn ticks(lo: f64, hi: f64, max: usize, steps: &[f64]) -> Vec<f64> {
     let step = steps.iter().copied().find(|s| fits(*s)).unwrap_or_else(|| {
         // Beyond the table (e8m0fnu's 2^127 on a linear axis): 1, 2 or 5 times a power of ten.
         let raw = (hi - lo) / max as f64;
-        let p = 10f64.powi(raw.log10().floor() as i32);
+        let p = 10f64.powi(detmath::log10(raw).floor() as i32);
         [1.0, 2.0, 5.0, 10.0]
             .iter()
             .map(|m| m * p)

@@ -17,6 +17,7 @@ use super::svg::{
     Rgb, FONT, REGION_OPACITY, TITLE_FONT,
 };
 use super::{Look, Palette, Plot, Theme};
+use crate::base::detmath;
 
 /// One run's history and its label (the policy's name, say).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -125,7 +126,7 @@ fn loss_span(runs: &[RunSeries<'_>]) -> (f64, f64) {
     if !lo.is_finite() {
         return (-2.0, 1.0);
     }
-    let (a, b) = (lo.log10().floor(), hi.log10().ceil());
+    let (a, b) = (detmath::log10(lo).floor(), detmath::log10(hi).ceil());
     (a, if b > a { b } else { a + 1.0 })
 }
 
@@ -214,7 +215,7 @@ pub fn loss_curves(input: &RunsInput<'_>) -> Plot {
             let end = points.iter().position(|p| !p.1.is_finite());
             let finite = &points[..end.unwrap_or(points.len())];
             let to_pixel = |(s, l): &(u64, f64)| {
-                let ly = if *l > 0.0 { l.log10() } else { y.lo };
+                let ly = if *l > 0.0 { detmath::log10(*l) } else { y.lo };
                 (x.map(*s as f64), y.map_clamped(ly))
             };
             let pixels: Vec<(i32, i32)> = thin(finite, MAX_POINTS).iter().map(to_pixel).collect();

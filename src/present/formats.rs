@@ -3,6 +3,8 @@
 //! block editor, computed from the format engine. It owns the wording; the numbers are the
 //! engine's.
 
+use crate::base::detmath;
+use crate::base::rng::{SplitMix64, GOLDEN_GAMMA};
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::{
     catalogue, parse_input, CatalogueEntry, Class, Decoded, EncodeReport, Exact, Family, FloatSpec,
@@ -1107,20 +1109,13 @@ pub fn parse_values(text: &str) -> Result<Vec<f64>, String> {
 
 /// Draws a block of 32 values from a named distribution with a seeded generator (deterministic).
 pub fn draw_block(distribution: &str, seed: u64) -> Vec<f64> {
-    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
-    let mut next_unit = move || {
-        // splitmix64, mapped to (0, 1).
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
+    let mut rng = SplitMix64::new(seed ^ GOLDEN_GAMMA);
+    // Uniform in (0, 1): 53 random bits, centred in their interval.
+    let mut next_unit = move || ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
     let mut normal = || {
         // Box-Muller; values are rounded to 4 significant digits so the block reads well.
         let (u, v) = (next_unit(), next_unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        (-2.0 * detmath::ln(u)).sqrt() * detmath::cos(std::f64::consts::TAU * v)
     };
     let round4 = |x: f64| -> f64 { format!("{x:.3e}").parse().unwrap_or(x) };
     (0..mx::BLOCK_SIZE)
@@ -1128,7 +1123,7 @@ pub fn draw_block(distribution: &str, seed: u64) -> Vec<f64> {
             let x = match distribution {
                 "lognormal" => {
                     let sign = if normal() < 0.0 { -1.0 } else { 1.0 };
-                    sign * (normal() * 2.0 - 6.0).exp()
+                    sign * detmath::exp(normal() * 2.0 - 6.0)
                 }
                 "uniform" => normal().tanh(),
                 "outlier" if i == 7 => normal() * 100.0,

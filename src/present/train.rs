@@ -818,6 +818,21 @@ impl Session {
         &self.lanes
     }
 
+    /// The runs, in order, lent to a backend that steps them itself (`crate::gpu::GpuSession`).
+    pub fn runs_mut(&mut self) -> Vec<&mut Run> {
+        self.lanes.iter_mut().map(|l| &mut l.run).collect()
+    }
+
+    /// Takes in each run's last record of a slice another backend stepped (its histograms and
+    /// shares for the readouts), in the order of [`Session::runs_mut`].
+    pub fn absorb_last(&mut self, records: &[Option<StepRecord>]) {
+        for (lane, record) in self.lanes.iter_mut().zip(records) {
+            if let Some(record) = record {
+                lane.absorb(record);
+            }
+        }
+    }
+
     /// The runs, for a backend that steps them itself (`crate::gpu::GpuSession`).
     pub fn lanes_mut(&mut self) -> &mut [Lane] {
         &mut self.lanes

@@ -6,8 +6,8 @@
 //! coordinate ranges (about -6..6), but they use our own seeded generator, so the points are not
 //! Playground's. Not here: batching and shuffling (the run does that) and any plotting.
 
-use super::detmath;
-use super::rng::SplitMix64;
+use crate::base::detmath;
+use crate::base::SplitMix64;
 use std::f64::consts::PI;
 
 /// Which toy problem to learn.

@@ -4,27 +4,25 @@
 //! (fp32, pure fp16, fp16 with master weights, fp16 AMP with `GradScaler`, bf16 mixed, fp8 with delayed
 //! scaling) and to record, per step, what the formats did to the gradients. It is pure and
 //! synchronous: no web dependencies, no clock, no threads, no OS randomness, and the same numbers on
-//! every machine. It does not draw (that is `plot`/`ui`) or schedule (a view calls [`Run::step_n`]
-//! between yields). `train::gpu` (WebGPU, later) will be a second backend checked against `cpu`.
+//! every machine (its exp/ln/tanh/sin/cos and its random numbers come from `crate::base`). It does
+//! not draw (that is `plot`/`ui`) or schedule (a view calls [`Run::step_n`] between yields);
+//! `crate::gpu` is a second backend, checked against `cpu`.
 //!
 //! Entry points for a view: build a [`RunConfig`], [`Run::new`], then repeatedly [`Run::step_n`]
 //! (records per step), [`Run::history`] (scalars for every step), [`Run::evaluate`],
 //! [`Run::decision_grid`] / [`Run::prediction_curve`], and [`Run::stopped`].
 //!
-//! Module map: `precision` (rounding into fp16/bf16/fp8), `detmath` (bit-reproducible exp/ln/tanh/
-//! sin/cos), `rng` (SplitMix64), `data` (datasets), `model` (MLP, activations, losses), `cpu`
+//! Module map: `precision` (rounding into fp16/bf16/fp8), `data` (datasets), `model` (MLP, activations, losses), `cpu`
 //! (forward/backward with rounding points), `stats` (flush/subnormal/overflow counts, log2
 //! histograms), `scaler` (`GradScaler`, fp8 amax history), `optim` (SGD, Adam), `policy` (recipes),
 //! `run` (the step loop and records).
 
 pub mod cpu;
 pub mod data;
-pub mod detmath;
 pub mod model;
 pub mod optim;
 pub mod policy;
 pub mod precision;
-pub mod rng;
 pub mod run;
 pub mod scaler;
 pub mod stats;
@@ -36,7 +34,6 @@ pub use model::{
 pub use optim::{Optimizer, UpdateOutcome};
 pub use policy::{Policy, Recipe, Scaling};
 pub use precision::{Overflow, Precision, ValueClass};
-pub use rng::SplitMix64;
 pub use run::{
     Amax, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, PlannedStep, Run, RunConfig,
     StepPlan, StepRecord, StepSummary, Stopped,

@@ -7,8 +7,8 @@
 //! anyone who wants the textbook answer.
 
 use super::cpu::{self, Numerics, Tape};
-use super::detmath;
-use super::rng::SplitMix64;
+use crate::base::detmath;
+use crate::base::SplitMix64;
 
 /// Most hidden layers a network may have.
 pub const MAX_HIDDEN_LAYERS: usize = 4;

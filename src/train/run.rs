@@ -16,9 +16,9 @@ use super::model::{
 use super::optim::{self, Optimizer, ParamState, UpdateOutcome};
 use super::policy::Policy;
 use super::precision::Precision;
-use super::rng::SplitMix64;
 use super::scaler::{AmaxHistory, Fp8Config, GradScaler};
 use super::stats::TensorRecord;
+use crate::base::SplitMix64;
 
 /// Largest accepted "make it hard" shift (the loss is multiplied by 2^-loss_shift).
 pub const MAX_LOSS_SHIFT: u32 = 60;
@@ -714,7 +714,7 @@ impl Run {
             .chunks(2)
             .map(|z| {
                 // p1 = 1 / (1 + e^(z0 - z1)), the two-class softmax.
-                (1.0 / (1.0 + super::detmath::exp(f64::from(z[0]) - f64::from(z[1])))) as f32
+                (1.0 / (1.0 + crate::base::detmath::exp(f64::from(z[0]) - f64::from(z[1])))) as f32
             })
             .collect();
         Some(DecisionGrid {

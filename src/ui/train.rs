@@ -195,7 +195,10 @@ impl Trainer {
             Some(context) if !has_gpu => {
                 let built = self
                     .session
-                    .try_update_value(|s| s.as_mut().map(|s| GpuSession::new(&context, s)))
+                    .try_update_value(|s| {
+                        s.as_mut()
+                            .map(|s| GpuSession::new(&context, &mut s.runs_mut()))
+                    })
                     .flatten();
                 match built {
                     Some(Ok(gpu)) => {
@@ -303,7 +306,7 @@ impl Trainer {
             return None;
         };
         self.busy.set_value(true);
-        let result = gpu.slice(&context, &mut session, steps).await;
+        let result = gpu.slice(&context, &mut session.runs_mut(), steps).await;
         // The view may have gone, or a reset may have put new runs in place, while we waited.
         let replaced = self.session.try_with_value(Option::is_some)?;
         self.busy.set_value(false);
@@ -314,9 +317,13 @@ impl Trainer {
             return None;
         }
         match result {
-            Ok(_) => self.gpu.set_value(Some(gpu)),
+            Ok((_, last)) => {
+                session.absorb_last(&last);
+                self.gpu.set_value(Some(gpu));
+            }
             Err(e) => {
-                let at = gpu.restore(&mut session);
+                gpu.restore(&mut session.runs_mut());
+                let at = session.steps();
                 session.set_backend(BackendKind::Cpu);
                 set_gpu_state(GpuState::Unavailable(format!("the GPU failed: {e}")));
                 self.gpu_notice.set(Some(format!(

@@ -119,7 +119,7 @@ test('the page answers while four runs train', async () => {
 
 test('a diverged run stops with its explanation and the others keep training', async () => {
   // Adam in pure fp16: eps rounds to 0 and the second moment underflows, so an update is Inf.
-  const { page, context, problems } = await open('?view=train&opt=adam&lr=0.01&policies=fp16-pure,fp32');
+  const { page, context, problems } = await open('?view=train&opt=adam&lr=0.01&policies=fp16-pure,fp32&steps=50000');
   await trainTo(page, 300);
   const stopped = await page.textContent('[data-testid=train-stopped-0]');
   assert.match(stopped, /^Diverged at step \d+: /);

@@ -14,12 +14,13 @@
 
 use std::sync::OnceLock;
 
+use precision_lab::base::SplitMix64;
 use precision_lab::gpu::kernels::{self, format_code};
 use precision_lab::gpu::{run as gpu_run, GpuContext, GpuLane, Unavailable};
 use precision_lab::present::train::{Session, TrainState};
 use precision_lab::train::{
     Activation, DataConfig, DatasetKind, Fp8Config, Loss, Optimizer, Overflow, Policy, Precision,
-    Run, RunConfig, ScalerConfig, SplitMix64, StepRecord,
+    Run, RunConfig, ScalerConfig, StepRecord,
 };
 
 /// The shared context, or `None` (with the reason printed) where no adapter exists. Any other
@@ -609,13 +610,17 @@ fn a_session_falls_back_to_the_cpu_from_the_last_synced_step() {
     let Some(context) = context() else { return };
     let state = TrainState::default();
     let mut session = Session::new(&state).expect("default settings run");
-    let mut gpu = precision_lab::gpu::GpuSession::new(context, &mut session).expect("uploads");
-    let taken = pollster::block_on(gpu.slice(context, &mut session, 5)).expect("slice");
+    let mut gpu =
+        precision_lab::gpu::GpuSession::new(context, &mut session.runs_mut()).expect("uploads");
+    let (taken, last) =
+        pollster::block_on(gpu.slice(context, &mut session.runs_mut(), 5)).expect("slice");
+    session.absorb_last(&last);
     assert_eq!(taken, 5 * session.lanes().len() as u64);
     let before = session.steps();
     // Pretend the next slice failed halfway: step one lane on the CPU, then restore.
     session.slice(3);
-    assert_eq!(gpu.restore(&mut session), before);
+    gpu.restore(&mut session.runs_mut());
+    assert_eq!(session.steps(), before);
     for lane in session.lanes() {
         assert_eq!(
             lane.run.history().len() as u64,

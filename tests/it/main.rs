@@ -1,5 +1,6 @@
 //! The one native integration-test binary (see ARCHITECTURE.md, "Tests").
 
+mod base;
 mod formats;
 mod gpu;
 mod layers;

@@ -194,7 +194,7 @@ fn fp8_rounding_of_hand_worked_values() {
 
 #[test]
 fn deterministic_math_agrees_with_std_to_a_few_ulps() {
-    use precision_lab::train::detmath;
+    use precision_lab::base::detmath;
     let mut worst = [0f64; 5];
     for i in 0..20_000 {
         let x = (i as f64 - 10_000.0) * 0.0031; // -31 .. 31

@@ -85,6 +85,40 @@ pub fn ln(x: f64) -> f64 {
     (2.0 * s * series + k * LN2_LO) + k * LN2_HI
 }
 
+/// log2 x: exact at powers of two (the exponent of the bits), otherwise `e + ln(m)/ln 2` for
+/// x = m 2^e; NaN for negative input, -Inf at 0.
+pub fn log2(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
+        return ln(x);
+    }
+    let (mut x, mut e) = (x, 0i32);
+    if x < f64::MIN_POSITIVE {
+        x *= pow2(54);
+        e -= 54;
+    }
+    let bits = x.to_bits();
+    e += ((bits >> 52) & 0x7ff) as i32 - 1023;
+    let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m == 1.0 {
+        f64::from(e)
+    } else {
+        f64::from(e) + ln(m) * LOG2_E
+    }
+}
+
+/// log10 x, a whole number wherever the result is within four ulps of one, so the powers of ten
+/// (and the doubles nearest the negative ones, 0.001) give their exponents exactly, as a correctly
+/// rounded log10 does: the decade of a value never depends on the platform.
+pub fn log10(x: f64) -> f64 {
+    let y = ln(x) / std::f64::consts::LN_10;
+    let k = y.round();
+    if y.is_finite() && (y - k).abs() <= 4.0 * f64::EPSILON * k.abs().max(1.0) {
+        k
+    } else {
+        y
+    }
+}
+
 /// Hyperbolic tangent.
 pub fn tanh(x: f64) -> f64 {
     let a = x.abs();

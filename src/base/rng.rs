@@ -1,10 +1,24 @@
-//! The trainer's seeded pseudo-random numbers: SplitMix64 and the few distributions built on it.
+//! Seeded pseudo-random numbers: SplitMix64 and the few distributions built on it.
 //!
-//! Owns reproducible randomness for datasets, weight initialisation and batch shuffling; nothing
+//! Owns reproducible randomness for stochastic rounding, datasets, weight initialisation, batch
+//! shuffling and the plots' samples; nothing
 //! here reads the clock or the OS (wasm32 has neither). Normal samples use Marsaglia's polar method
 //! with the deterministic `ln` from `detmath`, so the bits are the same on every machine.
 
 use super::detmath;
+
+/// The increment of SplitMix64's state: 2^64 divided by the golden ratio, odd.
+pub const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's output function on a state: the first number a generator seeded with `state`
+/// returns (one increment, then Stafford's variant-13 multiply-xorshift mix). Enough by itself to
+/// derive independent seeds, as stochastic rounding does per element.
+pub fn mix(state: u64) -> u64 {
+    let mut z = state.wrapping_add(GOLDEN_GAMMA);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
 
 /// SplitMix64 (Steele, Lea and Flood 2014; the generator `java.util.SplittableRandom` uses).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,11 +34,9 @@ impl SplitMix64 {
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        let out = mix(self.state);
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
+        out
     }
 
     /// Uniform in [0, 1), with 53 random bits.

@@ -1,0 +1,9 @@
+//! The crate's shared foundations, used by every layer and depending on none: deterministic
+//! elementary functions ([`detmath`]) and the seeded random generator ([`rng`]). They live here,
+//! not in a feature module, because the format engine (stochastic rounding), the plots (seeded
+//! samples, logarithms of values) and the trainer all need the same bits on every machine.
+
+pub mod detmath;
+pub mod rng;
+
+pub use rng::SplitMix64;
