@@ -137,7 +137,7 @@ export async function loadAllParts(page) {
 /// Waits until the app has mounted (the shell marks <html data-ready>) and, unless `lazy`, every
 /// part of the page has loaded (`loadAllParts`).
 export async function appReady(page, { lazy = false } = {}) {
-  await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
+  await page.locator('html[data-ready="1"]').waitFor({ state: 'attached', timeout: 30_000 });
   if (!lazy) await loadAllParts(page);
 }
 
