@@ -3,8 +3,9 @@
 //! without a GPU).
 //!
 //! Owns the GPU context ([`GpuContext`]: device, queue, compiled kernels, what the adapter offers), the
-//! kernels (`kernels`: WGSL sources and their pipelines) and the per-run device state (`run`:
-//! [`GpuLane`], the buffers of one run's network and one step's command list). It does not own the
+//! kernels (`kernels`: WGSL sources and their pipelines; `layout`: the slots and codes host and
+//! kernels share) and the per-run device state (`run`: [`GpuLane`], the buffers of one run's
+//! network; `record`: one step's command list, recorded once). It does not own the
 //! training loop's decisions: the batches, the loss scaler and the fp8 scale history stay in
 //! [`crate::train::Run`], which a [`GpuLane`] drives through `Run::begin_step` / `Run::end_step`, so
 //! the CPU backend (`train::cpu`) and this one share every scalar decision and the CPU is the reference
@@ -16,6 +17,8 @@
 //! which the layer test keeps free of `wgpu`.
 
 pub mod kernels;
+pub mod layout;
+mod record;
 pub mod run;
 
 use std::future::Future;

@@ -1,8 +1,8 @@
 //! One run's network on the GPU, and a session of runs stepped there.
 //!
-//! A [`GpuLane`] holds one run's device state (parameters, optimizer state, the tape, gradients, the
-//! step's scalars and a summary buffer) and the command list of one step, recorded once: the same
-//! rounding points, GEMMs and statistics as `train::cpu`, in the same order. Each step uploads the
+//! A [`GpuLane`] holds one run's device state (parameters, optimizer state, the step's scalars and
+//! a summary buffer) and the command list of one step, recorded once (`super::record`: the same
+//! rounding points, GEMMs and statistics as `train::cpu`, in the same order). Each step uploads the
 //! batch and the scalars [`Run::begin_step`] fixed, submits, and reads back only the summary (flags,
 //! update counts, amax, per-tensor statistics, the rows' losses); [`Run::end_step`] then makes every
 //! decision (loss scale, fp8 scales, divergence) exactly as for the CPU backend. Parameters come back
@@ -11,61 +11,15 @@
 
 use wgpu::util::DeviceExt;
 
-use super::kernels::{self, format_code, Kernels, Params};
+use super::kernels;
+use super::layout::*;
+use super::record::{self, LayerBuffers, Op, StepBuffers};
 use super::{bytes_as_words, GpuContext, GpuError};
 use crate::train::cpu::Gemm;
 use crate::train::stats::{Log2Histogram, TensorKind, TensorRecord, TensorStats, HIST_BINS};
 use crate::train::{
-    Activation, Amax, Loss, Optimizer, PassOutcome, Precision, Run, StepPlan, StepRecord,
-    UpdateOutcome,
+    Amax, Optimizer, PassOutcome, Precision, Run, StepPlan, StepRecord, UpdateOutcome,
 };
-
-/// Layers the summary has room for (`common.wgsl`'s MAX_LAYERS: 4 hidden + the output layer).
-pub const MAX_LAYERS: usize = 5;
-/// The per-step scalars' slots (`common.wgsl`'s STEP_* constants; a test checks they agree).
-pub const STEP_LOSS_SCALE: usize = 0;
-pub const STEP_INV_SCALE: usize = 1;
-pub const STEP_GRAD_COEF: usize = 2;
-pub const STEP_LR_NEG: usize = 3;
-pub const STEP_MOMENTUM: usize = 4;
-pub const STEP_FIRST: usize = 5;
-pub const STEP_SIZE_NEG: usize = 6;
-pub const STEP_BC2_SQRT: usize = 7;
-pub const STEP_ONE_MINUS_BETA1: usize = 8;
-pub const STEP_ONE_MINUS_BETA2: usize = 9;
-pub const STEP_BETA2: usize = 10;
-pub const STEP_EPS: usize = 11;
-/// fp8 scales: `STEP_SCALES + 3 * layer + (0 input, 1 weight, 2 output gradient)`.
-pub const STEP_SCALES: usize = 16;
-/// Words of the per-step scalars buffer.
-const STEP_WORDS: usize = STEP_SCALES + 3 * MAX_LAYERS;
-/// Summary layout (`common.wgsl`'s SUM_* and STAT_* constants; a test checks they agree).
-pub const SUM_FLAGS: usize = 0;
-pub const SUM_BAD_LAYERS: usize = 1;
-pub const SUM_ATTEMPTED: usize = 2;
-pub const SUM_LOST: usize = 3;
-pub const SUM_CORRECT: usize = 4;
-pub const SUM_AMAX: usize = 5;
-pub const STAT_BASE: usize = SUM_AMAX + 3 * MAX_LAYERS;
-pub const STAT_WORDS: usize = 5 + HIST_BINS + 4;
-const FLAG_INF_GRAD: u32 = 2;
-
-/// One dispatch of a step's command list.
-struct Op {
-    kernel: fn(&Kernels) -> &wgpu::ComputePipeline,
-    group: wgpu::BindGroup,
-    workgroups: (u32, u32),
-}
-
-/// A dense layer's buffers.
-struct LayerBuffers {
-    n_in: usize,
-    n_out: usize,
-    weights: wgpu::Buffer,
-    bias: wgpu::Buffer,
-    /// Optimizer state: momentum or first moment, and second moment, for weights and bias.
-    state: [wgpu::Buffer; 4],
-}
 
 /// One run's network and step on the GPU.
 pub struct GpuLane {
@@ -129,63 +83,47 @@ impl Batched {
     }
 }
 
-fn activation_code(a: Activation) -> u32 {
-    match a {
-        Activation::Relu => 0,
-        Activation::Tanh => 1,
-        Activation::Gelu => 2,
-    }
-}
-
-/// Builds a step's command list.
-struct Recorder<'a> {
-    context: &'a GpuContext,
-    ops: Vec<Op>,
-}
-
-impl Recorder<'_> {
-    fn push(
-        &mut self,
-        kernel: fn(&Kernels) -> &wgpu::ComputePipeline,
-        params: Params,
-        buffers: &[(u32, &wgpu::Buffer)],
-        workgroups: (u32, u32),
-    ) {
-        let device = &self.context.device;
-        let uniform = kernels::params_buffer(device, params);
-        let mut entries = vec![(0, &uniform)];
-        entries.extend_from_slice(buffers);
-        let group = self
-            .context
-            .kernels
-            .bind(device, kernel(&self.context.kernels), &entries);
-        self.ops.push(Op {
-            kernel,
-            group,
-            workgroups,
-        });
-    }
-
-    /// The statistics kernel over `params.n` values.
-    fn stats(&mut self, params: Params, buffers: &[(u32, &wgpu::Buffer)]) {
-        let groups = self.context.kernels.stats_workgroups(params.n);
-        self.push(|k| &k.stats, params, buffers, (groups, 1));
-    }
-
-    /// An elementwise kernel over `n` values.
-    fn each(
-        &mut self,
-        kernel: fn(&Kernels) -> &wgpu::ComputePipeline,
-        params: Params,
-        buffers: &[(u32, &wgpu::Buffer)],
-    ) {
-        let n = if params.n == 0 { params.cols } else { params.n };
-        self.push(kernel, params, buffers, (n.div_ceil(64).max(1), 1));
-    }
-}
-
 fn len_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Uploads `run`'s parameters and optimizer state (the state as the run has it: empty before its
+/// first update, zeros).
+fn upload_layers(device: &wgpu::Device, run: &Run) -> Vec<LayerBuffers> {
+    let upload = |label: &str, data: &[f32]| {
+        device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: bytemuck::cast_slice(if data.is_empty() { &[0.0f32] } else { data }),
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+        })
+    };
+    let state = |label: &str, values: &[f32], len: usize| {
+        if values.len() == len {
+            upload(label, values)
+        } else {
+            kernels::storage(device, label, len)
+        }
+    };
+    let layers = run.model().layers().iter().zip(run.optimizer_state());
+    layers
+        .map(|(layer, (w_state, b_state))| {
+            let (n_in, n_out) = (layer.inputs(), layer.outputs());
+            LayerBuffers {
+                n_in,
+                n_out,
+                weights: upload("weights", &layer.weights),
+                bias: upload("bias", &layer.bias),
+                state: [
+                    state("weight state 1", &w_state.first, n_in * n_out),
+                    state("weight state 2", &w_state.second, n_in * n_out),
+                    state("bias state 1", &b_state.first, n_out),
+                    state("bias state 2", &b_state.second, n_out),
+                ],
+            }
+        })
+        .collect()
 }
 
 impl GpuLane {
@@ -200,453 +138,30 @@ impl GpuLane {
                 "{n_layers} layers; the GPU backend handles at most {MAX_LAYERS}"
             )));
         }
-        let config = run.config();
-        let batch = config.batch_size;
-        let numerics = *run.numerics();
-        let fp8 = numerics.gemm == Gemm::Fp8;
-        let (act, grad, weight) = (
-            format_code(numerics.act),
-            format_code(numerics.grad),
-            format_code(numerics.weight),
-        );
-        let e4m3 = format_code(Precision::E4m3);
-        let e5m2 = format_code(Precision::E5m2);
-        let storage_fmt = format_code(run.storage());
-        let activation = activation_code(mlp.activation());
-        let classification = run.data().kind().is_classification();
-        let loss_mode = match (config.loss, classification) {
-            (Loss::CrossEntropy, _) => 0,
-            (Loss::Mse, true) => 1,
-            (Loss::Mse, false) => 2,
-        };
-        let adam = matches!(run.effective_optimizer(), Optimizer::Adam { .. });
-        let has_scaler = run.has_scaler();
-
+        let batch = run.config().batch_size;
+        let layers = upload_layers(device, run);
+        let (in_dim, outputs) = (mlp.layers()[0].inputs(), mlp.output_dim());
         let buffer = |label: &str, len: usize| kernels::storage(device, label, len);
-        let upload = |label: &str, data: &[f32]| {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: bytemuck::cast_slice(if data.is_empty() { &[0.0f32] } else { data }),
-                usage: wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_SRC
-                    | wgpu::BufferUsages::COPY_DST,
-            })
-        };
-        // The optimizer state as the run has it (empty before its first update: zeros).
-        let state = |label: &str, values: &[f32], len: usize| {
-            if values.len() == len {
-                upload(label, values)
-            } else {
-                buffer(label, len)
-            }
-        };
-        let layers: Vec<LayerBuffers> = mlp
-            .layers()
-            .iter()
-            .zip(run.optimizer_state())
-            .map(|(layer, (w_state, b_state))| {
-                let (n_in, n_out) = (layer.inputs(), layer.outputs());
-                LayerBuffers {
-                    n_in,
-                    n_out,
-                    weights: upload("weights", &layer.weights),
-                    bias: upload("bias", &layer.bias),
-                    state: [
-                        state("weight state 1", &w_state.first, n_in * n_out),
-                        state("weight state 2", &w_state.second, n_in * n_out),
-                        state("bias state 1", &b_state.first, n_out),
-                        state("bias state 2", &b_state.second, n_out),
-                    ],
-                }
-            })
-            .collect();
-        let in_dim = mlp.layers()[0].inputs();
-        let outputs = mlp.output_dim();
-        let input = buffer("batch inputs", batch * in_dim);
-        let classes = buffer("batch classes", batch);
-        let values = buffer("batch values", batch * outputs);
-        let step = buffer("step scalars", STEP_WORDS);
-        let records = 2 * n_layers;
-        let summary_words = STAT_BASE + records * STAT_WORDS;
-        let summary = buffer("summary", summary_words);
-        let row_loss = buffer("row losses", batch);
-        let staging = kernels::staging(device, "summary readback", summary_words + batch);
-        let param_words: usize = layers
-            .iter()
-            .map(|l| 3 * (l.n_in * l.n_out + l.n_out))
-            .sum();
-        let params_staging = kernels::staging(device, "parameter readback", param_words);
-        let dummy_read = buffer("unused input", 1);
-        let dummy_write = buffer("unused output", 1);
-
-        // The tape and scratch, per layer.
-        let per_layer =
-            |label: &str, len: &dyn Fn(usize, &LayerBuffers) -> usize| -> Vec<wgpu::Buffer> {
-                layers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| buffer(label, len(i, l)))
-                    .collect()
-            };
-        // Buffers only some recipes or layers use are one word elsewhere: the fp8 operands and
-        // their scratch, the GEMM input copy past layer 0 (plain GEMMs read the previous
-        // activations), the activations of the output layer (it has none).
-        let fp8_only = |n: usize| if fp8 { n } else { 1 };
-        let last = n_layers - 1;
-        let x = per_layer("gemm input", &|i, l| {
-            if i == 0 || fp8 {
-                batch * l.n_in
-            } else {
-                1
-            }
-        });
-        let x_tmp = buffer("cast input", fp8_only(batch * in_dim));
-        let wq = per_layer("gemm weights", &|_, l| l.n_in * l.n_out);
-        let w_tmp = per_layer("cast weights", &|_, l| fp8_only(l.n_in * l.n_out));
-        let z = per_layer("pre-activations", &|_, l| batch * l.n_out);
-        let h = per_layer("activations", &|i, l| {
-            if i < last {
-                batch * l.n_out
-            } else {
-                1
-            }
-        });
-        let dz = per_layer("output gradient", &|_, l| batch * l.n_out);
-        let dz_before = per_layer("output gradient before rounding", &|_, l| batch * l.n_out);
-        let operand = per_layer("fp8 gradient operand", &|_, l| fp8_only(batch * l.n_out));
-        let operand_before = per_layer("fp8 gradient before rounding", &|_, l| {
-            fp8_only(batch * l.n_out)
-        });
-        let gw = per_layer("weight gradient", &|_, l| l.n_in * l.n_out);
-        let gw_before = per_layer("weight gradient before rounding", &|_, l| l.n_in * l.n_out);
-        let gb = per_layer("bias gradient", &|_, l| l.n_out);
-        let dlogits = buffer("logit gradient", batch * outputs);
-
-        let mut rec = Recorder {
-            context,
-            ops: Vec::new(),
-        };
-        let b32 = len_u32(batch);
-        let scale_slot = |l: usize, k: usize| len_u32(STEP_SCALES + 3 * l + k);
-        let pair = |a: u32, b: u32| if fp8 { a | (b << 16) } else { 0 };
-        let kernels_of = &context.kernels;
-        let tiles =
-            |rows: usize, cols: usize| kernels_of.gemm_workgroups(len_u32(rows), len_u32(cols));
-
-        // Forward.
-        let mut gemm_inputs: Vec<&wgpu::Buffer> = Vec::new();
-        for (l, layer) in layers.iter().enumerate() {
-            let (n_in, n_out) = (layer.n_in, layer.n_out);
-            let n_x = len_u32(batch * n_in);
-            let n_w = len_u32(n_in * n_out);
-            if l == 0 {
-                let target = if fp8 { &x_tmp } else { &x[0] };
-                rec.each(
-                    |k| &k.cast,
-                    Params {
-                        n: n_x,
-                        fmt: act,
-                        ..Params::default()
-                    },
-                    &[(2, &input), (4, target)],
-                );
-            }
-            let gemm_input = if fp8 {
-                let source = if l == 0 { &x_tmp } else { &h[l - 1] };
-                rec.each(
-                    |k| &k.quantize,
-                    Params {
-                        n: n_x,
-                        fmt: e4m3,
-                        slot: len_u32(3 * l),
-                        ..Params::default()
-                    },
-                    &[
-                        (1, &step),
-                        (2, source),
-                        (4, &x[l]),
-                        (5, &dummy_write),
-                        (6, &summary),
-                    ],
-                );
-                &x[l]
-            } else if l == 0 {
-                &x[0]
-            } else {
-                &h[l - 1]
-            };
-            gemm_inputs.push(gemm_input);
-            let cast_target = if fp8 { &w_tmp[l] } else { &wq[l] };
-            rec.each(
-                |k| &k.cast,
-                Params {
-                    n: n_w,
-                    fmt: weight,
-                    ..Params::default()
-                },
-                &[(2, &layer.weights), (4, cast_target)],
-            );
-            if fp8 {
-                rec.each(
-                    |k| &k.quantize,
-                    Params {
-                        n: n_w,
-                        fmt: e4m3,
-                        slot: len_u32(3 * l + 1),
-                        ..Params::default()
-                    },
-                    &[
-                        (1, &step),
-                        (2, &w_tmp[l]),
-                        (4, &wq[l]),
-                        (5, &dummy_write),
-                        (6, &summary),
-                    ],
-                );
-            }
-            rec.push(
-                |k| &k.matmul,
-                Params {
-                    rows: b32,
-                    inner: len_u32(n_in),
-                    cols: len_u32(n_out),
-                    fmt: act,
-                    fmt2: weight,
-                    mode: 4,
-                    slot: pair(scale_slot(l, 0), scale_slot(l, 1)),
-                    ..Params::default()
-                },
-                &[
-                    (1, &step),
-                    (2, gemm_input),
-                    (3, &wq[l]),
-                    (4, &z[l]),
-                    (5, &dummy_write),
-                    (7, &layer.bias),
-                ],
-                tiles(batch, n_out),
-            );
-            if l + 1 < n_layers {
-                rec.each(
-                    |k| &k.act_forward,
-                    Params {
-                        n: len_u32(batch * n_out),
-                        fmt: act,
-                        mode: activation,
-                        ..Params::default()
-                    },
-                    &[(2, &z[l]), (4, &h[l])],
-                );
-            }
-        }
-        // Loss.
-        let last = n_layers - 1;
-        rec.push(
-            |k| &k.loss,
-            Params {
-                rows: b32,
-                cols: len_u32(outputs),
-                mode: loss_mode,
-                ..Params::default()
-            },
-            &[
-                (1, &step),
-                (2, &z[last]),
-                (3, &values),
-                (4, &dlogits),
-                (5, &row_loss),
-                (6, &summary),
-                (8, &classes),
-            ],
-            (b32.div_ceil(64), 1),
+        let summary_words = STAT_BASE + 2 * n_layers * STAT_WORDS;
+        let param_words: usize = layers.iter().map(|l| 3 * (l.n_in * l.n_out + l.n_out)).sum();
+        let (input, classes, values, step, summary, row_loss) = (
+            buffer("batch inputs", batch * in_dim),
+            buffer("batch classes", batch),
+            buffer("batch values", batch * outputs),
+            buffer("step scalars", STEP_WORDS),
+            buffer("summary", summary_words),
+            buffer("row losses", batch),
         );
-        rec.each(
-            |k| &k.cast,
-            Params {
-                n: len_u32(batch * outputs),
-                fmt: grad,
-                ..Params::default()
-            },
-            &[(2, &dlogits), (4, &dz[last])],
-        );
-        // Backward, last layer first; statistics records in the CPU's order.
-        for l in (0..n_layers).rev() {
-            let (n_in, n_out) = (layers[l].n_in, layers[l].n_out);
-            let record = len_u32(2 * (last - l));
-            let n_dz = len_u32(batch * n_out);
-            let before = if l == last { &dlogits } else { &dz_before[l] };
-            let gemm_operand = if fp8 {
-                rec.each(
-                    |k| &k.quantize,
-                    Params {
-                        n: n_dz,
-                        fmt: e5m2,
-                        mode: 1,
-                        slot: len_u32(3 * l + 2),
-                        ..Params::default()
-                    },
-                    &[
-                        (1, &step),
-                        (2, &dz[l]),
-                        (4, &operand[l]),
-                        (5, &operand_before[l]),
-                        (6, &summary),
-                    ],
-                );
-                rec.stats(
-                    Params {
-                        n: n_dz,
-                        fmt: e5m2,
-                        slot: record,
-                        ..Params::default()
-                    },
-                    &[(2, &operand_before[l]), (3, &operand[l]), (6, &summary)],
-                );
-                &operand[l]
-            } else {
-                rec.stats(
-                    Params {
-                        n: n_dz,
-                        fmt: grad,
-                        slot: record,
-                        ..Params::default()
-                    },
-                    &[(2, before), (3, &dz[l]), (6, &summary)],
-                );
-                &dz[l]
-            };
-            rec.push(
-                |k| &k.matmul,
-                Params {
-                    rows: len_u32(n_in),
-                    inner: b32,
-                    cols: len_u32(n_out),
-                    fmt: grad,
-                    mode: 1 | 8,
-                    slot: pair(scale_slot(l, 2), scale_slot(l, 0)),
-                    ..Params::default()
-                },
-                &[
-                    (1, &step),
-                    (2, gemm_inputs[l]),
-                    (3, gemm_operand),
-                    (4, &gw[l]),
-                    (5, &gw_before[l]),
-                    (7, &dummy_read),
-                ],
-                tiles(n_in, n_out),
-            );
-            rec.stats(
-                Params {
-                    n: len_u32(n_in * n_out),
-                    fmt: grad,
-                    slot: record + 1,
-                    ..Params::default()
-                },
-                &[(2, &gw_before[l]), (3, &gw[l]), (6, &summary)],
-            );
-            rec.each(
-                |k| &k.bias_grad,
-                Params {
-                    rows: b32,
-                    cols: len_u32(n_out),
-                    fmt: grad,
-                    ..Params::default()
-                },
-                &[(2, &dz[l]), (4, &gb[l])],
-            );
-            if l == 0 {
-                break;
-            }
-            rec.push(
-                |k| &k.matmul,
-                Params {
-                    rows: b32,
-                    inner: len_u32(n_out),
-                    cols: len_u32(n_in),
-                    fmt: grad,
-                    mode: 2 | 8,
-                    slot: pair(scale_slot(l, 2), scale_slot(l, 1)),
-                    ..Params::default()
-                },
-                &[
-                    (1, &step),
-                    (2, gemm_operand),
-                    (3, &wq[l]),
-                    (4, &dz[l - 1]),
-                    (5, &dz_before[l - 1]),
-                    (7, &dummy_read),
-                ],
-                tiles(batch, n_in),
-            );
-            rec.each(
-                |k| &k.act_backward,
-                Params {
-                    n: len_u32(batch * n_in),
-                    fmt: grad,
-                    mode: activation,
-                    ..Params::default()
-                },
-                &[
-                    (2, &z[l - 1]),
-                    (3, &h[l - 1]),
-                    (4, &dz[l - 1]),
-                    (5, &dz_before[l - 1]),
-                ],
-            );
-        }
-        // GradScaler.unscale_, then the optimizer (which skips itself on the flags).
-        if has_scaler {
-            for l in 0..n_layers {
-                for (g, n) in [
-                    (&gw[l], layers[l].n_in * layers[l].n_out),
-                    (&gb[l], layers[l].n_out),
-                ] {
-                    rec.each(
-                        |k| &k.unscale,
-                        Params {
-                            n: len_u32(n),
-                            ..Params::default()
-                        },
-                        &[(1, &step), (4, g), (6, &summary)],
-                    );
-                }
-            }
-        }
-        for (l, layer) in layers.iter().enumerate() {
-            let parts = [
-                (
-                    &gw[l],
-                    &layer.weights,
-                    &layer.state[0],
-                    &layer.state[1],
-                    layer.n_in * layer.n_out,
-                ),
-                (
-                    &gb[l],
-                    &layer.bias,
-                    &layer.state[2],
-                    &layer.state[3],
-                    layer.n_out,
-                ),
-            ];
-            for (g, p, first, second, n) in parts {
-                let params = Params {
-                    n: len_u32(n),
-                    fmt: storage_fmt,
-                    slot: len_u32(l),
-                    ..Params::default()
-                };
-                let mut bindings = vec![(1, &step), (2, g), (4, p), (5, first), (6, &summary)];
-                if adam {
-                    bindings.push((9, second));
-                    rec.each(|k| &k.adam, params, &bindings);
-                } else {
-                    rec.each(|k| &k.sgd, params, &bindings);
-                }
-            }
-        }
-        let grad_format = numerics.grad;
+        let io = StepBuffers {
+            input: &input,
+            classes: &classes,
+            values: &values,
+            step: &step,
+            summary: &summary,
+            row_loss: &row_loss,
+        };
+        let ops = record::record_step(context, run, &layers, &io);
+        let numerics = run.numerics();
         Ok(GpuLane {
             layers,
             batch,
@@ -656,12 +171,12 @@ impl GpuLane {
             step,
             summary,
             row_loss,
-            staging,
-            params_staging,
-            ops: rec.ops,
-            fp8,
-            grad_format,
-            adam,
+            staging: kernels::staging(device, "summary readback", summary_words + batch),
+            params_staging: kernels::staging(device, "parameter readback", param_words),
+            ops,
+            fp8: numerics.gemm == Gemm::Fp8,
+            grad_format: numerics.grad,
+            adam: matches!(run.effective_optimizer(), Optimizer::Adam { .. }),
             sizes: Sizes {
                 batch,
                 inputs: in_dim,

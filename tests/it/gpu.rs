@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use precision_lab::base::SplitMix64;
 use precision_lab::gpu::kernels::{self, format_code};
-use precision_lab::gpu::{run as gpu_run, GpuContext, GpuLane, Unavailable};
+use precision_lab::gpu::{layout, GpuContext, GpuLane, Unavailable};
 use precision_lab::present::train::{Session, TrainState};
 use precision_lab::train::{
     Activation, DataConfig, DatasetKind, Fp8Config, Loss, Optimizer, Overflow, Policy, Precision,
@@ -90,7 +90,8 @@ fn every_wgsl_module_parses_and_validates() {
     }
 }
 
-/// `common.wgsl` and `gpu::run` must agree on where each summary word lives.
+/// `common.wgsl` and `gpu::layout` must agree on where each summary word lives and on every
+/// `params.mode` code.
 #[test]
 fn summary_layout_agrees_between_wgsl_and_rust() {
     let common = include_str!("../../src/gpu/shaders/common.wgsl");
@@ -106,31 +107,47 @@ fn summary_layout_agrees_between_wgsl_and_rust() {
             .parse()
             .unwrap_or_else(|e| panic!("{name} = {digits}: {e}"))
     };
-    assert_eq!(constant("SUM_FLAGS"), gpu_run::SUM_FLAGS);
-    assert_eq!(constant("SUM_BAD_LAYERS"), gpu_run::SUM_BAD_LAYERS);
-    assert_eq!(constant("SUM_ATTEMPTED"), gpu_run::SUM_ATTEMPTED);
-    assert_eq!(constant("SUM_LOST"), gpu_run::SUM_LOST);
-    assert_eq!(constant("SUM_CORRECT"), gpu_run::SUM_CORRECT);
-    assert_eq!(constant("SUM_AMAX"), gpu_run::SUM_AMAX);
-    assert_eq!(constant("MAX_LAYERS"), gpu_run::MAX_LAYERS);
-    assert_eq!(constant("STAT_BASE"), gpu_run::STAT_BASE);
-    assert_eq!(constant("STAT_WORDS"), gpu_run::STAT_WORDS);
+    assert_eq!(constant("SUM_FLAGS"), layout::SUM_FLAGS);
+    assert_eq!(constant("SUM_BAD_LAYERS"), layout::SUM_BAD_LAYERS);
+    assert_eq!(constant("SUM_ATTEMPTED"), layout::SUM_ATTEMPTED);
+    assert_eq!(constant("SUM_LOST"), layout::SUM_LOST);
+    assert_eq!(constant("SUM_CORRECT"), layout::SUM_CORRECT);
+    assert_eq!(constant("SUM_AMAX"), layout::SUM_AMAX);
+    assert_eq!(constant("MAX_LAYERS"), layout::MAX_LAYERS);
+    assert_eq!(constant("STAT_BASE"), layout::STAT_BASE);
+    assert_eq!(constant("STAT_WORDS"), layout::STAT_WORDS);
     for (name, slot) in [
-        ("STEP_LOSS_SCALE", gpu_run::STEP_LOSS_SCALE),
-        ("STEP_INV_SCALE", gpu_run::STEP_INV_SCALE),
-        ("STEP_GRAD_COEF", gpu_run::STEP_GRAD_COEF),
-        ("STEP_LR_NEG", gpu_run::STEP_LR_NEG),
-        ("STEP_MOMENTUM", gpu_run::STEP_MOMENTUM),
-        ("STEP_FIRST", gpu_run::STEP_FIRST),
-        ("STEP_SIZE_NEG", gpu_run::STEP_SIZE_NEG),
-        ("STEP_BC2_SQRT", gpu_run::STEP_BC2_SQRT),
-        ("STEP_ONE_MINUS_BETA1", gpu_run::STEP_ONE_MINUS_BETA1),
-        ("STEP_ONE_MINUS_BETA2", gpu_run::STEP_ONE_MINUS_BETA2),
-        ("STEP_BETA2", gpu_run::STEP_BETA2),
-        ("STEP_EPS", gpu_run::STEP_EPS),
-        ("STEP_SCALES", gpu_run::STEP_SCALES),
+        ("STEP_LOSS_SCALE", layout::STEP_LOSS_SCALE),
+        ("STEP_INV_SCALE", layout::STEP_INV_SCALE),
+        ("STEP_GRAD_COEF", layout::STEP_GRAD_COEF),
+        ("STEP_LR_NEG", layout::STEP_LR_NEG),
+        ("STEP_MOMENTUM", layout::STEP_MOMENTUM),
+        ("STEP_FIRST", layout::STEP_FIRST),
+        ("STEP_SIZE_NEG", layout::STEP_SIZE_NEG),
+        ("STEP_BC2_SQRT", layout::STEP_BC2_SQRT),
+        ("STEP_ONE_MINUS_BETA1", layout::STEP_ONE_MINUS_BETA1),
+        ("STEP_ONE_MINUS_BETA2", layout::STEP_ONE_MINUS_BETA2),
+        ("STEP_BETA2", layout::STEP_BETA2),
+        ("STEP_EPS", layout::STEP_EPS),
+        ("STEP_SCALES", layout::STEP_SCALES),
     ] {
         assert_eq!(constant(name), slot, "{name}");
+    }
+    for (name, code) in [
+        ("GEMM_TRANSPOSE_A", layout::GEMM_TRANSPOSE_A),
+        ("GEMM_TRANSPOSE_B", layout::GEMM_TRANSPOSE_B),
+        ("GEMM_ADD_BIAS", layout::GEMM_ADD_BIAS),
+        ("GEMM_KEEP_RAW", layout::GEMM_KEEP_RAW),
+        ("QUANTIZE_KEEP_SCALED", layout::QUANTIZE_KEEP_SCALED),
+        ("ACT_RELU", layout::ACT_RELU),
+        ("ACT_TANH", layout::ACT_TANH),
+        ("ACT_GELU", layout::ACT_GELU),
+        ("LOSS_CROSS_ENTROPY", layout::LOSS_CROSS_ENTROPY),
+        ("LOSS_MSE_CLASS", layout::LOSS_MSE_CLASS),
+        ("LOSS_MSE_VALUES", layout::LOSS_MSE_VALUES),
+        ("FLAG_INF_GRAD", layout::FLAG_INF_GRAD),
+    ] {
+        assert_eq!(constant(name), code as usize, "{name}");
     }
 }
 

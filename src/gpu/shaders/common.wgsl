@@ -15,7 +15,7 @@ struct Params {
     slot: u32,
 }
 
-// Per-step scalars, written by the host before each step (`gpu::run::step_slots`).
+// Per-step scalars, written by the host before each step (`gpu::layout`, `gpu::run::step_scalars`).
 const STEP_LOSS_SCALE: u32 = 0u;
 const STEP_INV_SCALE: u32 = 1u;
 const STEP_GRAD_COEF: u32 = 2u;
@@ -31,7 +31,8 @@ const STEP_EPS: u32 = 11u;
 // fp8 scales: STEP_SCALES + 3 * layer + (0 input, 1 weight, 2 output gradient).
 const STEP_SCALES: u32 = 16u;
 
-// Summary words (atomics), cleared at the start of each step (`gpu::run::Summary`).
+// Summary words (atomics), cleared at the start of each step (`gpu::layout`, read by
+// `GpuLane::outcome`).
 const SUM_FLAGS: u32 = 0u;        // bit 0: the loss was Inf/NaN; bit 1: a gradient was Inf/NaN
 const SUM_BAD_LAYERS: u32 = 1u;   // bit l: layer l's parameters became Inf/NaN
 const SUM_ATTEMPTED: u32 = 2u;
@@ -47,6 +48,23 @@ const STAT_WORDS: u32 = 69u;
 const HIST_MIN_EXP: i32 = -40;
 const HIST_MAX_EXP: i32 = 20;
 const HIST_BINS: u32 = 60u;
+
+// params.mode of the kernels that take one (`gpu::layout`; a test checks they agree).
+// GEMM bits: A transposed, B transposed, add the bias (forward epilogue), keep the value before rounding.
+const GEMM_TRANSPOSE_A: u32 = 1u;
+const GEMM_TRANSPOSE_B: u32 = 2u;
+const GEMM_ADD_BIAS: u32 = 4u;
+const GEMM_KEEP_RAW: u32 = 8u;
+// quantize: also keep the scaled value before rounding.
+const QUANTIZE_KEEP_SCALED: u32 = 1u;
+// Activations.
+const ACT_RELU: u32 = 0u;
+const ACT_TANH: u32 = 1u;
+const ACT_GELU: u32 = 2u;
+// Losses: softmax cross-entropy, MSE against a one-hot class, MSE against regression values.
+const LOSS_CROSS_ENTROPY: u32 = 0u;
+const LOSS_MSE_CLASS: u32 = 1u;
+const LOSS_MSE_VALUES: u32 = 2u;
 
 const FLAG_LOSS: u32 = 1u;
 const FLAG_INF_GRAD: u32 = 2u;

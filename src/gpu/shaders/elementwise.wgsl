@@ -27,17 +27,17 @@ fn quantize_one(i: u32) -> u32 {
     let v = a[i];
     let before = v * step[STEP_SCALES + params.slot];
     out[i] = rnd_sat(before, params.fmt);
-    if (params.mode == 1u) {
+    if (params.mode == QUANTIZE_KEEP_SCALED) {
         out2[i] = before;
     }
     return bitcast<u32>(v) & 0x7fffffffu;
 }
 
 // fp8 operand: records max |a| into the amax word `params.slot`, then out = a * scale rounded to
-// params.fmt, saturating, with scale = step[STEP_SCALES + params.slot]; params.mode 1 also keeps
-// a * scale in out2 (the value before rounding, for the statistics). The amax is gathered per
-// workgroup (`quantize`, for GPUs) or straight into the summary (`quantize_direct`, no barrier, for
-// software adapters).
+// params.fmt, saturating, with scale = step[STEP_SCALES + params.slot]; params.mode
+// QUANTIZE_KEEP_SCALED also keeps a * scale in out2 (the value before rounding, for the
+// statistics). The amax is gathered per workgroup (`quantize`, for GPUs) or straight into the
+// summary (`quantize_direct`, no barrier, for software adapters).
 @compute @workgroup_size(64)
 fn quantize(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     if (local == 0u) {
@@ -73,8 +73,8 @@ fn gelu_u(z: f32) -> f32 {
 
 fn activation(z: f32, kind: u32) -> f32 {
     switch kind {
-        case 0u: { return select(0.0, z, z > 0.0); }
-        case 1u: { return tanh(z); }
+        case ACT_RELU: { return select(0.0, z, z > 0.0); }
+        case ACT_TANH: { return tanh(z); }
         default: {
             let u = gelu_u(z);
             if (u < -GELU_SATURATE) {
@@ -90,8 +90,8 @@ fn activation(z: f32, kind: u32) -> f32 {
 
 fn derivative(z: f32, h: f32, kind: u32) -> f32 {
     switch kind {
-        case 0u: { return select(0.0, 1.0, z > 0.0); }
-        case 1u: { return 1.0 - h * h; }
+        case ACT_RELU: { return select(0.0, 1.0, z > 0.0); }
+        case ACT_TANH: { return 1.0 - h * h; }
         default: {
             let u = gelu_u(z);
             if (abs(u) > GELU_SATURATE) {
@@ -104,7 +104,7 @@ fn derivative(z: f32, h: f32, kind: u32) -> f32 {
     }
 }
 
-// out = activation(a) rounded to params.fmt; params.mode: 0 ReLU, 1 tanh, 2 GELU (tanh form).
+// out = activation(a) rounded to params.fmt; params.mode: ACT_RELU, ACT_TANH or ACT_GELU (tanh form).
 @compute @workgroup_size(64)
 fn act_forward(@builtin(global_invocation_id) id: vec3<u32>) {
     let i = id.x;

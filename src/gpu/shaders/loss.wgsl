@@ -1,7 +1,8 @@
 // The loss and its gradient, one thread per batch row (`params.rows` rows of `params.cols` logits):
 // dlogits (already multiplied by the loss scale and the mean's 1/N, step[STEP_GRAD_COEF]), the row's
-// loss, and whether its argmax is the label. params.mode: 0 softmax cross-entropy, 1 MSE against a
-// one-hot class, 2 MSE against regression values. Mirrors `train::model::loss_gradient`, in f32.
+// loss, and whether its argmax is the label. params.mode: LOSS_CROSS_ENTROPY, LOSS_MSE_CLASS
+// (against a one-hot class) or LOSS_MSE_VALUES (against regression values). Mirrors
+// `train::model::loss_gradient`, in f32.
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> step: array<f32>;
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
@@ -28,7 +29,7 @@ fn loss(@builtin(global_invocation_id) id: vec3<u32>) {
         }
     }
     var l = 0.0;
-    if (params.mode == 0u) {
+    if (params.mode == LOSS_CROSS_ENTROPY) {
         let label = classes[row];
         var m = logits[base];
         for (var j = 1u; j < n; j = j + 1u) {
@@ -51,7 +52,7 @@ fn loss(@builtin(global_invocation_id) id: vec3<u32>) {
     } else {
         for (var j = 0u; j < n; j = j + 1u) {
             var t = 0.0;
-            if (params.mode == 1u) {
+            if (params.mode == LOSS_MSE_CLASS) {
                 t = select(0.0, 1.0, classes[row] == j);
             } else {
                 t = values[base + j];
@@ -60,7 +61,7 @@ fn loss(@builtin(global_invocation_id) id: vec3<u32>) {
             dlogits[base + j] = diff * coef;
             l = l + diff * diff / f32(n);
         }
-        if (params.mode == 1u && best == classes[row]) {
+        if (params.mode == LOSS_MSE_CLASS && best == classes[row]) {
             atomicAdd(&summary[SUM_CORRECT], 1u);
         }
     }

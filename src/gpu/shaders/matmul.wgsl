@@ -2,10 +2,10 @@
 // tiled through workgroup memory, then one epilogue per output: the product of the fp8 inverse scales
 // (if any), the bias, and one rounding. The three GEMMs of a dense layer:
 //   forward       z  = x . W            (A = x, B = W)
-//   weight grad   dW = x^T . dz         (A = x transposed, params.mode bit 0)
-//   input grad    dh = dz . W^T         (B = W transposed, params.mode bit 1)
-// params.mode bit 2: add the bias rounded to params.fmt2 before rounding (the forward epilogue);
-// bit 3: also store the value before rounding in `raw`. params.slot: two step indices of fp8 scales
+//   weight grad   dW = x^T . dz         (A = x transposed, GEMM_TRANSPOSE_A)
+//   input grad    dh = dz . W^T         (B = W transposed, GEMM_TRANSPOSE_B)
+// GEMM_ADD_BIAS: add the bias rounded to params.fmt2 before rounding (the forward epilogue);
+// GEMM_KEEP_RAW: also store the value before rounding in `raw`. params.slot: two step indices of fp8 scales
 // (low and high 16 bits; 0 = none) whose inverses multiply the accumulator.
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> step: array<f32>;
@@ -31,7 +31,7 @@ fn load_a(i: u32, k: u32) -> f32 {
     if (i >= params.rows || k >= params.inner) {
         return 0.0;
     }
-    if ((params.mode & 1u) != 0u) {
+    if ((params.mode & GEMM_TRANSPOSE_A) != 0u) {
         return a[k * params.rows + i];
     }
     return a[i * params.inner + k];
@@ -41,7 +41,7 @@ fn load_b(k: u32, j: u32) -> f32 {
     if (k >= params.inner || j >= params.cols) {
         return 0.0;
     }
-    if ((params.mode & 2u) != 0u) {
+    if ((params.mode & GEMM_TRANSPOSE_B) != 0u) {
         return b[j * params.inner + k];
     }
     return b[k * params.cols + j];
@@ -59,11 +59,11 @@ fn store(i: u32, j: u32, acc: f32) {
         v = v * ((1.0 / step[s1]) * (1.0 / step[s2]));
     }
     let o = i * params.cols + j;
-    if ((params.mode & 4u) != 0u) {
+    if ((params.mode & GEMM_ADD_BIAS) != 0u) {
         out[o] = rnd(v + rnd(bias[j], params.fmt2), params.fmt);
         return;
     }
-    if ((params.mode & 8u) != 0u) {
+    if ((params.mode & GEMM_KEEP_RAW) != 0u) {
         raw[o] = v;
     }
     out[o] = rnd(v, params.fmt);
@@ -128,13 +128,13 @@ fn matmul_direct(@builtin(global_invocation_id) id: vec3<u32>) {
         let j = t % cols;
         var ia = i * inner;
         var sa = 1u;
-        if ((params.mode & 1u) != 0u) {
+        if ((params.mode & GEMM_TRANSPOSE_A) != 0u) {
             ia = i;
             sa = rows;
         }
         var ib = j;
         var sb = cols;
-        if ((params.mode & 2u) != 0u) {
+        if ((params.mode & GEMM_TRANSPOSE_B) != 0u) {
             ib = j * inner;
             sb = 1u;
         }
