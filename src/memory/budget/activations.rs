@@ -1,0 +1,260 @@
+//! Stored activations for the backward pass: one transformer layer's tensors (Korthikanti et al.
+//! 2022, generalised), times the layers, and the fp32 logits of the loss.
+
+use super::tensors::local_kv_heads;
+use super::{n, product, sequences, Category, Entry, Ledger};
+use crate::memory::arch::{Architecture, Mlp};
+use crate::memory::error::MemoryError;
+use crate::memory::inputs::{Dropout, Recompute, SequenceParallel, TrainingSettings};
+
+/// One stored activation tensor of a transformer layer.
+struct Component {
+    name: &'static str,
+    bytes: u128,
+    formula: String,
+}
+
+/// The activations one transformer layer stores for the backward pass on one GPU, following
+/// Korthikanti et al. 2022 (arXiv 2205.05198) section 4, generalised to grouped-query attention
+/// (K and V have kv_heads x head_dim columns), a gated MLP, and dropout on or off. For a GPT-style
+/// layer (q_dim = h, kv = heads, plain MLP of 4h, dropout, 16-bit) the sum is exactly their
+/// sbh(34 + 5as/h); with tensor parallelism sbh(10 + 24/t + 5as/(ht)); with sequence parallelism
+/// sbh(34/t + 5as/(ht)); selective recomputation drops the as^2b terms; full recomputation keeps
+/// only the layer input, 2sbh (sharded by t under sequence parallelism).
+pub fn layer_activations(arch: &Architecture, settings: &TrainingSettings) -> Vec<(String, u128)> {
+    layer_components(arch, settings)
+        .into_iter()
+        .map(|c| (c.name.to_string(), c.bytes))
+        .collect()
+}
+
+/// The components [`layer_activations`] sums, with their formulas.
+fn layer_components(arch: &Architecture, settings: &TrainingSettings) -> Vec<Component> {
+    let t = settings.tensor_parallel;
+    let (recompute, dropout) = (settings.recompute, settings.dropout);
+    let (s, b, h) = (
+        u128::from(settings.seq_len),
+        u128::from(settings.micro_batch),
+        u128::from(arch.hidden()),
+    );
+    let t128 = u128::from(t.max(1));
+    let p = u128::from(settings.recipe.activation_bytes());
+    let sb = s * b;
+    // Sharded by sequence under sequence parallelism, else whole on every rank.
+    let rep = if settings.sequence_parallel == SequenceParallel::On {
+        t128
+    } else {
+        1
+    };
+    let rep_text = if rep > 1 {
+        format!(" / {t}")
+    } else {
+        String::new()
+    };
+    let tp_text = if t > 1 {
+        format!(" / {t}")
+    } else {
+        String::new()
+    };
+    let q_dim = u128::from(arch.heads() * arch.head_dim());
+    let kv_dim = u128::from(local_kv_heads(arch, t) * arch.head_dim()) * t128;
+    let heads = u128::from(arch.heads());
+    let ffn = u128::from(arch.ffn());
+    let mut out = Vec::new();
+    let mut push = |name, bytes: u128, formula: String| {
+        out.push(Component {
+            name,
+            bytes,
+            formula,
+        })
+    };
+    if recompute == Recompute::Full {
+        push(
+            "layer input (everything else is recomputed)",
+            p * sb * h / rep,
+            format!("{p} x s x b x h{rep_text}"),
+        );
+        return out;
+    }
+    let with_dropout = dropout == Dropout::On;
+    let attention_core = recompute == Recompute::None;
+    push(
+        "attention norm input",
+        p * sb * h / rep,
+        format!("{p} x s x b x h{rep_text}"),
+    );
+    push(
+        "QKV projection input",
+        p * sb * h / rep,
+        format!("{p} x s x b x h{rep_text}"),
+    );
+    push(
+        "Q and K for the scores",
+        p * sb * (q_dim + kv_dim) / t128,
+        format!("{p} x s x b x (q_dim + kv_dim){tp_text}"),
+    );
+    if attention_core {
+        push(
+            "softmax output",
+            p * heads * s * s * b / t128,
+            format!("{p} x a x s^2 x b{tp_text}"),
+        );
+        if with_dropout {
+            push(
+                "softmax dropout mask",
+                heads * s * s * b / t128,
+                format!("1 x a x s^2 x b{tp_text}"),
+            );
+            push(
+                "softmax dropout output",
+                p * heads * s * s * b / t128,
+                format!("{p} x a x s^2 x b{tp_text}"),
+            );
+        }
+    }
+    push(
+        "V",
+        p * sb * kv_dim / t128,
+        format!("{p} x s x b x kv_dim{tp_text}"),
+    );
+    push(
+        "attention output projection input",
+        p * sb * q_dim / t128,
+        format!("{p} x s x b x q_dim{tp_text}"),
+    );
+    if with_dropout {
+        push(
+            "attention dropout mask",
+            sb * h / rep,
+            format!("1 x s x b x h{rep_text}"),
+        );
+    }
+    push(
+        "MLP norm input",
+        p * sb * h / rep,
+        format!("{p} x s x b x h{rep_text}"),
+    );
+    push(
+        "MLP input",
+        p * sb * h / rep,
+        format!("{p} x s x b x h{rep_text}"),
+    );
+    match arch.mlp() {
+        Mlp::Plain => {
+            push(
+                "activation function input",
+                p * sb * ffn / t128,
+                format!("{p} x s x b x ffn{tp_text}"),
+            );
+            push(
+                "down-projection input",
+                p * sb * ffn / t128,
+                format!("{p} x s x b x ffn{tp_text}"),
+            );
+        }
+        Mlp::Gated => {
+            push(
+                "gate and up outputs",
+                2 * p * sb * ffn / t128,
+                format!("2 x {p} x s x b x ffn{tp_text}"),
+            );
+            push(
+                "down-projection input (gated product)",
+                p * sb * ffn / t128,
+                format!("{p} x s x b x ffn{tp_text}"),
+            );
+        }
+    }
+    if with_dropout {
+        push(
+            "MLP dropout mask",
+            sb * h / rep,
+            format!("1 x s x b x h{rep_text}"),
+        );
+    }
+    out
+}
+
+/// The activations line (per layer times the layers, each component in its detail) and the
+/// logits line.
+pub(super) fn activation_terms(
+    ledger: &mut Ledger,
+    arch: &Architecture,
+    s: &TrainingSettings,
+) -> Result<(), MemoryError> {
+    let t = s.tensor_parallel;
+    // The largest product here is p x a x s^2 x b x layers <= 4 x 2^14 x 2^54 x 2^16 x 2^14 =
+    // 2^100, inside u128; the checks below still refuse to wrap.
+    let components = layer_components(arch, s);
+    let per_layer = components
+        .iter()
+        .try_fold(0u128, |acc, c| acc.checked_add(c.bytes))
+        .ok_or(MemoryError::Overflow {
+            what: "activations",
+        })?;
+    let bytes = product(&[per_layer, u128::from(arch.layers())], "activations")?;
+    let label = match s.recompute {
+        Recompute::None => "Activations",
+        Recompute::Selective => "Activations (selective recomputation)",
+        Recompute::Full => "Activations (full recomputation)",
+    };
+    let expression = format!(
+        "{} layers x {} bytes per layer",
+        arch.layers(),
+        n(per_layer)
+    );
+    let mut entry = Entry::new("activations", label, Category::Activations, bytes, expression);
+    entry = entry.detail(format!(
+        "Per layer, with s = {}, b = {}, h = {}, a = {}, q_dim = {}, kv_dim = {}, ffn = {}{} \
+         (Korthikanti et al. 2022, generalised):",
+        s.seq_len,
+        s.micro_batch,
+        arch.hidden(),
+        arch.heads(),
+        arch.heads() * arch.head_dim(),
+        arch.kv_heads() * arch.head_dim(),
+        arch.ffn(),
+        if t > 1 {
+            format!(", t = {t}")
+        } else {
+            String::new()
+        }
+    ));
+    if s.dropout == Dropout::On && s.recompute != Recompute::Full {
+        entry = entry.detail(
+            "Dropout on, as Korthikanti et al. count it; Llama-family models train without \
+             dropout (turn it off to drop its masks).",
+        );
+    }
+    for c in &components {
+        entry = entry.detail(format!("{}: {} = {}", c.name, c.formula, n(c.bytes)));
+    }
+    ledger.add(entry)?;
+    let vocab_local = arch.vocab().div_ceil(t);
+    let bytes = product(
+        &[
+            4,
+            u128::from(s.seq_len),
+            u128::from(s.micro_batch),
+            u128::from(vocab_local),
+        ],
+        "logits",
+    )?;
+    let expression = format!(
+        "4 bytes x {} tokens x {} x {} vocab",
+        n(u128::from(s.seq_len)),
+        sequences(s.micro_batch),
+        n(u128::from(vocab_local))
+    );
+    let entry = Entry::new(
+        "logits",
+        "Logits for the loss (fp32)",
+        Category::Activations,
+        bytes,
+        expression,
+    );
+    ledger.add(entry.detail(
+        "The output layer's logits, kept in fp32 for the cross-entropy loss (Korthikanti et al. \
+         count 4sbv/t).",
+    ))
+}

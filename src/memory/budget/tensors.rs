@@ -1,0 +1,123 @@
+//! The model's tensors as one tensor-parallel rank holds them, and the LoRA adapters on them.
+
+use crate::memory::arch::{Architecture, Split, Tensor, TensorRole};
+use crate::memory::error::MemoryError;
+use crate::memory::inputs::{LoraMatrix, LoraTargets};
+use crate::memory::units::div_ceil;
+
+/// The weight tensors as one tensor-parallel rank holds them: split tensors keep
+/// `ceil(dim / t)` of their split dimension (rows for column-parallel and vocab-parallel
+/// tensors, columns for row-parallel ones), replicated tensors stay whole.
+pub(super) fn local_tensors(arch: &Architecture, t: u64) -> Vec<Tensor> {
+    arch.tensors()
+        .into_iter()
+        .map(|mut tensor| {
+            if tensor.split == Split::Split && t > 1 {
+                match tensor.role {
+                    TensorRole::AttentionOut | TensorRole::Down | TensorRole::Bias => {
+                        tensor.cols = tensor.cols.div_ceil(t)
+                    }
+                    _ => tensor.rows = tensor.rows.div_ceil(t),
+                }
+            }
+            tensor
+        })
+        .collect()
+}
+
+/// A bare count as one vector tensor, its `ceil(N / t)` share per tensor-parallel rank.
+pub(super) fn bare_tensor(n_params: u128, t: u64) -> Tensor {
+    let share = div_ceil(n_params, u128::from(t));
+    Tensor {
+        role: TensorRole::Bias,
+        rows: 1,
+        // n_params <= 10^15 < 2^64.
+        cols: u64::try_from(share).unwrap_or(u64::MAX),
+        count: 1,
+        per_layer: false,
+        split: Split::Split,
+    }
+}
+
+pub(super) fn elements(tensors: &[Tensor]) -> u128 {
+    tensors
+        .iter()
+        .map(|t| t.elements() * u128::from(t.count))
+        .sum()
+}
+
+/// Checks that Megatron-style tensor parallelism of size `t` divides the architecture evenly.
+pub(super) fn check_tensor_parallel(
+    arch: &Architecture,
+    t: u64,
+    field: &'static str,
+) -> Result<(), MemoryError> {
+    if t == 1 {
+        return Ok(());
+    }
+    let fail = |what: &str, value: u64| MemoryError::NotDivisible {
+        field,
+        message: format!(
+            "Tensor parallelism over {t} GPUs needs {what} ({value}) to be a multiple of {t}."
+        ),
+    };
+    if !arch.heads().is_multiple_of(t) {
+        return Err(fail("the attention heads", arch.heads()));
+    }
+    // Fewer kv heads than ranks: each rank keeps a replica of one kv head (vLLM does this).
+    if !arch.kv_heads().is_multiple_of(t) && !t.is_multiple_of(arch.kv_heads()) {
+        return Err(fail("the key/value heads", arch.kv_heads()));
+    }
+    if !arch.ffn().is_multiple_of(t) {
+        return Err(fail("the MLP width", arch.ffn()));
+    }
+    if !arch.hidden().is_multiple_of(t) {
+        return Err(fail("the hidden size", arch.hidden()));
+    }
+    Ok(())
+}
+
+/// Key/value heads one rank holds.
+pub(super) fn local_kv_heads(arch: &Architecture, t: u64) -> u64 {
+    if arch.kv_heads() >= t {
+        arch.kv_heads() / t
+    } else {
+        1
+    }
+}
+
+/// The LoRA adapter tensors for the chosen targets: A (rank x in) and B (out x rank) per matrix.
+pub(super) fn adapter_tensors(
+    local: &[Tensor],
+    rank: u64,
+    targets: LoraTargets,
+) -> Vec<Tensor> {
+    let role_of = |m: LoraMatrix| match m {
+        LoraMatrix::Q => TensorRole::Query,
+        LoraMatrix::K => TensorRole::Key,
+        LoraMatrix::V => TensorRole::Value,
+        LoraMatrix::O => TensorRole::AttentionOut,
+        LoraMatrix::Gate => TensorRole::Gate,
+        LoraMatrix::Up => TensorRole::Up,
+        LoraMatrix::Down => TensorRole::Down,
+    };
+    let mut out = Vec::new();
+    for m in LoraMatrix::ALL {
+        if !targets.contains(m) {
+            continue;
+        }
+        for base in local.iter().filter(|t| t.role == role_of(m)) {
+            out.push(Tensor {
+                rows: rank,
+                cols: base.cols,
+                ..*base
+            });
+            out.push(Tensor {
+                rows: base.rows,
+                cols: rank,
+                ..*base
+            });
+        }
+    }
+    out
+}
