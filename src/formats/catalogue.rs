@@ -1,4 +1,5 @@
-//! The named formats a learner meets, each with its group and its source (see `shared/REFERENCE.md`).
+//! The named formats a learner meets, each with its group and its source (docs/sources.md, "Format
+//! definitions", gives each definition with its specification).
 //! It owns names, grouping and provenance only; the shapes are ordinary [`FloatSpec`]s and integer
 //! grids checked by the same constructors as custom formats.
 
@@ -48,11 +49,11 @@ pub struct CatalogueEntry {
     pub group: Group,
     /// Where its definition comes from.
     pub source: &'static str,
-    recipe: Recipe,
+    definition: Definition,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Recipe {
+enum Definition {
     Float(FloatSpec),
     Grid(Grid),
 }
@@ -60,16 +61,18 @@ enum Recipe {
 impl CatalogueEntry {
     /// The format itself.
     pub fn format(&self) -> Format {
-        let format = match self.recipe {
-            Recipe::Float(spec) => Format::custom(spec).expect("catalogue float specs are valid"),
-            Recipe::Grid(grid) => Format::from_kind(None, super::format::Kind::Grid(grid)),
+        let format = match self.definition {
+            Definition::Float(spec) => {
+                Format::custom(spec).expect("catalogue float specs are valid")
+            }
+            Definition::Grid(grid) => Format::from_kind(None, super::format::Kind::Grid(grid)),
         };
         format.named(self.name)
     }
 }
 
-const fn float(exponent_bits: u32, mantissa_bits: u32, bias: i32, family: Family) -> Recipe {
-    Recipe::Float(FloatSpec {
+const fn float(exponent_bits: u32, mantissa_bits: u32, bias: i32, family: Family) -> Definition {
+    Definition::Float(FloatSpec {
         sign: Signedness::Signed,
         exponent_bits,
         mantissa_bits,
@@ -79,8 +82,8 @@ const fn float(exponent_bits: u32, mantissa_bits: u32, bias: i32, family: Family
     })
 }
 
-const fn int(bits: u32, sign: Signedness) -> Recipe {
-    Recipe::Grid(Grid::Integer {
+const fn int(bits: u32, sign: Signedness) -> Definition {
+    Definition::Grid(Grid::Integer {
         bits,
         sign,
         scale: 1.0,
@@ -91,13 +94,13 @@ const fn entry(
     name: &'static str,
     group: Group,
     source: &'static str,
-    recipe: Recipe,
+    definition: Definition,
 ) -> CatalogueEntry {
     CatalogueEntry {
         name,
         group,
         source,
-        recipe,
+        definition,
     }
 }
 
@@ -141,7 +144,7 @@ const CATALOGUE: [CatalogueEntry; 20] = [
         "e8m0fnu",
         Group::MxScale,
         "OCP Microscaling (MX) v1.0, E8M0 shared scale: 2^(code - 127), 0xFF is NaN, no zero, no sign",
-        Recipe::Float(FloatSpec {
+        Definition::Float(FloatSpec {
             sign: Signedness::Unsigned,
             exponent_bits: 8,
             mantissa_bits: 0,
@@ -159,7 +162,7 @@ const CATALOGUE: [CatalogueEntry; 20] = [
         Group::Nf4,
         "NormalFloat4: QLoRA (Dettmers et al. 2023), levels from bitsandbytes get_4bit_type(\"nf4\"), times \
          absmax (1 here)",
-        Recipe::Grid(Grid::Nf4 { absmax: 1.0 }),
+        Definition::Grid(Grid::Nf4 { absmax: 1.0 }),
     ),
 ];
 

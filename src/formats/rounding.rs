@@ -3,6 +3,7 @@
 //! rounding; it does not know where codes live in a format (that is `float`, `grid`).
 
 use crate::base::rng::mix;
+pub use crate::base::Overflow;
 
 /// How a value between two representable neighbours is rounded.
 ///
@@ -33,18 +34,6 @@ pub enum Rounding {
         /// Seed of the SplitMix64 generator (`base::rng`).
         seed: u64,
     },
-}
-
-/// What happens when a finite value rounds past the largest finite value.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Overflow {
-    /// The format's own behaviour: infinity where it has one (IEEE, e5m2), else NaN where it has one
-    /// (e4m3fn, the FNUZ formats, e8m0fnu), else saturate (FP6, FP4, integers). As in IEEE 754, rounding
-    /// toward zero (or toward the opposite infinity) still gives the largest finite value.
-    #[default]
-    Default,
-    /// Clamp to the largest finite value, keeping the sign (OCP "saturating" conversion).
-    Saturate,
 }
 
 impl Rounding {

@@ -37,7 +37,7 @@ pub(super) struct StepBuffers<'a> {
 }
 
 /// What a run's recipe sets in the kernels' parameters: format codes and modes.
-struct Recipe {
+struct KernelCodes {
     fp8: bool,
     adam: bool,
     has_scaler: bool,
@@ -49,11 +49,11 @@ struct Recipe {
     loss: u32,
 }
 
-impl Recipe {
-    fn of(run: &Run) -> Recipe {
+impl KernelCodes {
+    fn of(run: &Run) -> KernelCodes {
         let numerics = run.numerics();
         let classification = run.data().kind().is_classification();
-        Recipe {
+        KernelCodes {
             fp8: numerics.gemm == Gemm::Fp8,
             adam: matches!(run.effective_optimizer(), Optimizer::Adam { .. }),
             has_scaler: run.has_scaler(),
@@ -111,7 +111,10 @@ impl Tape {
     fn new(device: &wgpu::Device, layers: &[LayerBuffers], batch: usize, fp8: bool) -> Tape {
         let buffer = |label: &str, len: usize| kernels::storage(device, label, len);
         let per_layer = |label: &str, len: &dyn Fn(usize, &LayerBuffers) -> usize| {
-            let buffers = layers.iter().enumerate().map(|(i, l)| buffer(label, len(i, l)));
+            let buffers = layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| buffer(label, len(i, l)));
             buffers.collect::<Vec<_>>()
         };
         let fp8_only = |n: usize| if fp8 { n } else { 1 };
@@ -129,7 +132,13 @@ impl Tape {
             wq: per_layer("gemm weights", &|_, l| l.n_in * l.n_out),
             w_tmp: per_layer("cast weights", &|_, l| fp8_only(l.n_in * l.n_out)),
             z: per_layer("pre-activations", &|_, l| batch * l.n_out),
-            h: per_layer("activations", &|i, l| if i < last { batch * l.n_out } else { 1 }),
+            h: per_layer("activations", &|i, l| {
+                if i < last {
+                    batch * l.n_out
+                } else {
+                    1
+                }
+            }),
             dz: per_layer("output gradient", &|_, l| batch * l.n_out),
             dz_before: per_layer("output gradient before rounding", &|_, l| batch * l.n_out),
             operand: per_layer("fp8 gradient operand", &|_, l| fp8_only(batch * l.n_out)),
@@ -164,12 +173,12 @@ pub(super) fn record_step(
     io: &StepBuffers<'_>,
 ) -> Vec<Op> {
     let batch = run.config().batch_size;
-    let recipe = Recipe::of(run);
-    let tape = Tape::new(&context.device, layers, batch, recipe.fp8);
+    let codes = KernelCodes::of(run);
+    let tape = Tape::new(&context.device, layers, batch, codes.fp8);
     let mut rec = Recorder {
         context,
         ops: Vec::new(),
-        recipe: &recipe,
+        codes: &codes,
         layers,
         io,
         tape: &tape,
@@ -178,7 +187,7 @@ pub(super) fn record_step(
     rec.forward();
     rec.loss();
     rec.backward();
-    if recipe.has_scaler {
+    if codes.has_scaler {
         rec.unscale();
     }
     rec.update();
@@ -193,7 +202,7 @@ fn len_u32(n: usize) -> u32 {
 struct Recorder<'a> {
     context: &'a GpuContext,
     ops: Vec<Op>,
-    recipe: &'a Recipe,
+    codes: &'a KernelCodes,
     layers: &'a [LayerBuffers],
     io: &'a StepBuffers<'a>,
     tape: &'a Tape,
@@ -242,7 +251,10 @@ impl<'a> Recorder<'a> {
 
     /// A GEMM producing a `rows` x `cols` result.
     fn gemm(&mut self, params: Params, buffers: &[(u32, &wgpu::Buffer)]) {
-        let tiles = self.context.kernels.gemm_workgroups(params.rows, params.cols);
+        let tiles = self
+            .context
+            .kernels
+            .gemm_workgroups(params.rows, params.cols);
         self.push(|k| &k.matmul, params, buffers, tiles);
     }
 
@@ -250,7 +262,7 @@ impl<'a> Recorder<'a> {
     /// `b` (0 input, 1 weight, 2 output gradient) in the low and high 16 bits; 0 without fp8.
     fn scale_pair(&self, l: usize, a: usize, b: usize) -> u32 {
         let slot = |k: usize| len_u32(STEP_SCALES + 3 * l + k);
-        if self.recipe.fp8 {
+        if self.codes.fp8 {
             slot(a) | (slot(b) << 16)
         } else {
             0
@@ -272,12 +284,22 @@ impl<'a> Recorder<'a> {
         let params = Params {
             n: len_u32(n),
             fmt: format_code(fmt),
-            mode: if keep.is_some() { QUANTIZE_KEEP_SCALED } else { 0 },
+            mode: if keep.is_some() {
+                QUANTIZE_KEEP_SCALED
+            } else {
+                0
+            },
             slot: len_u32(slot),
             ..Params::default()
         };
         let before = keep.unwrap_or(&tape.dummy_write);
-        let bindings = [(1, io.step), (2, source), (4, target), (5, before), (6, io.summary)];
+        let bindings = [
+            (1, io.step),
+            (2, source),
+            (4, target),
+            (5, before),
+            (6, io.summary),
+        ];
         self.each(|k| &k.quantize, params, &bindings);
     }
 
@@ -294,7 +316,7 @@ impl<'a> Recorder<'a> {
     /// Each layer: its input and weights rounded (and quantized under fp8), the GEMM with the
     /// bias, the activation.
     fn forward(&mut self) {
-        let (tape, io, layers, r) = (self.tape, self.io, self.layers, self.recipe);
+        let (tape, io, layers, r) = (self.tape, self.io, self.layers, self.codes);
         let batch = self.batch;
         for (l, layer) in layers.iter().enumerate() {
             let (n_in, n_out) = (layer.n_in, layer.n_out);
@@ -304,13 +326,27 @@ impl<'a> Recorder<'a> {
             }
             if r.fp8 {
                 let source = if l == 0 { &tape.x_tmp } else { &tape.h[l - 1] };
-                self.quantize(batch * n_in, Precision::E4m3, 3 * l, source, &tape.x[l], None);
+                self.quantize(
+                    batch * n_in,
+                    Precision::E4m3,
+                    3 * l,
+                    source,
+                    &tape.x[l],
+                    None,
+                );
             }
             let cast_target = if r.fp8 { &tape.w_tmp[l] } else { &tape.wq[l] };
             self.cast(n_in * n_out, r.weight, &layer.weights, cast_target);
             if r.fp8 {
                 let (source, target) = (&tape.w_tmp[l], &tape.wq[l]);
-                self.quantize(n_in * n_out, Precision::E4m3, 3 * l + 1, source, target, None);
+                self.quantize(
+                    n_in * n_out,
+                    Precision::E4m3,
+                    3 * l + 1,
+                    source,
+                    target,
+                    None,
+                );
             }
             let params = Params {
                 rows: len_u32(batch),
@@ -341,14 +377,18 @@ impl<'a> Recorder<'a> {
                     mode: r.activation,
                     ..Params::default()
                 };
-                self.each(|k| &k.act_forward, params, &[(2, &tape.z[l]), (4, &tape.h[l])]);
+                self.each(
+                    |k| &k.act_forward,
+                    params,
+                    &[(2, &tape.z[l]), (4, &tape.h[l])],
+                );
             }
         }
     }
 
     /// The loss and its gradient with respect to the logits, rounded to the gradient format.
     fn loss(&mut self) {
-        let (tape, io, r) = (self.tape, self.io, self.recipe);
+        let (tape, io, r) = (self.tape, self.io, self.codes);
         let last = self.layers.len() - 1;
         let (rows, cols) = (len_u32(self.batch), len_u32(self.layers[last].n_out));
         let params = Params {
@@ -379,7 +419,7 @@ impl<'a> Recorder<'a> {
     /// weight gradient and its statistics, the bias gradient, then the input gradient through
     /// the activation. Statistics records come in the CPU's order.
     fn backward(&mut self) {
-        let (tape, io, layers, r) = (self.tape, self.io, self.layers, self.recipe);
+        let (tape, io, layers, r) = (self.tape, self.io, self.layers, self.codes);
         let batch = self.batch;
         let last = layers.len() - 1;
         for l in (0..layers.len()).rev() {
@@ -388,7 +428,14 @@ impl<'a> Recorder<'a> {
             let n_dz = batch * n_out;
             let gemm_operand = if r.fp8 {
                 let (target, before) = (&tape.operand[l], &tape.operand_before[l]);
-                self.quantize(n_dz, Precision::E5m2, 3 * l + 2, &tape.dz[l], target, Some(before));
+                self.quantize(
+                    n_dz,
+                    Precision::E5m2,
+                    3 * l + 2,
+                    &tape.dz[l],
+                    target,
+                    Some(before),
+                );
                 let params = Params {
                     n: len_u32(n_dz),
                     fmt: format_code(Precision::E5m2),
@@ -438,14 +485,21 @@ impl<'a> Recorder<'a> {
                 slot: record + 1,
                 ..Params::default()
             };
-            self.stats(params, &[(2, &tape.gw_before[l]), (3, &tape.gw[l]), (6, io.summary)]);
+            self.stats(
+                params,
+                &[(2, &tape.gw_before[l]), (3, &tape.gw[l]), (6, io.summary)],
+            );
             let params = Params {
                 rows: len_u32(batch),
                 cols: len_u32(n_out),
                 fmt: r.grad,
                 ..Params::default()
             };
-            self.each(|k| &k.bias_grad, params, &[(2, &tape.dz[l]), (4, &tape.gb[l])]);
+            self.each(
+                |k| &k.bias_grad,
+                params,
+                &[(2, &tape.dz[l]), (4, &tape.gb[l])],
+            );
             if l == 0 {
                 break;
             }
@@ -492,12 +546,19 @@ impl<'a> Recorder<'a> {
     fn unscale(&mut self) {
         let (tape, io) = (self.tape, self.io);
         for (l, layer) in self.layers.iter().enumerate() {
-            for (g, n) in [(&tape.gw[l], layer.n_in * layer.n_out), (&tape.gb[l], layer.n_out)] {
+            for (g, n) in [
+                (&tape.gw[l], layer.n_in * layer.n_out),
+                (&tape.gb[l], layer.n_out),
+            ] {
                 let params = Params {
                     n: len_u32(n),
                     ..Params::default()
                 };
-                self.each(|k| &k.unscale, params, &[(1, io.step), (4, g), (6, io.summary)]);
+                self.each(
+                    |k| &k.unscale,
+                    params,
+                    &[(1, io.step), (4, g), (6, io.summary)],
+                );
             }
         }
     }
@@ -505,11 +566,17 @@ impl<'a> Recorder<'a> {
     /// The optimizer over every parameter (it skips itself on the summary's flags), storing the
     /// result in the storage format.
     fn update(&mut self) {
-        let (tape, io, r) = (self.tape, self.io, self.recipe);
+        let (tape, io, r) = (self.tape, self.io, self.codes);
         for (l, layer) in self.layers.iter().enumerate() {
             let [w_first, w_second, b_first, b_second] = &layer.state;
             let parts = [
-                (&tape.gw[l], &layer.weights, w_first, w_second, layer.n_in * layer.n_out),
+                (
+                    &tape.gw[l],
+                    &layer.weights,
+                    w_first,
+                    w_second,
+                    layer.n_in * layer.n_out,
+                ),
                 (&tape.gb[l], &layer.bias, b_first, b_second, layer.n_out),
             ];
             for (g, p, first, second, n) in parts {

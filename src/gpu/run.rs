@@ -18,7 +18,7 @@ use super::{bytes_as_words, GpuContext, GpuError};
 use crate::train::cpu::Gemm;
 use crate::train::stats::{Log2Histogram, TensorKind, TensorRecord, TensorStats, HIST_BINS};
 use crate::train::{
-    Amax, Optimizer, PassOutcome, Precision, Run, StepPlan, StepRecord, UpdateOutcome,
+    Amax, Checkpoint, Optimizer, PassOutcome, Precision, Run, StepPlan, StepRecord, UpdateOutcome,
 };
 
 /// One run's network and step on the GPU.
@@ -143,7 +143,10 @@ impl GpuLane {
         let (in_dim, outputs) = (mlp.layers()[0].inputs(), mlp.output_dim());
         let buffer = |label: &str, len: usize| kernels::storage(device, label, len);
         let summary_words = STAT_BASE + 2 * n_layers * STAT_WORDS;
-        let param_words: usize = layers.iter().map(|l| 3 * (l.n_in * l.n_out + l.n_out)).sum();
+        let param_words: usize = layers
+            .iter()
+            .map(|l| 3 * (l.n_in * l.n_out + l.n_out))
+            .sum();
         let (input, classes, values, step, summary, row_loss) = (
             buffer("batch inputs", batch * in_dim),
             buffer("batch classes", batch),
@@ -549,8 +552,8 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
 /// of its last sync to fall back to. The runs stay their owner's: each call lends them.
 pub struct GpuSession {
     lanes: Vec<GpuLane>,
-    /// `Run::checkpoint`s (no history) after the last completed slice.
-    synced: Vec<Run>,
+    /// Each run's checkpoint after the last completed slice.
+    synced: Vec<Checkpoint>,
 }
 
 impl GpuSession {

@@ -15,7 +15,7 @@ use crate::route::Query;
 use crate::train::Policy;
 
 use super::number::{power_of_two, sig};
-use super::train::{LaneSummary, Preset, Session, TrainState};
+use super::train::{LaneSummary, Scenario, Session, TrainState};
 
 /// The article's prose, as written (see the comment at its top for the markers).
 pub const ARTICLE_HTML: &str = include_str!("learn/article.html");
@@ -427,7 +427,7 @@ pub const DEMO_START: &str = "scaling=on";
 /// Steps the demo runs when played (it then stops, so it never runs on unattended).
 pub const DEMO_STEPS: u64 = 400;
 
-/// The loss-scaling demo: the trainer's "make it hard" preset (noiseless circles, loss × 2^-20)
+/// The loss-scaling demo: the trainer's "make it hard" scenario (noiseless circles, loss × 2^-20)
 /// in one fp16 run with fp32 master weights, with or without `GradScaler`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Demo {
@@ -455,20 +455,20 @@ impl Demo {
         } else {
             "fp16-master"
         };
-        Policy::from_name(name).expect("fp16-amp and fp16-master are preset policies")
+        Policy::from_name(name).expect("fp16-amp and fp16-master are known policies")
     }
 
-    /// The trainer state of the run: the "make it hard" preset with this one policy.
+    /// The trainer state of the run: the "make it hard" scenario with this one policy.
     pub fn train_state(&self) -> TrainState {
         TrainState {
             policies: vec![self.policy()],
-            ..Preset::Underflow.state()
+            ..Scenario::Underflow.state()
         }
     }
 
     /// A fresh run at step 0.
     pub fn session(&self) -> Session {
-        Session::new(&self.train_state()).expect("the underflow preset is a valid configuration")
+        Session::new(&self.train_state()).expect("the underflow scenario is a valid configuration")
     }
 }
 

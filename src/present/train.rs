@@ -3,7 +3,7 @@
 //!
 //! Owns the parameters of `?view=train` (dataset, noise, seed, network, optimizer, learning rate,
 //! batch, policies, the "make it hard" knob, the weight scale), their parsing with notices for
-//! hostile values, the presets, and [`Session`]: the runs of one configuration advanced slice by
+//! hostile values, the scenarios, and [`Session`]: the runs of one configuration advanced slice by
 //! slice. It is pure: it never reads a clock (the view passes the time in milliseconds) and never
 //! schedules anything (the view yields to the browser between slices). The numbers come from
 //! `crate::train`; the pictures from `crate::plot`.
@@ -24,7 +24,7 @@ pub const POINTS: usize = 256;
 /// The most steps a run may be asked to take (its history stays small enough to draw).
 pub const MAX_STEPS: u64 = 50_000;
 /// Where the runs stop unless the reader sets another step count (`steps=`): enough for every
-/// preset's story to play out, few enough that the raw loss stays readable.
+/// scenario's story to play out, few enough that the raw loss stays readable.
 pub const DEFAULT_STEPS: u64 = 2_000;
 /// Largest "make it hard" shift the view offers (the engine accepts up to 60).
 pub const MAX_HARD: u32 = 40;
@@ -34,7 +34,7 @@ pub const MAX_LR: f32 = 10.0;
 pub const MAX_WEIGHT_SCALE: f32 = 1e4;
 /// Largest `GradScaler` growth interval accepted.
 pub const MAX_INTERVAL: u32 = 100_000;
-/// The shift of the "make it hard" preset: the loss times 2^-20, so logit gradients sit around 2^-25,
+/// The shift of the "make it hard" scenario: the loss times 2^-20, so logit gradients sit around 2^-25,
 /// below fp16's smallest subnormal 2^-24 (Micikevicius et al.'s experiment in miniature).
 pub const HARD_SHIFT: u32 = 20;
 
@@ -232,7 +232,7 @@ impl Default for TrainState {
 
 /// A named starting point offered as a button.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Preset {
+pub enum Scenario {
     /// The defaults: circles, four policies, nothing hard.
     Default,
     /// fp16 underflow in seconds: the loss times 2^-20 on noiseless circles; pure fp16 and fp16 with
@@ -246,70 +246,70 @@ pub enum Preset {
     Overflow,
 }
 
-impl Preset {
-    pub const ALL: [Preset; 4] = [
-        Preset::Default,
-        Preset::Underflow,
-        Preset::Swamping,
-        Preset::Overflow,
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Default,
+        Scenario::Underflow,
+        Scenario::Swamping,
+        Scenario::Overflow,
     ];
 
     /// A stable id for `data-testid`.
     pub fn id(self) -> &'static str {
         match self {
-            Preset::Default => "default",
-            Preset::Underflow => "hard",
-            Preset::Swamping => "swamping",
-            Preset::Overflow => "overflow",
+            Scenario::Default => "default",
+            Scenario::Underflow => "hard",
+            Scenario::Swamping => "swamping",
+            Scenario::Overflow => "overflow",
         }
     }
 
     /// The button text.
     pub fn label(self) -> &'static str {
         match self {
-            Preset::Default => "Defaults",
-            Preset::Underflow => "Make it hard: fp16 underflow",
-            Preset::Swamping => "Swamping: large weights",
-            Preset::Overflow => "Overflow: skipped steps",
+            Scenario::Default => "Defaults",
+            Scenario::Underflow => "Make it hard: fp16 underflow",
+            Scenario::Swamping => "Swamping: large weights",
+            Scenario::Overflow => "Overflow: skipped steps",
         }
     }
 
-    /// What the preset shows, in a sentence.
+    /// What the scenario shows, in a sentence.
     pub fn description(self) -> &'static str {
         match self {
-            Preset::Default => "Circles with a little noise, four recipes side by side.",
-            Preset::Underflow => {
+            Scenario::Default => "Circles with a little noise, four recipes side by side.",
+            Scenario::Underflow => {
                 "The loss is multiplied by 2^-20, so gradients fall below fp16's smallest subnormal (2^-24): pure fp16 flushes them to zero and stalls, while AMP's loss scale lifts them back into range and bf16 never loses them."
             }
-            Preset::Swamping => {
+            Scenario::Swamping => {
                 "Weights four times larger and a small learning rate: an fp16 weight near 2 has a gap of 2^-10 to its neighbours, so updates below half of that are rounded away unless fp32 master weights keep them."
             }
-            Preset::Overflow => {
+            Scenario::Overflow => {
                 "GradScaler grows the loss scale after every 10 clean steps until the scaled gradients overflow fp16's 65504; the step is skipped and the scale halves."
             }
         }
     }
 
-    /// The state this preset sets.
+    /// The state this scenario sets.
     pub fn state(self) -> TrainState {
         let base = TrainState::default();
         let policies = |names: &[&str]| names.iter().filter_map(|n| Policy::from_name(n)).collect();
         match self {
-            Preset::Default => base,
-            Preset::Underflow => TrainState {
+            Scenario::Default => base,
+            Scenario::Underflow => TrainState {
                 noise: 0.0,
                 hard: HARD_SHIFT,
                 policies: policies(&["fp32", "fp16-pure", "fp16-amp", "bf16-mixed"]),
                 ..base
             },
-            Preset::Swamping => TrainState {
+            Scenario::Swamping => TrainState {
                 noise: 0.0,
                 weight_scale: 4.0,
                 lr: 0.003,
                 policies: policies(&["fp32", "fp16-pure", "fp16-master", "fp16-amp"]),
                 ..base
             },
-            Preset::Overflow => TrainState {
+            Scenario::Overflow => TrainState {
                 interval: 10,
                 policies: policies(&["fp32", "fp16-amp", "bf16-mixed", "fp8"]),
                 ..base
@@ -368,7 +368,7 @@ pub fn policy_short_label(policy: &Policy) -> &'static str {
 
 /// What a policy keeps in which format, in a line.
 pub fn recipe_text(policy: &Policy) -> String {
-    let r = policy.recipe();
+    let r = policy.formats();
     let scaling = match r.scaling {
         crate::train::Scaling::None => "no scaling",
         crate::train::Scaling::DynamicLoss => "dynamic loss scaling",
@@ -602,9 +602,9 @@ impl TrainState {
         }
     }
 
-    /// Which preset this state is, if any.
-    pub fn preset(&self) -> Option<Preset> {
-        Preset::ALL.into_iter().find(|p| p.state() == *self)
+    /// Which scenario this state is, if any.
+    pub fn scenario(&self) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|p| p.state() == *self)
     }
 }
 
@@ -651,7 +651,7 @@ pub fn parse_policies(text: &str) -> Result<Vec<Policy>, String> {
             format!(
                 "unknown policy \u{201c}{}\u{201d} (use {})",
                 shorten(name, 20),
-                Policy::presets().map(|p| p.name()).join(", ")
+                Policy::defaults().map(|p| p.name()).join(", ")
             )
         })?;
         if policies.iter().any(|p| p.name() == policy.name()) {
@@ -794,7 +794,7 @@ impl Session {
             .map(|&policy| {
                 let run = Run::new(state.run_config(policy))?;
                 Ok(Lane {
-                    gradient_format: policy.recipe().gradients,
+                    gradient_format: policy.formats().gradients,
                     run,
                     histogram: Log2Histogram::new(),
                     flushed: 0.0,

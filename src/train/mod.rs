@@ -32,11 +32,11 @@ pub use model::{
     Activation, BatchTargets, Dense, DenseGrad, Loss, Mlp, MAX_HIDDEN_LAYERS, MAX_WIDTH,
 };
 pub use optim::{Optimizer, UpdateOutcome};
-pub use policy::{Policy, Recipe, Scaling};
+pub use policy::{Policy, Scaling, TensorFormats};
 pub use precision::{Overflow, Precision, ValueClass};
 pub use run::{
-    Amax, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, PlannedStep, Run, RunConfig,
-    StepPlan, StepRecord, StepSummary, Stopped,
+    Amax, Checkpoint, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, PlannedStep, Run,
+    RunConfig, StepPlan, StepRecord, StepSummary, Stopped,
 };
 pub use scaler::{AmaxHistory, Fp8Config, GradScaler, ScalerConfig};
 pub use stats::{

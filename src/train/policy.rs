@@ -1,10 +1,10 @@
 //! Precision policies: complete mixed-precision training recipes, from fp32 to fp8.
 //!
-//! Owns [`Policy`] (which recipe) and [`Recipe`] (what that recipe keeps in which format, for the
+//! Owns [`Policy`] (which recipe) and [`TensorFormats`] (what that recipe keeps in which format, for the
 //! view to explain), and maps a policy to the rounding points the CPU backend applies. It does not
 //! round anything itself (`precision`, `cpu`) or run steps (`run`). The recipes follow Micikevicius et
 //! al. 2018 ("Mixed Precision Training"), PyTorch autocast + `GradScaler`, and NVIDIA Transformer
-//! Engine's fp8 `DelayedScaling` recipe (see `shared/REFERENCE.md`, section 3).
+//! Engine's fp8 `DelayedScaling` recipe (docs/sources.md, "Mixed-precision training").
 
 use super::cpu::{Gemm, Numerics};
 use super::precision::Precision;
@@ -46,7 +46,7 @@ pub enum Scaling {
 
 /// What a recipe keeps in which format (for the view's explanation of a policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Recipe {
+pub struct TensorFormats {
     /// Format of the weights as the forward GEMMs read them.
     pub forward_weights: Precision,
     /// Format of the activations fed to GEMMs.
@@ -60,7 +60,7 @@ pub struct Recipe {
 
 impl Policy {
     /// One of each recipe with default settings, in the order the UI lists them.
-    pub fn presets() -> [Policy; 6] {
+    pub fn defaults() -> [Policy; 6] {
         [
             Policy::Fp32,
             Policy::PureFp16,
@@ -85,11 +85,11 @@ impl Policy {
 
     /// The policy with default settings whose [`name`](Self::name) is `name`.
     pub fn from_name(name: &str) -> Option<Policy> {
-        Policy::presets().into_iter().find(|p| p.name() == name)
+        Policy::defaults().into_iter().find(|p| p.name() == name)
     }
 
     /// What this recipe keeps in which format.
-    pub fn recipe(&self) -> Recipe {
+    pub fn formats(&self) -> TensorFormats {
         use Precision::*;
         let (w, a, g, storage, scaling) = match self {
             Policy::Fp32 => (F32, F32, F32, F32, Scaling::None),
@@ -99,7 +99,7 @@ impl Policy {
             Policy::Bf16Mixed => (Bf16, Bf16, Bf16, F32, Scaling::None),
             Policy::Fp8(_) => (E4m3, E4m3, E5m2, F32, Scaling::PerTensorDelayed),
         };
-        Recipe {
+        TensorFormats {
             forward_weights: w,
             forward_activations: a,
             gradients: g,
@@ -110,14 +110,14 @@ impl Policy {
 
     /// The rounding points for the CPU backend.
     pub(crate) fn numerics(&self) -> Numerics {
-        let recipe = self.recipe();
+        let formats = self.formats();
         match self {
             // Only the GEMM operands are fp8; everything between GEMMs stays in fp32.
             Policy::Fp8(_) => Numerics::fp32_with_gemm(Gemm::Fp8),
             _ => Numerics {
-                act: recipe.forward_activations,
-                grad: recipe.gradients,
-                weight: recipe.forward_weights,
+                act: formats.forward_activations,
+                grad: formats.gradients,
+                weight: formats.forward_weights,
                 gemm: Gemm::Plain,
             },
         }

@@ -27,16 +27,7 @@ pub enum Precision {
     E5m2,
 }
 
-/// What happens to a value whose rounded magnitude is larger than the format's largest finite value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Overflow {
-    /// The format's own rule: Inf for IEEE-like formats (fp16, bf16, E5M2), NaN for E4M3 (no Inf).
-    /// This is what a plain cast does (PyTorch's fp16/bf16/fp8 casts).
-    Default,
-    /// Clamp to the largest finite value, keeping the sign (NVIDIA's `satfinite`, used by Transformer
-    /// Engine when it casts to fp8). NaN stays NaN.
-    Saturate,
-}
+pub use crate::base::Overflow;
 
 /// The sort of value a rounded number is, within its format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -199,6 +199,12 @@ pub struct DecisionGrid {
     pub probabilities: Vec<f32>,
 }
 
+/// A run's state (network, optimizer state, scaler, fp8 scale history, data position) without its
+/// per-step history, which grows with the run: a backend that checkpoints after every slice would
+/// otherwise copy it every time. [`Run::rewind`] goes back to it and keeps the history up to it.
+#[derive(Clone, Debug)]
+pub struct Checkpoint(Run);
+
 /// A training run in progress.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -367,8 +373,8 @@ impl Run {
         .ok_or(ConfigError::Hidden {
             hidden: config.hidden.clone(),
         })?;
-        let recipe = config.policy.recipe();
-        let storage = recipe.storage;
+        let formats = config.policy.formats();
+        let storage = formats.storage;
         // `model.half()`: the stored weights themselves become fp16.
         for layer in &mut mlp.layers {
             storage.round_slice(&mut layer.weights, super::precision::Overflow::Default);
@@ -774,22 +780,20 @@ impl Run {
         self.scaler.as_ref().map_or(1.0, GradScaler::scale)
     }
 
-    /// A copy of the run to go back to with [`Run::rewind`], without the per-step history (which
-    /// grows with the run, so a backend that checkpoints after every slice would otherwise copy
-    /// it every time).
-    pub fn checkpoint(&mut self) -> Run {
+    /// The run's state to go back to with [`Run::rewind`].
+    pub fn checkpoint(&mut self) -> Checkpoint {
         let history = std::mem::take(&mut self.history);
         let copy = self.clone();
         self.history = history;
-        copy
+        Checkpoint(copy)
     }
 
-    /// Goes back to `checkpoint` (from [`Run::checkpoint`] or a clone of this run): its state, and
-    /// this run's history cut back to the checkpoint's step.
-    pub fn rewind(&mut self, checkpoint: &Run) {
+    /// Goes back to `checkpoint`: its state, and this run's history cut back to the checkpoint's
+    /// step.
+    pub fn rewind(&mut self, checkpoint: &Checkpoint) {
         let mut history = std::mem::take(&mut self.history);
-        history.truncate(checkpoint.steps as usize);
-        *self = checkpoint.clone();
+        history.truncate(checkpoint.0.steps as usize);
+        *self = checkpoint.0.clone();
         self.history = history;
     }
 

@@ -21,7 +21,7 @@ use crate::gpu::{GpuContext, GpuSession};
 use crate::present::number::data_value;
 use crate::present::train::{
     bench_config, dataset_label, hidden_text, policy_label, policy_short_label, progress_text,
-    recipe_text, BackendChoice, BackendKind, LaneSummary, OptimizerKind, Preset, Session,
+    recipe_text, BackendChoice, BackendKind, LaneSummary, OptimizerKind, Scenario, Session,
     SliceSizer, Throughput, TrainPlots, TrainState, BENCH_NETWORKS, GPU_BENCH_WIDTHS, MAX_HARD,
     MAX_RUNS, MAX_STEPS, MAX_VIEW_WIDTH, POINTS,
 };
@@ -482,7 +482,7 @@ pub fn TrainView() -> impl IntoView {
             <For each=notices key=|t| t.clone() let:text>
                 <p class="notice" role="status" data-testid="url-notice">{text}</p>
             </For>
-            <Presets url=url state=state />
+            <Scenarios url=url state=state />
             <Controls url=url state=state />
             <Transport trainer=trainer state=state url=url />
             <Show when=move || trainer.error.get().is_some()>
@@ -498,31 +498,31 @@ pub fn TrainView() -> impl IntoView {
 
 /// Buttons that load a prepared configuration.
 #[component]
-fn Presets(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
-    let current = Memo::new(move |_| state.get().preset());
-    let buttons = Preset::ALL
+fn Scenarios(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
+    let current = Memo::new(move |_| state.get().scenario());
+    let buttons = Scenario::ALL
         .into_iter()
-        .map(|preset| {
+        .map(|scenario| {
             view! {
                 <button
                     type="button"
-                    data-testid=format!("preset-{}", preset.id())
-                    aria-pressed=move || (current.get() == Some(preset)).to_string()
-                    title=preset.description()
+                    data-testid=format!("scenario-{}", scenario.id())
+                    aria-pressed=move || (current.get() == Some(scenario)).to_string()
+                    title=scenario.description()
                     on:click=move |_| {
-                        let next = preset.state();
+                        let next = scenario.state();
                         url.update(HistoryMode::Replace, |q| next.write(q));
                     }
                 >
-                    {preset.label()}
+                    {scenario.label()}
                 </button>
             }
         })
         .collect_view();
     view! {
-        <div class="train-presets" role="group" aria-label="Presets">{buttons}</div>
-        <p class="help" data-testid="preset-description">
-            {move || current.get().map(Preset::description).unwrap_or("Your own settings.")}
+        <div class="train-scenarios" role="group" aria-label="Scenarios">{buttons}</div>
+        <p class="help" data-testid="scenario-description">
+            {move || current.get().map(Scenario::description).unwrap_or("Your own settings.")}
         </p>
     }
 }
@@ -597,7 +597,7 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
                 .map(|p| p.name())
                 .unwrap_or("none")
         };
-        let options = Policy::presets()
+        let options = Policy::defaults()
             .into_iter()
             .map(|p| view! { <option value=p.name() selected=move || chosen() == p.name()>{policy_short_label(&p)}</option> })
             .collect_view();
@@ -827,7 +827,7 @@ fn Bench() -> impl IntoView {
     leptos::task::spawn_local(async move {
         let mut rows = Vec::new();
         for hidden in BENCH_NETWORKS {
-            for policy in Policy::presets() {
+            for policy in Policy::defaults() {
                 status.set(format!("running {} {:?}…", policy.name(), hidden));
                 let rate = bench_policy(policy, hidden).await;
                 rows.push(format!(

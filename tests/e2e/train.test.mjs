@@ -1,6 +1,6 @@
 // Whole-page tests of the Trainer view (?view=train) on the release build: it loads from its URL,
 // Play moves the step counter and the loss, Pause stops it, the backend says cpu, the "make it hard"
-// preset shows pure fp16 far behind AMP, the page answers while four runs train, a diverged run
+// scenario shows pure fp16 far behind AMP, the page answers while four runs train, a diverged run
 // explains itself, hostile URL values become notices, and screenshots (light, dark, phone).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,11 +71,11 @@ test('Play moves the step counter and the loss; Pause stops the counter', async 
   await context.close();
 });
 
-test('the "make it hard" preset shows pure fp16 far worse than AMP', async () => {
+test('the "make it hard" scenario shows pure fp16 far worse than AMP', async () => {
   const { page, context, problems } = await open('?view=train');
-  await page.click('[data-testid=preset-hard]');
+  await page.click('[data-testid=scenario-hard]');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('hard') === '20');
-  assert.equal(await page.getAttribute('[data-testid=preset-hard]', 'aria-pressed'), 'true');
+  assert.equal(await page.getAttribute('[data-testid=scenario-hard]', 'aria-pressed'), 'true');
   await trainTo(page, 500);
   const policies = await page.$$eval('[data-testid^=train-run-]', (els) => els.map((e) => e.dataset.policy));
   const pure = await loss(page, policies.indexOf('fp16-pure'));

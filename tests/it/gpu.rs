@@ -359,7 +359,7 @@ fn config(policy: Policy, optimizer: Optimizer, activation: Activation, loss: Lo
 }
 
 fn policies() -> Vec<Policy> {
-    let mut p = Policy::presets().to_vec();
+    let mut p = Policy::defaults().to_vec();
     p.push(Policy::Fp16Amp(ScalerConfig {
         init_scale: 2f32.powi(24),
         growth_interval: 3,

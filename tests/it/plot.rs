@@ -1961,7 +1961,7 @@ fn formats_and_recipes_keep_one_look_everywhere() {
             .len(),
         RECIPE_LOOKS.len()
     );
-    for policy in precision_lab::train::Policy::presets() {
+    for policy in precision_lab::train::Policy::defaults() {
         assert!(
             RECIPE_LOOKS.iter().any(|(n, _)| *n == policy.name()),
             "{}",

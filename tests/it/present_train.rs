@@ -1,8 +1,8 @@
-//! The Trainer view's model: URL state (hostile values fall back with notices), presets, slice
+//! The Trainer view's model: URL state (hostile values fall back with notices), scenarios, slice
 //! pacing, throughput, and a session that trains.
 
 use precision_lab::present::train::{
-    hidden_text, parse_hidden, parse_policies, progress_text, OptimizerKind, Preset, Session,
+    hidden_text, parse_hidden, parse_policies, progress_text, OptimizerKind, Scenario, Session,
     SliceSizer, Throughput, TrainState, HARD_SHIFT, MAX_RUNS,
 };
 use precision_lab::route::Query;
@@ -144,7 +144,7 @@ fn hidden_and_policy_lists() {
     assert_eq!(hidden_text(&[4, 2]), "4,2");
     assert!(parse_policies("fp8, fp16-amp").is_ok());
     assert!(parse_policies("").is_err());
-    let all: Vec<_> = Policy::presets().iter().map(|p| p.name()).collect();
+    let all: Vec<_> = Policy::defaults().iter().map(|p| p.name()).collect();
     assert_eq!(
         parse_policies(&all[..MAX_RUNS].join(",")).unwrap().len(),
         MAX_RUNS
@@ -152,16 +152,16 @@ fn hidden_and_policy_lists() {
 }
 
 #[test]
-fn presets_are_valid_states_that_recognise_themselves() {
-    for preset in Preset::ALL {
-        let state = preset.state();
-        assert_eq!(state.preset(), Some(preset));
-        Session::new(&state).expect("every preset runs");
+fn scenarios_are_valid_states_that_recognise_themselves() {
+    for scenario in Scenario::ALL {
+        let state = scenario.state();
+        assert_eq!(state.scenario(), Some(scenario));
+        Session::new(&state).expect("every scenario runs");
         let mut q = Query::default();
         state.write(&mut q);
         assert_eq!(parse(&q.to_search()), (state, vec![]));
     }
-    assert_eq!(Preset::Underflow.state().hard, HARD_SHIFT);
+    assert_eq!(Scenario::Underflow.state().hard, HARD_SHIFT);
 }
 
 #[test]
@@ -227,8 +227,8 @@ fn throughput_is_steps_per_second_over_a_window() {
 }
 
 #[test]
-fn a_session_trains_every_run_and_the_hard_preset_separates_pure_fp16_from_amp() {
-    let mut session = Session::new(&Preset::Underflow.state()).unwrap();
+fn a_session_trains_every_run_and_the_hard_scenario_separates_pure_fp16_from_amp() {
+    let mut session = Session::new(&Scenario::Underflow.state()).unwrap();
     assert_eq!(session.backend().name(), "cpu");
     assert_eq!(session.lanes().len(), 4);
     let before = session.summaries();

@@ -685,7 +685,7 @@ fn fingerprint(records: &[StepRecord]) -> String {
 
 #[test]
 fn same_config_gives_bit_identical_records() {
-    for policy in Policy::presets() {
+    for policy in Policy::defaults() {
         for optimizer in [Optimizer::sgd(0.1), Optimizer::adam(0.01)] {
             let config = RunConfig {
                 optimizer,
@@ -928,14 +928,14 @@ fn datasets_are_balanced_and_reproducible() {
         }
         assert_ne!(data, DataConfig { seed: 10, ..config }.generate());
     }
-    for policy in Policy::presets() {
+    for policy in Policy::defaults() {
         assert_eq!(Policy::from_name(policy.name()), Some(policy));
     }
 }
 
 #[test]
 fn trainer_rounding_agrees_with_the_format_engine() {
-    use precision_lab::formats::{Format, Overflow as EngineOverflow, Rounding};
+    use precision_lab::formats::{Format, Rounding};
     // The trainer's fast f32 rounder must give exactly what the site's format engine gives (it decides
     // on exact integers and shares no code with `train::precision`), for both overflow rules.
     for precision in [
@@ -953,20 +953,19 @@ fn trainer_rounding_agrees_with_the_format_engine() {
         codes.dedup();
         let mut inputs = probes(&codes);
         inputs.extend([f32::INFINITY, f32::NEG_INFINITY, f32::MAX, 1e-45, -1e-45]);
-        for (ours, theirs) in [
-            (Overflow::Default, EngineOverflow::Default),
-            (Overflow::Saturate, EngineOverflow::Saturate),
-        ] {
+        // One overflow rule for both (`base::Overflow`).
+        for overflow in [Overflow::Default, Overflow::Saturate] {
             for &x in &inputs {
-                if ours == Overflow::Saturate && x.is_infinite() {
+                if overflow == Overflow::Saturate && x.is_infinite() {
                     continue; // The engine keeps Inf as Inf; satfinite clamps it. Tested by hand above.
                 }
-                let want = format.decode(format.encode(f64::from(x), Rounding::NearestEven, theirs))
-                    as f32;
-                let got = precision.round_with(x, ours);
+                let want =
+                    format.decode(format.encode(f64::from(x), Rounding::NearestEven, overflow))
+                        as f32;
+                let got = precision.round_with(x, overflow);
                 assert!(
                     same(got, want),
-                    "{precision} {ours:?}: round({x:e}) = {got:e}, engine says {want:e}"
+                    "{precision} {overflow:?}: round({x:e}) = {got:e}, engine says {want:e}"
                 );
             }
         }

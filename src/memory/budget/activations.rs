@@ -203,7 +203,13 @@ pub(super) fn activation_terms(
         arch.layers(),
         n(per_layer)
     );
-    let mut entry = Entry::new("activations", label, Category::Activations, bytes, expression);
+    let mut entry = Entry::new(
+        "activations",
+        label,
+        Category::Activations,
+        bytes,
+        expression,
+    );
     entry = entry.detail(format!(
         "Per layer, with s = {}, b = {}, h = {}, a = {}, q_dim = {}, kv_dim = {}, ffn = {}{} \
          (Korthikanti et al. 2022, generalised):",

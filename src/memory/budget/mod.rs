@@ -306,7 +306,13 @@ fn finish(inputs: &Inputs, ledger: Ledger, largest: Largest) -> Report {
 }
 
 fn ledger(inputs: &Inputs) -> Result<Ledger, MemoryError> {
-    range("gpus", "The GPU count", inputs.hardware.count, 1, MAX_DEVICES)?;
+    range(
+        "gpus",
+        "The GPU count",
+        inputs.hardware.count,
+        1,
+        MAX_DEVICES,
+    )?;
     match inputs.mode {
         Mode::Inference => inference::inference(inputs),
         Mode::Training => training::training(inputs),

@@ -57,7 +57,13 @@ pub(super) fn optimizer_terms(
                 ("optimizer-m", "8-bit Adam first moment (m)"),
                 ("optimizer-v", "8-bit Adam second moment (v)"),
             ] {
-                let entry = Entry::new(id, label, Category::TrainingState, bytes, expression.clone());
+                let entry = Entry::new(
+                    id,
+                    label,
+                    Category::TrainingState,
+                    bytes,
+                    expression.clone(),
+                );
                 ledger.add(entry.sharded(shard))?;
             }
         }

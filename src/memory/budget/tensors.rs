@@ -87,11 +87,7 @@ pub(super) fn local_kv_heads(arch: &Architecture, t: u64) -> u64 {
 }
 
 /// The LoRA adapter tensors for the chosen targets: A (rank x in) and B (out x rank) per matrix.
-pub(super) fn adapter_tensors(
-    local: &[Tensor],
-    rank: u64,
-    targets: LoraTargets,
-) -> Vec<Tensor> {
+pub(super) fn adapter_tensors(local: &[Tensor], rank: u64, targets: LoraTargets) -> Vec<Tensor> {
     let role_of = |m: LoraMatrix| match m {
         LoraMatrix::Q => TensorRole::Query,
         LoraMatrix::K => TensorRole::Key,

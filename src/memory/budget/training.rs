@@ -4,7 +4,9 @@
 
 use super::activations::activation_terms;
 use super::optimizer::optimizer_terms;
-use super::tensors::{adapter_tensors, bare_tensor, check_tensor_parallel, elements, local_tensors};
+use super::tensors::{
+    adapter_tensors, bare_tensor, check_tensor_parallel, elements, local_tensors,
+};
 use super::weights::weight_terms;
 use super::{bytes_word, n, range, Category, Entry, Ledger};
 use super::{MAX_BATCH, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, MAX_TOKENS};
@@ -330,7 +332,8 @@ fn buffers(
     }
     if s.zero == ZeroStage::Zero3 && d > 1 {
         if arch.is_none() {
-            ledger.note("ZeRO-3's gathered-layer buffer needs the architecture and is not counted.");
+            ledger
+                .note("ZeRO-3's gathered-layer buffer needs the architecture and is not counted.");
             return Ok(());
         }
         let layer: u128 = local
