@@ -44,7 +44,7 @@ pub struct Decoded {
     pub exponent: Option<i32>,
     /// The significand, `1.f` for normals and `0.f` for subnormals (floats, finite nonzero).
     pub significand: Option<f64>,
-    /// How the value is made, e.g. `(-1)^0 x 2^(3-7) x 1.101b = 0.203125`.
+    /// How the value is made, e.g. `(-1)^0 x 2^(4-7) x 1.101b = 0.203125`.
     pub formula: String,
     /// Every decimal digit of the value (`0.100000001490116119384765625`).
     pub exact_decimal: String,

@@ -479,7 +479,7 @@ impl Preset {
         }
     }
 
-    /// The published parameter count (REFERENCE.md section 2); tests check that
+    /// The published parameter count (docs/sources.md, "Model presets"); tests check that
     /// [`Architecture::param_count`] reproduces it exactly.
     pub fn published_params(self) -> u128 {
         match self {

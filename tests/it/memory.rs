@@ -148,8 +148,8 @@ fn every_preset_parameter_count_comes_out_of_its_architecture() {
             preset.name()
         );
     }
-    // The counts as REFERENCE.md lists them, written out once more so a typo in the table above
-    // cannot hide.
+    // The counts as docs/sources.md lists them ("Model presets"), written out once more so a typo
+    // in the table above cannot hide.
     assert_eq!(
         Preset::Qwen2_72b.architecture().param_count(),
         72_706_203_648

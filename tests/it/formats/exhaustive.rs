@@ -230,7 +230,8 @@ fn fp64_decode_and_encode_are_the_identity() {
 
 #[test]
 fn textbook_covers_the_families_it_claims() {
-    // Guards the oracle itself: the specials it knows about appear where REFERENCE.md puts them.
+    // Guards the oracle itself: the specials it knows about appear where the specifications put
+    // them (docs/sources.md, "Format definitions").
     let find = |name: &str| {
         SMALL
             .iter()

@@ -1,4 +1,5 @@
-//! The facts table against REFERENCE.md section 1, the catalogue's shape, and format validation.
+//! The facts table against the format definitions (docs/sources.md, "Format definitions"), the
+//! catalogue's shape, and format validation.
 
 use precision_lab::formats::{
     catalogue, Family, FloatSpec, Format, FormatError, Group, Signedness, Subnormals,
@@ -92,7 +93,7 @@ fn facts_match_the_reference_table() {
         1.0 - 0.7229568362236023,
         16,
     );
-    // Spot values REFERENCE.md calls out.
+    // Spot values docs/sources.md calls out ("Format definitions").
     check("e8m0fnu 0x00", format("e8m0fnu").decode(0x00), p2(-127));
     check("e8m0fnu 0xff", format("e8m0fnu").decode(0xff), f64::NAN);
     check("e2m1fn 0x7", format("e2m1fn").decode(0x7), 6.0);

@@ -1,6 +1,6 @@
-//! A textbook decoder and a reference rounding, written from the format definitions (REFERENCE.md)
-//! with plain `f64` arithmetic and a sorted list of values. Nothing here calls into `src/` except to
-//! compare results.
+//! A textbook decoder and a reference rounding, written from the format definitions
+//! (docs/sources.md, "Format definitions") with plain `f64` arithmetic and a sorted list of values.
+//! Nothing here calls into `src/` except to compare results.
 
 use std::cmp::Ordering;
 
