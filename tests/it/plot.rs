@@ -2063,3 +2063,15 @@ fn skipped_step_crosses_are_thinned() {
     let crosses = marks.attr("d").unwrap().matches('M').count();
     assert!((20..=60).contains(&crosses), "{crosses} crosses");
 }
+
+#[path = "../common/golden_plots.rs"]
+mod golden_plots;
+
+/// The pinned plots draw the same bytes as when they were pinned (the browser build checks the
+/// same table: `tests/web/plots.rs`).
+#[test]
+fn golden_plots_keep_their_bytes() {
+    let (wrong, table) = golden_plots::check();
+    println!("{table}");
+    assert!(wrong.is_empty(), "plots changed:\n{}", wrong.join("\n"));
+}

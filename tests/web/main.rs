@@ -9,6 +9,7 @@ use web_sys::{Element, HtmlElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod formats;
+mod plots;
 mod shell;
 
 /// Lets Leptos run its scheduled effects and DOM updates (they are queued, not synchronous).
