@@ -11,8 +11,8 @@ use crate::formats::{Format, Overflow, Rounding, Structure};
 
 use super::range::rounding_name;
 use super::svg::{
-    self, axes_for, input_text, panel_at, pow2_label, ticks, value_text, Axis, AxisSpec, PanelSpec,
-    FONT, LOG2_STEPS, TITLE_FONT,
+    self, axes_for, input_text, panel_at, pow2_label, ticks, value_text, Axis, AxisSpec, Doc,
+    Palette, PanelSpec, FONT, LOG2_STEPS, TITLE_FONT,
 };
 use super::{NamedFormat, Plot, Theme};
 
@@ -208,6 +208,53 @@ fn spans(format: &Format) -> ((f64, f64), (f64, f64)) {
     }
 }
 
+/// One panel's axes and what the drawing functions share.
+struct PanelPen<'a> {
+    x: &'a Axis,
+    y: &'a Axis,
+    /// From a value to the panel's x coordinate (the identity, or the symlog).
+    to_x: &'a dyn Fn(f64) -> f64,
+    palette: &'a Palette,
+    label: &'a str,
+}
+
+/// The y axis of both panels: empty for ticks; for densities log2 of the largest count, with its
+/// ticks.
+fn count_axis(ticks_mode: bool, counts: Option<&(Vec<Bin>, Vec<Bin>)>) -> (f64, f64, Vec<f64>) {
+    if ticks_mode {
+        return (0.0, 1.0, Vec::new());
+    }
+    let y_hi = counts.map_or(1.0, |(lin, sym)| {
+        lin.iter()
+            .chain(sym)
+            .map(|bin| bin.count.max(1))
+            .max()
+            .map_or(1.0, |c| detmath::log2(c as f64).ceil() + 1.0)
+    });
+    (-1.0, y_hi, ticks(0.0, y_hi, 3, &LOG2_STEPS))
+}
+
+/// The x ticks of the linear panel (inside the finite range when drawing every value) and of the
+/// symlog panel (whole symlog units only).
+fn x_ticks(
+    format: &Format,
+    ticks_mode: bool,
+    lin_span: (f64, f64),
+    sym_span: (f64, f64),
+) -> (Vec<f64>, Vec<f64>) {
+    let mut lin = ticks(lin_span.0, lin_span.1, 5, &svg::linear_steps());
+    if ticks_mode {
+        lin.retain(|v| v.abs() <= format.max_finite());
+    }
+    let step = ticks(sym_span.0.max(0.0), sym_span.1, 5, &LOG2_STEPS)
+        .windows(2)
+        .next()
+        .map_or(1.0, |w| w[1] - w[0]);
+    let mut sym: Vec<f64> = ticks(sym_span.0, sym_span.1, 9, &[step, step * 2.0, step * 4.0]);
+    sym.retain(|s| s.fract() == 0.0);
+    (lin, sym)
+}
+
 /// Draws the number line (ticks for formats of 8 bits or fewer, else densities).
 pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
     let format = &input.format.format;
@@ -221,7 +268,6 @@ pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
     let t = format.min_normal();
     let (lin_span, sym_span) = spans(format);
     let svg = svg::render(size, input.theme, &caption, |root, palette, doc| {
-        let nice = svg::linear_steps();
         let lin_label = |v: f64| value_text(v);
         let sym_label = |s: f64| symlog_label(s, t);
         let count_label = |v: f64| pow2_label(v.round() as i32);
@@ -234,41 +280,10 @@ pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
                 ))
             })
             .flatten();
-        let y_hi = counts
-            .as_ref()
-            .map(|(a, b)| {
-                a.iter()
-                    .chain(b)
-                    .map(|bin| bin.count.max(1))
-                    .max()
-                    .map_or(1.0, |c| detmath::log2(c as f64).ceil() + 1.0)
-            })
-            .unwrap_or(1.0);
-        let y_lo = if ticks_mode { 0.0 } else { -1.0 };
+        let (y_lo, y_hi, y_ticks) = count_axis(ticks_mode, counts.as_ref());
         let left = if ticks_mode { 0 } else { DENSITY_LEFT };
-        let y_ticks = if ticks_mode {
-            Vec::new()
-        } else {
-            ticks(0.0, y_hi, 3, &LOG2_STEPS)
-        };
         let y_label: &dyn Fn(f64) -> String = if ticks_mode { &none } else { &count_label };
-        let lin_ticks = {
-            let mut ts = ticks(lin_span.0, lin_span.1, 5, &nice);
-            if ticks_mode {
-                ts.retain(|v| v.abs() <= format.max_finite());
-            }
-            ts
-        };
-        let sym_ticks = {
-            let step = ticks(sym_span.0.max(0.0), sym_span.1, 5, &LOG2_STEPS)
-                .windows(2)
-                .next()
-                .map_or(1.0, |w| w[1] - w[0]);
-            let mut ts: Vec<f64> =
-                ticks(sym_span.0, sym_span.1, 9, &[step, step * 2.0, step * 4.0]);
-            ts.retain(|s| s.fract() == 0.0);
-            ts
-        };
+        let (lin_ticks, sym_ticks) = x_ticks(format, ticks_mode, lin_span, sym_span);
         let panels = [
             (
                 LINEAR,
@@ -333,135 +348,133 @@ pub fn number_line(input: &NumberLineInput<'_>) -> Plot {
                 ("data-panel", if index == 0 { "linear" } else { "symlog" }),
                 ("data-axis", title),
             ]);
+            let pen = PanelPen {
+                x: &x,
+                y: &y,
+                to_x: &to_x,
+                palette,
+                label,
+            };
             if let Some((lin, sym)) = &counts {
-                let bins = if index == 0 { lin } else { sym };
-                let mut d = String::new();
-                for bin in bins.iter().filter(|b| b.count > 0) {
-                    let (a, b) = (x.map(to_x(bin.from)), x.map(to_x(bin.to)));
-                    let top = y.map(detmath::log2(bin.count as f64));
-                    d.push_str(&format!("M{a} {} V{top} H{b} V{} Z ", y.px_lo, y.px_lo));
-                }
-                doc.el("path")
-                    .attr("d", d.trim_end())
-                    .attr("fill", palette.series(0).hex())
-                    .attr("opacity", 0.8)
-                    .attr("data-series", "density")
-                    .attr(
-                        "data-counts",
-                        bins.iter()
-                            .map(|b| b.count.to_string())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )
-                    .title(&format!(
-                        "{label}: values per interval, {} intervals from 0 to {}",
-                        bins.len(),
-                        value_text(format.max_finite())
-                    ));
+                draw_density(doc, &pen, format, if index == 0 { lin } else { sym });
             } else if let Some(all) = values(format) {
-                let (mut normal, mut sub) = (String::new(), String::new());
-                for &v in &all.finite {
-                    let px = x.map(to_x(v));
-                    let is_sub = v != 0.0 && v.abs() < t;
-                    let (top, path) = if v == 0.0 {
-                        (y.map(0.8), &mut normal)
-                    } else if is_sub {
-                        (y.map(0.45), &mut sub)
-                    } else {
-                        (y.map(0.6), &mut normal)
-                    };
-                    path.push_str(&format!("M{px} {} V{top} ", y.px_lo));
-                }
-                for (d, colour, kind) in [
-                    (normal, palette.series(0), "normal"),
-                    (sub, palette.subnormal, "subnormal"),
-                ] {
-                    if !d.is_empty() {
-                        doc.el("path")
-                            .attr("d", d.trim_end())
-                            .attr("stroke", colour.hex())
-                            .attr("stroke-width", 1)
-                            .attr("fill", "none")
-                            .attr("data-series", kind)
-                            .title(&format!("{label}: {kind} values"));
-                    }
-                }
-                // Name the extremes and zero, inside the panel's top.
-                let max = format.max_finite();
-                let label_y = y.px_hi + 9;
-                if all.finite.contains(&0.0) {
-                    let zero_name = if all.negative_zero { "±0" } else { "0" };
-                    doc.text(
-                        x.map(to_x(0.0)) + 3,
-                        label_y,
-                        FONT - 1,
-                        palette.text,
-                        "start",
-                        zero_name,
-                    );
-                }
-                doc.text(
-                    x.map(to_x(max)),
-                    label_y,
-                    FONT - 1,
-                    palette.text,
-                    "end",
-                    &format!("max {}", value_text(max)),
-                );
+                draw_every_value(doc, &pen, format, &all);
             }
             if let Some((v, s)) = stored {
-                if s.is_finite() && (ticks_mode || s != 0.0) {
-                    let on_axis = if ticks_mode { s } else { s.abs() };
-                    let px = x.map_clamped(to_x(on_axis));
-                    doc.el("polygon")
-                        .attr(
-                            "points",
-                            format!(
-                                "{},{} {},{} {},{}",
-                                px - 5,
-                                y.px_lo + 9,
-                                px + 5,
-                                y.px_lo + 9,
-                                px,
-                                y.px_lo + 1
-                            ),
-                        )
-                        .attr("fill", palette.marker.hex())
-                        .attr("data-marker", "stored")
-                        .attr("data-x", px)
-                        .title(&format!("{} is stored as {}", input_text(v), value_text(s)));
-                }
+                draw_stored(doc, &pen, ticks_mode, v, s);
             }
             doc.close_group();
         }
-        if ticks_mode {
-            if let Some(all) = values(format) {
-                doc.text(
-                    8,
-                    HEIGHT as i32 - 8,
-                    FONT,
-                    palette.text,
-                    "start",
-                    &specials(format, &all),
-                );
-            }
+        let footer = if ticks_mode {
+            values(format).map(|all| specials(format, &all))
         } else {
-            let facts = format.facts();
-            doc.text(
-                8,
-                HEIGHT as i32 - 8,
-                FONT,
-                palette.text,
-                "start",
-                &format!(
-                    "{} finite values; each bar counts those ≥ 0 in its interval",
-                    facts.finite_values
-                ),
-            );
+            Some(format!(
+                "{} finite values; each bar counts those ≥ 0 in its interval",
+                format.facts().finite_values
+            ))
+        };
+        if let Some(footer) = footer {
+            doc.text(8, HEIGHT as i32 - 8, FONT, palette.text, "start", &footer);
         }
         Ok(())
     });
     Plot { svg, caption, size }
+}
+
+/// The density bars: log2 of the count of values in each interval.
+fn draw_density(doc: &mut Doc, pen: &PanelPen<'_>, format: &Format, bins: &[Bin]) {
+    let (x, y) = (pen.x, pen.y);
+    let mut d = String::new();
+    for bin in bins.iter().filter(|b| b.count > 0) {
+        let (a, b) = (x.map((pen.to_x)(bin.from)), x.map((pen.to_x)(bin.to)));
+        let top = y.map(detmath::log2(bin.count as f64));
+        d.push_str(&format!("M{a} {} V{top} H{b} V{} Z ", y.px_lo, y.px_lo));
+    }
+    let counts: Vec<String> = bins.iter().map(|b| b.count.to_string()).collect();
+    doc.el("path")
+        .attr("d", d.trim_end())
+        .attr("fill", pen.palette.series(0).hex())
+        .attr("opacity", 0.8)
+        .attr("data-series", "density")
+        .attr("data-counts", counts.join(","))
+        .title(&format!(
+            "{}: values per interval, {} intervals from 0 to {}",
+            pen.label,
+            bins.len(),
+            value_text(format.max_finite())
+        ));
+}
+
+/// A tick per finite value (subnormals shorter and in their own colour), with zero and the
+/// largest value named inside the panel's top.
+fn draw_every_value(doc: &mut Doc, pen: &PanelPen<'_>, format: &Format, all: &Values) {
+    let (x, y, palette) = (pen.x, pen.y, pen.palette);
+    let t = format.min_normal();
+    let (mut normal, mut sub) = (String::new(), String::new());
+    for &v in &all.finite {
+        let px = x.map((pen.to_x)(v));
+        let is_sub = v != 0.0 && v.abs() < t;
+        let (top, path) = if v == 0.0 {
+            (y.map(0.8), &mut normal)
+        } else if is_sub {
+            (y.map(0.45), &mut sub)
+        } else {
+            (y.map(0.6), &mut normal)
+        };
+        path.push_str(&format!("M{px} {} V{top} ", y.px_lo));
+    }
+    for (d, colour, kind) in [
+        (normal, palette.series(0), "normal"),
+        (sub, palette.subnormal, "subnormal"),
+    ] {
+        if !d.is_empty() {
+            doc.el("path")
+                .attr("d", d.trim_end())
+                .attr("stroke", colour.hex())
+                .attr("stroke-width", 1)
+                .attr("fill", "none")
+                .attr("data-series", kind)
+                .title(&format!("{}: {kind} values", pen.label));
+        }
+    }
+    let max = format.max_finite();
+    let label_y = y.px_hi + 9;
+    if all.finite.contains(&0.0) {
+        let zero_name = if all.negative_zero { "±0" } else { "0" };
+        let px = x.map((pen.to_x)(0.0)) + 3;
+        doc.text(px, label_y, FONT - 1, palette.text, "start", zero_name);
+    }
+    let px = x.map((pen.to_x)(max));
+    let text = format!("max {}", value_text(max));
+    doc.text(px, label_y, FONT - 1, palette.text, "end", &text);
+}
+
+/// The marker under the axis where the editor's value `v` is stored (`s`), when it is finite and
+/// (for densities, which count magnitudes) nonzero.
+fn draw_stored(doc: &mut Doc, pen: &PanelPen<'_>, ticks_mode: bool, v: f64, s: f64) {
+    if !s.is_finite() || (!ticks_mode && s == 0.0) {
+        return;
+    }
+    let on_axis = if ticks_mode { s } else { s.abs() };
+    let px = pen.x.map_clamped((pen.to_x)(on_axis));
+    let base = pen.y.px_lo;
+    doc.el("polygon")
+        .attr(
+            "points",
+            format!(
+                "{},{} {},{} {},{}",
+                px - 5,
+                base + 9,
+                px + 5,
+                base + 9,
+                px,
+                base + 1
+            ),
+        )
+        .attr("fill", pen.palette.marker.hex())
+        .attr("data-marker", "stored")
+        .attr("data-x", px)
+        .title(&format!("{} is stored as {}", input_text(v), value_text(s)));
 }
 
 /// What the specials of a small format are, in one line.

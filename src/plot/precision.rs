@@ -14,7 +14,7 @@ use crate::formats::{Format, Structure};
 use super::range::list;
 use super::svg::{
     self, axes_for, floor_log2, input_text, log2_abs, panel_at, pow2, pow2_label, ticks,
-    value_text, Axis, AxisSpec, PanelSpec, FONT, LOG2_STEPS, TITLE_FONT,
+    value_text, Axis, AxisSpec, Doc, Palette, PanelSpec, FONT, LOG2_STEPS, TITLE_FONT,
 };
 use super::{format_look, NamedFormat, Plot, Theme};
 
@@ -178,112 +178,7 @@ pub fn precision(input: &PrecisionInput<'_>) -> Plot {
         );
         let dense = f64::from(x.px_hi - x.px_lo) / (x.hi - x.lo) < 3.0;
         for named in input.formats {
-            let look = format_look(&named.label);
-            let colour = palette.hue(look.hue);
-            doc.group(&[("data-format", named.label.as_str())]);
-            let runs = gap_runs(&named.format);
-            let point = |v: f64, gap: f64| (x.map(log2_abs(v)), y.map(log2_abs(gap) - log2_abs(v)));
-            let is_float = matches!(named.format.structure(), Structure::Float(_));
-            let mut points: Vec<(i32, i32)> = Vec::new();
-            let mut band: Vec<GapRun> = Vec::new();
-            for (k, run) in runs.iter().enumerate() {
-                let subnormal = is_float
-                    && k == 0
-                    && run.to <= named.format.min_normal()
-                    && run.gap == run.from;
-                if dense && is_float && !subnormal {
-                    band.push(*run);
-                    continue;
-                }
-                push_point(&mut points, point(run.from, run.gap));
-                push_point(&mut points, point(run.to, run.gap));
-            }
-            if points.len() >= 2 {
-                let mut line = doc
-                    .el("polyline")
-                    .attr("points", points_attr(&points))
-                    .attr("fill", "none")
-                    .attr("stroke", colour.hex())
-                    .attr("stroke-width", 1.5);
-                if let Some(dash) = look.dash.dasharray() {
-                    line = line.attr("stroke-dasharray", dash);
-                }
-                line.attr("data-series", "relative-gap")
-                    .title(&format!("{}: ulp(x)/|x|", named.label));
-            }
-            if let (Some(first), Some(last)) = (band.first(), band.last()) {
-                // The teeth fill the band between 2^-M (at each power of two) and just above
-                // 2^-(M+1) (just below the next one).
-                let top = log2_abs(first.gap) - log2_abs(first.from);
-                let corners = [
-                    (x.map(log2_abs(first.from)), y.map(top)),
-                    (x.map(log2_abs(last.to)), y.map(top)),
-                    (
-                        x.map(log2_abs(last.to)),
-                        y.map(log2_abs(last.gap) - log2_abs(last.to)),
-                    ),
-                    (x.map(log2_abs(first.to)), y.map(top - 1.0)),
-                ];
-                doc.el("polygon")
-                    .attr("points", points_attr(&corners))
-                    .attr("fill", colour.hex())
-                    .attr("opacity", 0.6)
-                    .attr("data-series", "relative-gap-band")
-                    .title(&format!(
-                        "{}: one sawtooth tooth per binade, {} binades (too dense to draw one by one)",
-                        named.label,
-                        band.len()
-                    ));
-            }
-            if is_float {
-                let eps = named.format.epsilon();
-                let (px, py) = (x.map(0.0), y.map(log2_abs(eps)));
-                if x.contains(0.0) {
-                    doc.el("circle")
-                        .attr("cx", px)
-                        .attr("cy", py)
-                        .attr("r", 3)
-                        .attr("fill", colour.hex())
-                        .attr("data-marker", "epsilon")
-                        .title(&format!(
-                            "{}: epsilon = ulp(1) = {}",
-                            named.label,
-                            value_text(eps)
-                        ));
-                    doc.text(
-                        px + 5,
-                        py - 4,
-                        FONT - 1,
-                        palette.text,
-                        "start",
-                        &format!("ε {}", value_text(eps)),
-                    );
-                }
-            }
-            if let Some(v) = input.value {
-                if let Some((gap, rel)) = relative_gap(&named.format, v) {
-                    let (px, py) = (
-                        x.map(log2_abs(v)),
-                        y.map_clamped(log2_abs(gap) - log2_abs(v)),
-                    );
-                    doc.el("circle")
-                        .attr("cx", px)
-                        .attr("cy", py)
-                        .attr("r", 4)
-                        .attr("fill", "none")
-                        .attr("stroke", palette.marker.hex())
-                        .attr("stroke-width", 2)
-                        .attr("data-marker", "value")
-                        .title(&format!(
-                            "{}: at {} the gap is {}, relative gap {}",
-                            named.label,
-                            input_text(v),
-                            value_text(gap),
-                            value_text(rel)
-                        ));
-                }
-            }
-            doc.close_group();
+            draw_format(doc, palette, (&x, &y), named, input.value, dense);
         }
         if let Some(v) = input.value.filter(|v| v.is_finite() && *v != 0.0) {
             let l2 = log2_abs(v);
@@ -316,6 +211,112 @@ pub fn precision(input: &PrecisionInput<'_>) -> Plot {
         Ok(())
     });
     Plot { svg, caption, size }
+}
+
+/// One format's curve (or, where the binades are too dense to draw one by one, the band their
+/// teeth fill), its epsilon and the editor's value on it.
+fn draw_format(
+    doc: &mut Doc,
+    palette: &Palette,
+    (x, y): (&Axis, &Axis),
+    named: &NamedFormat,
+    value: Option<f64>,
+    dense: bool,
+) {
+    let look = format_look(&named.label);
+    let colour = palette.hue(look.hue);
+    doc.group(&[("data-format", named.label.as_str())]);
+    let runs = gap_runs(&named.format);
+    let point = |v: f64, gap: f64| (x.map(log2_abs(v)), y.map(log2_abs(gap) - log2_abs(v)));
+    let is_float = matches!(named.format.structure(), Structure::Float(_));
+    let mut points: Vec<(i32, i32)> = Vec::new();
+    let mut band: Vec<GapRun> = Vec::new();
+    for (k, run) in runs.iter().enumerate() {
+        let subnormal =
+            is_float && k == 0 && run.to <= named.format.min_normal() && run.gap == run.from;
+        if dense && is_float && !subnormal {
+            band.push(*run);
+            continue;
+        }
+        push_point(&mut points, point(run.from, run.gap));
+        push_point(&mut points, point(run.to, run.gap));
+    }
+    if points.len() >= 2 {
+        let mut line = doc
+            .el("polyline")
+            .attr("points", points_attr(&points))
+            .attr("fill", "none")
+            .attr("stroke", colour.hex())
+            .attr("stroke-width", 1.5);
+        if let Some(dash) = look.dash.dasharray() {
+            line = line.attr("stroke-dasharray", dash);
+        }
+        line.attr("data-series", "relative-gap")
+            .title(&format!("{}: ulp(x)/|x|", named.label));
+    }
+    if let (Some(first), Some(last)) = (band.first(), band.last()) {
+        // The teeth fill the band between 2^-M (at each power of two) and just above
+        // 2^-(M+1) (just below the next one).
+        let top = log2_abs(first.gap) - log2_abs(first.from);
+        let corners = [
+            (x.map(log2_abs(first.from)), y.map(top)),
+            (x.map(log2_abs(last.to)), y.map(top)),
+            (
+                x.map(log2_abs(last.to)),
+                y.map(log2_abs(last.gap) - log2_abs(last.to)),
+            ),
+            (x.map(log2_abs(first.to)), y.map(top - 1.0)),
+        ];
+        doc.el("polygon")
+            .attr("points", points_attr(&corners))
+            .attr("fill", colour.hex())
+            .attr("opacity", 0.6)
+            .attr("data-series", "relative-gap-band")
+            .title(&format!(
+                "{}: one sawtooth tooth per binade, {} binades (too dense to draw one by one)",
+                named.label,
+                band.len()
+            ));
+    }
+    if is_float && x.contains(0.0) {
+        let eps = named.format.epsilon();
+        let (px, py) = (x.map(0.0), y.map(log2_abs(eps)));
+        doc.el("circle")
+            .attr("cx", px)
+            .attr("cy", py)
+            .attr("r", 3)
+            .attr("fill", colour.hex())
+            .attr("data-marker", "epsilon")
+            .title(&format!(
+                "{}: epsilon = ulp(1) = {}",
+                named.label,
+                value_text(eps)
+            ));
+        let text = format!("ε {}", value_text(eps));
+        doc.text(px + 5, py - 4, FONT - 1, palette.text, "start", &text);
+    }
+    if let Some((v, (gap, rel))) = value.and_then(|v| Some((v, relative_gap(&named.format, v)?))) {
+        let (px, py) = (
+            x.map(log2_abs(v)),
+            y.map_clamped(log2_abs(gap) - log2_abs(v)),
+        );
+        doc.el("circle")
+            .attr("cx", px)
+            .attr("cy", py)
+            .attr("r", 4)
+            .attr("fill", "none")
+            .attr("stroke", palette.marker.hex())
+            .attr("stroke-width", 2)
+            .attr("data-marker", "value")
+            .title(&format!(
+                "{}: at {} the gap is {}, relative gap {}",
+                named.label,
+                input_text(v),
+                value_text(gap),
+                value_text(rel)
+            ));
+    }
+    doc.close_group();
 }
 
 fn push_point(points: &mut Vec<(i32, i32)>, p: (i32, i32)) {

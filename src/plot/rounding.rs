@@ -6,12 +6,13 @@
 //! Every stored value is the format engine's: [`pieces`] asks `Format::round` inside each gap and at
 //! its midpoint, so the drawing cannot disagree with the encoder.
 
+use crate::base::rng::GOLDEN_GAMMA;
 use crate::formats::{Format, Overflow, Rounding};
 
 use super::range::rounding_name;
 use super::svg::{
-    self, axes_for, floor_log2, input_text, panel_at, pow2, value_text, Axis, AxisSpec, PanelSpec,
-    FONT, TITLE_FONT,
+    self, axes_for, floor_log2, input_text, panel_at, pow2, value_text, Axis, AxisSpec, Doc,
+    Palette, PanelSpec, FONT, TITLE_FONT,
 };
 use super::{NamedFormat, Plot, Theme};
 
@@ -229,18 +230,7 @@ pub fn rounding_error(input: &RoundingInput<'_>) -> Plot {
     let (first, last) = l.x;
     let uniform = l.values.windows(2).all(|w| w[1] - w[0] == l.gap);
     let zoomed = l.values.len() == WINDOW_GAPS + 1 && format.mantissa_bits().is_some_and(|m| m > 6);
-    let caption =
-        format!(
-        "{mode} in {label} for x from {} to {}{}: the stored value (top) and the error stored − x \
-         (bottom){}.",
-        value_text(first),
-        value_text(last),
-        if zoomed { " (16 gaps of the binade)" } else { "" },
-        match input.value {
-            Some(v) => format!("; the line marks x = {}", input_text(v)),
-            None => String::new(),
-        }
-    );
+    let caption = caption(input, l.x, zoomed);
     let pieces = pieces(format, &l.values, input.rounding, input.overflow);
     let svg = svg::render(size, input.theme, &caption, |root, palette, doc| {
         let xv = |v: f64| value_text(v);
@@ -306,7 +296,6 @@ pub fn rounding_error(input: &RoundingInput<'_>) -> Plot {
             "start",
             &format!("Rounding in {label}: {mode}"),
         );
-        let colour = palette.series(0).hex();
         // y = x, for reference.
         doc.el("line")
             .attr("x1", x1.map(first))
@@ -317,93 +306,24 @@ pub fn rounding_error(input: &RoundingInput<'_>) -> Plot {
             .attr("stroke-dasharray", "2 3")
             .attr("data-series", "identity")
             .end();
+        let axes = Axes {
+            x1: &x1,
+            y1: &y1,
+            x2: &x2,
+            y2: &y2,
+        };
         match &pieces {
-            Some(pieces) => {
-                let (mut stored, mut error, mut ties) = (Vec::new(), Vec::new(), String::new());
-                for p in pieces {
-                    let segments: Vec<(f64, f64, f64)> = match p.switch {
-                        Some(c) => vec![(p.from, c, p.below), (c, p.to, p.above)],
-                        None => vec![(p.from, p.to, p.below)],
-                    };
-                    for (a, b, s) in segments {
-                        stored.push((x1.map(a), y1.map(s)));
-                        stored.push((x1.map(b), y1.map(s)));
-                        error.push((x2.map(a), y2.map_clamped(s - a)));
-                        error.push((x2.map(b), y2.map_clamped(s - b)));
-                    }
-                    if let (Some(c), Some(t)) = (p.switch, p.tie) {
-                        let (px, py) = (x1.map(c), y1.map(t));
-                        ties.push_str(&format!("M{} {py} a2 2 0 1 0 4 0 a2 2 0 1 0 -4 0 ", px - 2));
-                    }
-                }
-                doc.el("polyline")
-                    .attr("points", super::precision::points_attr(&stored))
-                    .attr("fill", "none")
-                    .attr("stroke", &colour)
-                    .attr("stroke-width", 1.5)
-                    .attr("data-series", "stored")
-                    .title(&format!("{label}: stored value, {mode}"));
-                doc.el("polyline")
-                    .attr("points", super::precision::points_attr(&error))
-                    .attr("fill", "none")
-                    .attr("stroke", &colour)
-                    .attr("stroke-width", 1.5)
-                    .attr("data-series", "error")
-                    .title(&format!("{label}: error stored − x, {mode}"));
-                if !ties.is_empty() {
-                    doc.el("path")
-                        .attr("d", ties.trim_end())
-                        .attr("fill", palette.marker.hex())
-                        .attr("data-series", "ties")
-                        .title("Ties: where x is exactly halfway, the dot shows where it goes");
-                }
-            }
-            None => {
-                let (mut stored, mut error) = (String::new(), String::new());
-                for i in 0..STOCHASTIC_SAMPLES {
-                    let xi = first + (last - first) * (i as f64 + 0.5) / STOCHASTIC_SAMPLES as f64;
-                    let mode = match input.rounding {
-                        Rounding::Stochastic { seed } => Rounding::Stochastic {
-                            seed: seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                        },
-                        other => other,
-                    };
-                    let s = format.round(xi, mode, input.overflow);
-                    let (px, p1, p2) = (x1.map(xi), y1.map_clamped(s), y2.map_clamped(s - xi));
-                    stored.push_str(&format!("M{} {p1} h3 ", px - 1));
-                    error.push_str(&format!("M{} {p2} h3 ", px - 1));
-                }
-                for (d, series) in [(stored, "stored"), (error, "error")] {
-                    doc.el("path")
-                        .attr("d", d.trim_end())
-                        .attr("stroke", &colour)
-                        .attr("stroke-width", 3)
-                        .attr("data-series", series)
-                        .title(&format!(
-                            "{label}: {series} for {STOCHASTIC_SAMPLES} x, one draw each"
-                        ));
-                }
-            }
+            Some(pieces) => draw_pieces(doc, palette, &axes, pieces, &format!("{label}: "), mode),
+            None => draw_stochastic(doc, palette, &axes, input, (first, last)),
         }
-        if let Some(v) = input.value.filter(|v| v.is_finite()) {
-            if x1.contains(v) {
-                let s = format.round(v, input.rounding, input.overflow);
-                for (x, y) in [(x1, y1), (x2, y2)] {
-                    doc.el("line")
-                        .attr("x1", x.map(v))
-                        .attr("x2", x.map(v))
-                        .attr("y1", y.px_hi)
-                        .attr("y2", y.px_lo)
-                        .attr("stroke", palette.marker.hex())
-                        .attr("stroke-dasharray", "3 2")
-                        .attr("data-marker", "value")
-                        .title(&format!(
-                            "x = {} is stored as {}",
-                            input_text(v),
-                            value_text(s)
-                        ));
-                }
-            }
+        if let Some(v) = input.value.filter(|v| v.is_finite() && x1.contains(*v)) {
+            draw_value(
+                doc,
+                palette,
+                &axes,
+                v,
+                format.round(v, input.rounding, input.overflow),
+            );
         }
         doc.text(
             LEFT as i32,
@@ -416,4 +336,141 @@ pub fn rounding_error(input: &RoundingInput<'_>) -> Plot {
         Ok(())
     });
     Plot { svg, caption, size }
+}
+
+/// The caption: what the plot shows, over which window, and the marked value.
+fn caption(input: &RoundingInput<'_>, (first, last): (f64, f64), zoomed: bool) -> String {
+    format!(
+        "{} in {} for x from {} to {}{}: the stored value (top) and the error stored − x \
+         (bottom){}.",
+        rounding_name(input.rounding),
+        input.format.label,
+        value_text(first),
+        value_text(last),
+        if zoomed {
+            " (16 gaps of the binade)"
+        } else {
+            ""
+        },
+        match input.value {
+            Some(v) => format!("; the line marks x = {}", input_text(v)),
+            None => String::new(),
+        }
+    )
+}
+
+/// The two panels' axes: stored value (top) and error (bottom).
+struct Axes<'a> {
+    x1: &'a Axis,
+    y1: &'a Axis,
+    x2: &'a Axis,
+    y2: &'a Axis,
+}
+
+/// A deterministic mode's staircase: stored value and error as polylines, and a dot at each tie
+/// where it goes.
+fn draw_pieces(
+    doc: &mut Doc,
+    palette: &Palette,
+    axes: &Axes<'_>,
+    pieces: &[Piece],
+    label: &str,
+    mode: &str,
+) {
+    let Axes { x1, y1, x2, y2 } = *axes;
+    let (mut stored, mut error, mut ties) = (Vec::new(), Vec::new(), String::new());
+    for p in pieces {
+        let segments: Vec<(f64, f64, f64)> = match p.switch {
+            Some(c) => vec![(p.from, c, p.below), (c, p.to, p.above)],
+            None => vec![(p.from, p.to, p.below)],
+        };
+        for (a, b, s) in segments {
+            stored.push((x1.map(a), y1.map(s)));
+            stored.push((x1.map(b), y1.map(s)));
+            error.push((x2.map(a), y2.map_clamped(s - a)));
+            error.push((x2.map(b), y2.map_clamped(s - b)));
+        }
+        if let (Some(c), Some(t)) = (p.switch, p.tie) {
+            let (px, py) = (x1.map(c), y1.map(t));
+            ties.push_str(&format!("M{} {py} a2 2 0 1 0 4 0 a2 2 0 1 0 -4 0 ", px - 2));
+        }
+    }
+    let colour = palette.series(0).hex();
+    for (points, series, what) in [
+        (stored, "stored", "stored value"),
+        (error, "error", "error stored − x"),
+    ] {
+        doc.el("polyline")
+            .attr("points", super::precision::points_attr(&points))
+            .attr("fill", "none")
+            .attr("stroke", &colour)
+            .attr("stroke-width", 1.5)
+            .attr("data-series", series)
+            .title(&format!("{label}{what}, {mode}"));
+    }
+    if !ties.is_empty() {
+        doc.el("path")
+            .attr("d", ties.trim_end())
+            .attr("fill", palette.marker.hex())
+            .attr("data-series", "ties")
+            .title("Ties: where x is exactly halfway, the dot shows where it goes");
+    }
+}
+
+/// Stochastic rounding has no staircase: one draw for each of [`STOCHASTIC_SAMPLES`] points across
+/// the window, each with its own seed.
+fn draw_stochastic(
+    doc: &mut Doc,
+    palette: &Palette,
+    axes: &Axes<'_>,
+    input: &RoundingInput<'_>,
+    (first, last): (f64, f64),
+) {
+    let Axes { x1, y1, y2, .. } = *axes;
+    let format = &input.format.format;
+    let (mut stored, mut error) = (String::new(), String::new());
+    for i in 0..STOCHASTIC_SAMPLES {
+        let xi = first + (last - first) * (i as f64 + 0.5) / STOCHASTIC_SAMPLES as f64;
+        let mode = match input.rounding {
+            Rounding::Stochastic { seed } => Rounding::Stochastic {
+                seed: seed ^ (i as u64).wrapping_mul(GOLDEN_GAMMA),
+            },
+            other => other,
+        };
+        let s = format.round(xi, mode, input.overflow);
+        let (px, p1, p2) = (x1.map(xi), y1.map_clamped(s), y2.map_clamped(s - xi));
+        stored.push_str(&format!("M{} {p1} h3 ", px - 1));
+        error.push_str(&format!("M{} {p2} h3 ", px - 1));
+    }
+    let colour = palette.series(0).hex();
+    for (d, series) in [(stored, "stored"), (error, "error")] {
+        doc.el("path")
+            .attr("d", d.trim_end())
+            .attr("stroke", &colour)
+            .attr("stroke-width", 3)
+            .attr("data-series", series)
+            .title(&format!(
+                "{}: {series} for {STOCHASTIC_SAMPLES} x, one draw each",
+                input.format.label
+            ));
+    }
+}
+
+/// A dashed line through both panels at the editor's value `v`, stored as `s`.
+fn draw_value(doc: &mut Doc, palette: &Palette, axes: &Axes<'_>, v: f64, s: f64) {
+    for (x, y) in [(axes.x1, axes.y1), (axes.x2, axes.y2)] {
+        doc.el("line")
+            .attr("x1", x.map(v))
+            .attr("x2", x.map(v))
+            .attr("y1", y.px_hi)
+            .attr("y2", y.px_lo)
+            .attr("stroke", palette.marker.hex())
+            .attr("stroke-dasharray", "3 2")
+            .attr("data-marker", "value")
+            .title(&format!(
+                "x = {} is stored as {}",
+                input_text(v),
+                value_text(s)
+            ));
+    }
 }
