@@ -267,36 +267,8 @@ fn ScalingDemo() -> impl IntoView {
     let set_scaling = move |on: bool| {
         url.update(HistoryMode::Replace, |q| Demo { scaling: on }.write(q));
     };
-    // One slice per tick while playing; the highlight moves one box per tick.
-    fn run(
-        me: u64,
-        generation: StoredValue<u64>,
-        session: StoredValue<Session>,
-        refresh: impl Fn() + Copy + 'static,
-        phase: RwSignal<Option<Phase>>,
-        playing: RwSignal<bool>,
-        readout: RwSignal<DemoReadout>,
-    ) {
-        if generation.try_get_value() != Some(me) {
-            return;
-        }
-        session.update_value(|s| {
-            let left = DEMO_STEPS.saturating_sub(s.steps()) as u32;
-            s.slice(STEPS_PER_TICK.min(left));
-        });
-        refresh();
-        phase.update(|p| *p = Some(p.map_or(Phase::Master, Phase::next)));
-        if readout.with_untracked(|r| r.done) {
-            playing.set(false);
-            phase.set(None);
-            return;
-        }
-        set_timeout(
-            move || run(me, generation, session, refresh, phase, playing, readout),
-            Duration::from_millis(TICK_MS),
-        );
-    }
-    let play_tick = move |me: u64| run(me, generation, session, refresh, phase, playing, readout);
+    let play_tick =
+        move |me: u64| play_ticks(me, generation, session, refresh, phase, playing, readout);
     let play = move |_| {
         if playing.get_untracked() || readout.with_untracked(|r| r.done) {
             return;
@@ -340,18 +312,7 @@ fn ScalingDemo() -> impl IntoView {
             Duration::from_millis(PHASE_MS * 4),
         );
     };
-    let boxes = Phase::ALL
-        .into_iter()
-        .map(|p| {
-            view! {
-                <li class="phase" class:active=move || phase.get() == Some(p) class:off=move || p == Phase::Scale && !readout.with(|r| r.scaling)
-                    data-testid=format!("phase-{}", p.id())>
-                    <h3>{p.title()}</h3>
-                    <p>{move || readout.with(|r| p.readout(r))}</p>
-                </li>
-            }
-        })
-        .collect_view();
+    let boxes = phase_boxes(phase, readout);
     let points = move || readout.with(|r| loss_points(&r.losses, 400.0, 100.0, 0.8));
     view! {
         <div class="demo">
@@ -385,6 +346,54 @@ fn ScalingDemo() -> impl IntoView {
             <p class="help">"Batch loss per step, 0 (bottom) to 0.8 (top), over " {DEMO_STEPS} " steps. Switching loss scaling restarts the run from the same weights."</p>
         </div>
     }
+}
+
+/// The demo's timer chain: one slice per tick while playing, the highlight one box further each
+/// tick; a chain ends when `generation` has moved on from `me` (a pause, a step, a rebuild).
+fn play_ticks(
+    me: u64,
+    generation: StoredValue<u64>,
+    session: StoredValue<Session>,
+    refresh: impl Fn() + Copy + 'static,
+    phase: RwSignal<Option<Phase>>,
+    playing: RwSignal<bool>,
+    readout: RwSignal<DemoReadout>,
+) {
+    if generation.try_get_value() != Some(me) {
+        return;
+    }
+    session.update_value(|s| {
+        let left = DEMO_STEPS.saturating_sub(s.steps()) as u32;
+        s.slice(STEPS_PER_TICK.min(left));
+    });
+    refresh();
+    phase.update(|p| *p = Some(p.map_or(Phase::Master, Phase::next)));
+    if readout.with_untracked(|r| r.done) {
+        playing.set(false);
+        phase.set(None);
+        return;
+    }
+    set_timeout(
+        move || play_ticks(me, generation, session, refresh, phase, playing, readout),
+        Duration::from_millis(TICK_MS),
+    );
+}
+
+/// The four steps of mixed precision as boxes; the one the run is in lights up, and the scaling
+/// box greys out without a scaler.
+fn phase_boxes(phase: RwSignal<Option<Phase>>, readout: RwSignal<DemoReadout>) -> impl IntoView {
+    Phase::ALL
+        .into_iter()
+        .map(|p| {
+            view! {
+                <li class="phase" class:active=move || phase.get() == Some(p) class:off=move || p == Phase::Scale && !readout.with(|r| r.scaling)
+                    data-testid=format!("phase-{}", p.id())>
+                    <h3>{p.title()}</h3>
+                    <p>{move || readout.with(|r| p.readout(r))}</p>
+                </li>
+            }
+        })
+        .collect_view()
 }
 
 /// The model-states ledger of mixed-precision Adam (ZeRO's 2N + 2N + 12N).
