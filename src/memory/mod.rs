@@ -20,6 +20,7 @@ pub mod inputs;
 pub mod params;
 pub mod query;
 pub mod seed;
+pub mod settings;
 pub mod units;
 
 pub use arch::{ArchSpec, Architecture, Preset};

@@ -6,63 +6,24 @@
 //! a single byte: every figure comes from `memory::estimate` and is written with `memory::units`,
 //! so text and `data-bytes` come from the same exact integers.
 
-use crate::memory::arch::{Biases, Embeddings, Mlp, Norm, Positions};
-use crate::memory::budget::{
-    MAX_BATCH, MAX_DEVICES, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, MAX_TOKENS,
-};
-use crate::memory::dtype::check_group;
-use crate::memory::inputs::{
-    Dropout, Finetune, GradientCopy, LoraMatrix, Optimizer, Recipe, Recompute, SequenceParallel,
-    ZeroStage,
-};
+use crate::memory::arch::Positions;
+use crate::memory::budget::MAX_TOKENS;
+use crate::memory::inputs::{LoraMatrix, Optimizer, Recipe};
+use crate::memory::settings::{find, Refusal, Values, SETTINGS, SHAPE};
 use crate::memory::units::group_thousands;
 use crate::memory::{
-    estimate, from_query, to_query, Architecture, Bytes, DoubleQuant, Gpu, Inputs, KvFormat,
-    Largest, Mode, ModelChoice, Notice, ParamCount, Preset, Report, UnitLead, WeightFormat, GPUS,
+    estimate, from_query, to_query, Architecture, Bytes, Inputs, KvFormat, Largest, Mode,
+    ModelChoice, Notice, ParamCount, Preset, Report, UnitLead, WeightFormat, GPUS,
 };
 use crate::route::Query;
 
 /// Every query key the calculator owns (the rest of the query, such as `view`, is left alone).
-pub const KEYS: [&str; 38] = [
-    "model",
-    "params",
-    "layers",
-    "hidden",
-    "heads",
-    "kv_heads",
-    "head_dim",
-    "ffn",
-    "vocab",
-    "tied",
-    "bias",
-    "mlp",
-    "norm",
-    "positions",
-    "max_context",
-    "mode",
-    "weights",
-    "group",
-    "dq",
-    "kv",
-    "context",
-    "batch",
-    "recipe",
-    "optimizer",
-    "grads",
-    "micro_batch",
-    "seq",
-    "recompute",
-    "dropout",
-    "tp",
-    "sp",
-    "zero",
-    "finetune",
-    "lora_rank",
-    "lora_targets",
-    "gpu",
-    "gpus",
-    "unit",
-];
+pub fn keys() -> Vec<&'static str> {
+    let mut keys = vec!["model", "params"];
+    keys.extend(SHAPE.iter().map(|s| s.key));
+    keys.extend(SETTINGS.iter().map(|s| s.key));
+    keys
+}
 
 /// Reads the calculator's inputs from the page query; unusable values fall back with a notice.
 pub fn read(query: &Query) -> (Inputs, Vec<Notice>) {
@@ -71,7 +32,7 @@ pub fn read(query: &Query) -> (Inputs, Vec<Notice>) {
 
 /// Writes `inputs` into `query`, replacing every calculator key and keeping the others.
 pub fn write(inputs: &Inputs, query: &mut Query) {
-    for key in KEYS {
+    for key in keys() {
         query.remove(key);
     }
     for (key, value) in to_query(inputs) {
@@ -88,45 +49,57 @@ pub struct NumberField {
     pub max: u64,
 }
 
-const fn field(key: &'static str, label: &'static str, min: u64, max: u64) -> NumberField {
-    NumberField {
+/// What each whole-number input is called; its range is its setting's (`memory::settings`).
+const NUMBER_LABELS: [(&str, &str); 17] = [
+    ("gpus", "GPUs"),
+    ("context", "context (tokens)"),
+    ("batch", "batch (sequences)"),
+    ("group", "group size (weights per scale)"),
+    ("micro_batch", "micro-batch (sequences per GPU)"),
+    ("seq", "sequence length (tokens)"),
+    ("tp", "tensor-parallel size"),
+    ("lora_rank", "LoRA rank"),
+    ("layers", "layers"),
+    ("hidden", "hidden size"),
+    ("heads", "attention heads"),
+    ("kv_heads", "key/value heads"),
+    ("head_dim", "head dim"),
+    ("ffn", "MLP width (ffn)"),
+    ("vocab", "vocabulary"),
+    ("max_context", "max context (tokens)"),
+    ("zero", "ZeRO stage"),
+];
+
+/// The range of the whole-number setting `key`, from the settings tables.
+fn whole_range(key: &str) -> Option<(u64, u64)> {
+    let values = find(&SETTINGS, key)
+        .map(|s| s.values)
+        .or_else(|| find(&SHAPE, key).map(|s| s.values))?;
+    match values {
+        Values::Whole { min, max } => Some((min, max)),
+        Values::Ids { .. } => None,
+    }
+}
+
+/// Every whole-number input, with the bounds the URL accepts, so anything accepted here survives
+/// the round trip through the URL.
+pub fn number_fields() -> Vec<NumberField> {
+    NUMBER_LABELS
+        .iter()
+        .filter_map(|(key, _)| number_field(key))
+        .collect()
+}
+
+/// The whole-number input with this key.
+pub fn number_field(key: &str) -> Option<NumberField> {
+    let (key, label) = NUMBER_LABELS.into_iter().find(|(k, _)| *k == key)?;
+    let (min, max) = whole_range(key)?;
+    Some(NumberField {
         key,
         label,
         min,
         max,
-    }
-}
-
-/// Every whole-number input, with the same bounds as `memory::from_query`, so anything accepted
-/// here survives the round trip through the URL.
-pub const NUMBER_FIELDS: [NumberField; 17] = [
-    field("gpus", "GPUs", 1, MAX_DEVICES),
-    field("context", "context (tokens)", 1, MAX_TOKENS),
-    field("batch", "batch (sequences)", 1, MAX_BATCH),
-    field("group", "group size (weights per scale)", 16, 4096),
-    field(
-        "micro_batch",
-        "micro-batch (sequences per GPU)",
-        1,
-        MAX_BATCH,
-    ),
-    field("seq", "sequence length (tokens)", 1, MAX_TOKENS),
-    field("tp", "tensor-parallel size", 1, MAX_TENSOR_PARALLEL),
-    field("lora_rank", "LoRA rank", 1, MAX_LORA_RANK),
-    field("layers", "layers", 1, 10_000),
-    field("hidden", "hidden size", 1, 1 << 20),
-    field("heads", "attention heads", 1, 1 << 14),
-    field("kv_heads", "key/value heads", 1, 1 << 14),
-    field("head_dim", "head dim", 1, 1 << 20),
-    field("ffn", "MLP width (ffn)", 1, 1 << 23),
-    field("vocab", "vocabulary", 1, 1 << 24),
-    field("max_context", "max context (tokens)", 1, MAX_TOKENS),
-    field("zero", "ZeRO stage", 0, 3),
-];
-
-/// The whole-number input with this key.
-pub fn number_field(key: &str) -> Option<NumberField> {
-    NUMBER_FIELDS.into_iter().find(|f| f.key == key)
+    })
 }
 
 /// Parses what a person typed into a whole-number input: digits (commas or underscores between
@@ -178,69 +151,48 @@ pub fn parse_whole(text: &str, field: &NumberField) -> Result<u64, String> {
 /// The current value of a whole-number input (`None` where the input does not apply, such as
 /// architecture fields for a preset).
 pub fn number_value(inputs: &Inputs, key: &str) -> Option<u64> {
-    let spec = match inputs.model {
-        ModelChoice::Custom(a) => Some(a.spec()),
-        _ => None,
+    whole_range(key)?;
+    let text = match (find(&SETTINGS, key), find(&SHAPE, key)) {
+        (Some(setting), _) => (setting.get)(inputs)?,
+        (None, Some(field)) => match inputs.model {
+            ModelChoice::Custom(a) => (field.get)(&a.spec())?,
+            _ => return None,
+        },
+        (None, None) => return None,
     };
-    let (i, t) = (&inputs.inference, &inputs.training);
-    Some(match key {
-        "gpus" => inputs.hardware.count,
-        "context" => i.context,
-        "batch" => i.batch,
-        "group" => u64::from(i.effective_group()),
-        "micro_batch" => t.micro_batch,
-        "seq" => t.seq_len,
-        "tp" => t.tensor_parallel,
-        "lora_rank" => t.lora_rank,
-        "zero" => u64::from(t.zero.number()),
-        "layers" => spec?.layers,
-        "hidden" => spec?.hidden,
-        "heads" => spec?.heads,
-        "kv_heads" => spec?.kv_heads,
-        "head_dim" => spec?.head_dim,
-        "ffn" => spec?.ffn,
-        "vocab" => spec?.vocab,
-        "max_context" => spec?.max_context?,
-        _ => return None,
-    })
+    text.parse().ok()
 }
 
 /// `inputs` with one whole-number input changed, or why the value cannot be used (a group size
 /// that is not offered, an architecture that does not check out).
 pub fn with_number(inputs: &Inputs, key: &str, value: u64) -> Result<Inputs, String> {
+    let refused = |refusal: Refusal| match refusal {
+        Refusal::Unusable(reason) => reason,
+        Refusal::Unrecognised => match number_field(key) {
+            Some(f) => format!(
+                "The {} must be from {} to {}.",
+                f.label,
+                f.min,
+                group_thousands(u128::from(f.max))
+            ),
+            None => format!("\"{key}\" is not a whole-number input."),
+        },
+    };
+    let text = value.to_string();
     let mut next = *inputs;
-    let (i, t) = (&mut next.inference, &mut next.training);
-    match key {
-        "gpus" => next.hardware.count = value,
-        "context" => i.context = value,
-        "batch" => i.batch = value,
-        "group" => i.group = Some(check_group(value).map_err(|e| e.to_string())?),
-        "micro_batch" => t.micro_batch = value,
-        "seq" => t.seq_len = value,
-        "tp" => t.tensor_parallel = value,
-        "lora_rank" => t.lora_rank = value,
-        "zero" => {
-            t.zero = ZeroStage::from_number(value).ok_or("The ZeRO stage is 0, 1, 2 or 3.")?
-        }
-        _ => {
-            let ModelChoice::Custom(a) = inputs.model else {
-                return Err(format!("\"{key}\" is not an input of this model."));
-            };
-            let mut spec = a.spec();
-            match key {
-                "layers" => spec.layers = value,
-                "hidden" => spec.hidden = value,
-                "heads" => spec.heads = value,
-                "kv_heads" => spec.kv_heads = value,
-                "head_dim" => spec.head_dim = value,
-                "ffn" => spec.ffn = value,
-                "vocab" => spec.vocab = value,
-                "max_context" => spec.max_context = Some(value),
-                _ => return Err(format!("\"{key}\" is not an input of this calculator.")),
-            }
-            next.model = ModelChoice::Custom(Architecture::new(spec).map_err(|e| e.to_string())?);
-        }
+    if let Some(setting) = find(&SETTINGS, key) {
+        setting.apply(&mut next, &text).map_err(refused)?;
+        return Ok(next);
     }
+    let Some(field) = find(&SHAPE, key) else {
+        return Err(format!("\"{key}\" is not an input of this calculator."));
+    };
+    let ModelChoice::Custom(a) = inputs.model else {
+        return Err(format!("\"{key}\" is not an input of this model."));
+    };
+    let mut spec = a.spec();
+    field.apply(&mut spec, &text).map_err(refused)?;
+    next.model = ModelChoice::Custom(Architecture::new(spec).map_err(|e| e.to_string())?);
     Ok(next)
 }
 
@@ -361,56 +313,30 @@ pub fn options(key: &str) -> Options {
 
 /// The id selected in a select input, or the on/off state of a checkbox (`"on"`/`"off"`).
 pub fn choice_value(inputs: &Inputs, key: &str) -> String {
-    let (i, t) = (&inputs.inference, &inputs.training);
-    let spec = inputs.model.architecture().map(|a| a.spec());
-    let on = |b: bool| if b { "on" } else { "off" }.to_string();
-    match key {
-        "model" => match inputs.model {
+    if key == "model" {
+        return match inputs.model {
             ModelChoice::Preset(p) => p.id().to_string(),
             ModelChoice::Params(_) => "params".to_string(),
             ModelChoice::Custom(_) => "custom".to_string(),
-        },
-        "mode" => inputs.mode.id().to_string(),
-        "weights" => i.weights.id().to_string(),
-        "kv" => i.kv.id().to_string(),
-        "dq" => on(i.double_quant == DoubleQuant::On),
-        "recipe" => t.recipe.id().to_string(),
-        "optimizer" => t.optimizer.id().to_string(),
-        "grads" => t.gradients.id().to_string(),
-        "recompute" => t.recompute.id().to_string(),
-        "dropout" => on(t.dropout == Dropout::On),
-        "sp" => on(t.sequence_parallel == SequenceParallel::On),
-        "zero" => t.zero.number().to_string(),
-        "finetune" => t.finetune.id().to_string(),
-        "gpu" => inputs.hardware.gpu.id().to_string(),
-        "unit" => inputs.unit.id().to_string(),
-        "tied" => on(spec.is_some_and(|s| s.embeddings == Embeddings::Tied)),
-        "bias" => match spec.map(|s| s.biases) {
-            Some(Biases::Qkv) => "qkv",
-            Some(Biases::All) => "all",
-            _ => "none",
-        }
-        .to_string(),
-        "mlp" => match spec.map(|s| s.mlp) {
-            Some(Mlp::Plain) => "plain",
-            _ => "gated",
-        }
-        .to_string(),
-        "norm" => match spec.map(|s| s.norm) {
-            Some(Norm::Layer) => "layer",
-            _ => "rms",
-        }
-        .to_string(),
-        "positions" => match spec.map(|s| s.positions) {
-            Some(Positions::Learned(n)) => n.to_string(),
-            _ => "rope".to_string(),
-        },
-        _ => key
-            .strip_prefix("lora-")
-            .and_then(LoraMatrix::from_id)
-            .map(|m| on(t.lora_targets.contains(m)))
-            .unwrap_or_default(),
+        };
     }
+    if let Some(setting) = find(&SETTINGS, key) {
+        return (setting.get)(inputs).unwrap_or_default();
+    }
+    if let Some(field) = find(&SHAPE, key) {
+        // A bare parameter count has no shape: its menus show Llama 3 8B's, where "custom" starts.
+        let spec = inputs
+            .model
+            .architecture()
+            .unwrap_or_else(|| Preset::Llama3_8b.architecture())
+            .spec();
+        return (field.get)(&spec).unwrap_or_default();
+    }
+    let on = |b: bool| if b { "on" } else { "off" }.to_string();
+    key.strip_prefix("lora-")
+        .and_then(LoraMatrix::from_id)
+        .map(|m| on(inputs.training.lora_targets.contains(m)))
+        .unwrap_or_default()
 }
 
 /// `inputs` with a select input (or checkbox, `"on"`/`"off"`) changed. Unknown ids and choices
@@ -418,140 +344,64 @@ pub fn choice_value(inputs: &Inputs, key: &str) -> String {
 pub fn with_choice(inputs: &Inputs, key: &str, id: &str) -> Result<Inputs, String> {
     let mut next = *inputs;
     let unknown = || format!("\"{}\" is not one of the choices.", shorten(id));
-    let on = match id {
-        "on" => Some(true),
-        "off" => Some(false),
-        _ => None,
+    let refused = |refusal: Refusal| match refusal {
+        Refusal::Unusable(reason) => reason,
+        Refusal::Unrecognised if key == "positions" => format!(
+            "\"{}\" is neither \"rope\" nor a position-table size from 1 to {}.",
+            shorten(id.trim()),
+            group_thousands(u128::from(MAX_TOKENS))
+        ),
+        Refusal::Unrecognised => unknown(),
     };
-    let (i, t) = (&mut next.inference, &mut next.training);
-    match key {
-        "model" => {
-            next.model = match id {
-                "params" => ModelChoice::Params(
-                    ParamCount::new(inputs.model.n_params()).map_err(|e| e.to_string())?,
-                ),
-                "custom" => ModelChoice::Custom(
-                    inputs
-                        .model
-                        .architecture()
-                        .unwrap_or_else(|| Preset::Llama3_8b.architecture()),
-                ),
-                _ => ModelChoice::Preset(Preset::from_id(id).ok_or_else(unknown)?),
-            }
-        }
-        "mode" => next.mode = Mode::from_id(id).ok_or_else(unknown)?,
-        "weights" => i.weights = WeightFormat::from_id(id).ok_or_else(unknown)?,
-        "kv" => i.kv = KvFormat::from_id(id).ok_or_else(unknown)?,
-        "dq" => {
-            i.double_quant = if on.ok_or_else(unknown)? {
-                DoubleQuant::On
-            } else {
-                DoubleQuant::Off
-            }
-        }
-        "recipe" => t.recipe = Recipe::from_id(id).ok_or_else(unknown)?,
-        "optimizer" => t.optimizer = Optimizer::from_id(id).ok_or_else(unknown)?,
-        "grads" => t.gradients = GradientCopy::from_id(id).ok_or_else(unknown)?,
-        "recompute" => t.recompute = Recompute::from_id(id).ok_or_else(unknown)?,
-        "dropout" => {
-            t.dropout = if on.ok_or_else(unknown)? {
-                Dropout::On
-            } else {
-                Dropout::Off
-            }
-        }
-        "sp" => {
-            t.sequence_parallel = if on.ok_or_else(unknown)? {
-                SequenceParallel::On
-            } else {
-                SequenceParallel::Off
-            }
-        }
-        "zero" => {
-            t.zero = id
-                .parse::<u64>()
-                .ok()
-                .and_then(ZeroStage::from_number)
-                .ok_or_else(unknown)?
-        }
-        "finetune" => t.finetune = Finetune::from_id(id).ok_or_else(unknown)?,
-        "gpu" => next.hardware.gpu = Gpu::from_id(id).ok_or_else(unknown)?,
-        "unit" => next.unit = UnitLead::from_id(id).ok_or_else(unknown)?,
-        "tied" | "bias" | "mlp" | "norm" | "positions" => {
-            let ModelChoice::Custom(a) = inputs.model else {
-                return Err(
-                    "Choose \"A custom architecture\" to edit the model's shape.".to_string(),
-                );
-            };
-            let mut spec = a.spec();
-            match key {
-                "tied" => {
-                    spec.embeddings = if on.ok_or_else(unknown)? {
-                        Embeddings::Tied
-                    } else {
-                        Embeddings::Untied
-                    }
-                }
-                "bias" => {
-                    spec.biases = match id {
-                        "none" => Biases::None,
-                        "qkv" => Biases::Qkv,
-                        "all" => Biases::All,
-                        _ => return Err(unknown()),
-                    }
-                }
-                "mlp" => {
-                    spec.mlp = match id {
-                        "gated" => Mlp::Gated,
-                        "plain" => Mlp::Plain,
-                        _ => return Err(unknown()),
-                    }
-                }
-                "norm" => {
-                    spec.norm = match id {
-                        "rms" => Norm::Rms,
-                        "layer" => Norm::Layer,
-                        _ => return Err(unknown()),
-                    }
-                }
-                _ => {
-                    let text = id.trim();
-                    spec.positions = if text.eq_ignore_ascii_case("rope") {
-                        Positions::Rotary
-                    } else {
-                        match text.parse::<u64>() {
-                            Ok(n) if (1..=MAX_TOKENS).contains(&n) => Positions::Learned(n),
-                            _ => {
-                                return Err(format!(
-                                    "\"{}\" is neither \"rope\" nor a position-table size from 1 to {}.",
-                                    shorten(text),
-                                    group_thousands(u128::from(MAX_TOKENS))
-                                ))
-                            }
-                        }
-                    }
-                }
-            }
-            next.model = ModelChoice::Custom(Architecture::new(spec).map_err(|e| e.to_string())?);
-        }
-        _ => {
-            let matrix = key
-                .strip_prefix("lora-")
-                .and_then(LoraMatrix::from_id)
-                .ok_or_else(|| format!("\"{key}\" is not an input of this calculator."))?;
-            let mut chosen: Vec<LoraMatrix> = LoraMatrix::ALL
-                .into_iter()
-                .filter(|m| t.lora_targets.contains(*m) && *m != matrix)
-                .collect();
-            if on.ok_or_else(unknown)? {
-                chosen.push(matrix);
-            }
-            if chosen.is_empty() {
-                return Err("LoRA needs at least one target matrix.".to_string());
-            }
-            t.lora_targets = crate::memory::inputs::LoraTargets::of(&chosen);
-        }
+    if key == "model" {
+        next.model = match id {
+            "params" => ModelChoice::Params(
+                ParamCount::new(inputs.model.n_params()).map_err(|e| e.to_string())?,
+            ),
+            "custom" => ModelChoice::Custom(
+                inputs
+                    .model
+                    .architecture()
+                    .unwrap_or_else(|| Preset::Llama3_8b.architecture()),
+            ),
+            _ => ModelChoice::Preset(Preset::from_id(id).ok_or_else(unknown)?),
+        };
+        return Ok(next);
     }
+    if let Some(setting) = find(&SETTINGS, key) {
+        setting.apply(&mut next, id).map_err(refused)?;
+        return Ok(next);
+    }
+    if let Some(field) = find(&SHAPE, key) {
+        let ModelChoice::Custom(a) = inputs.model else {
+            return Err("Choose \"A custom architecture\" to edit the model's shape.".to_string());
+        };
+        let mut spec = a.spec();
+        field.apply(&mut spec, id).map_err(refused)?;
+        next.model = ModelChoice::Custom(Architecture::new(spec).map_err(|e| e.to_string())?);
+        return Ok(next);
+    }
+    let matrix = key
+        .strip_prefix("lora-")
+        .and_then(LoraMatrix::from_id)
+        .ok_or_else(|| format!("\"{key}\" is not an input of this calculator."))?;
+    let t = &mut next.training;
+    let mut chosen: Vec<LoraMatrix> = LoraMatrix::ALL
+        .into_iter()
+        .filter(|m| t.lora_targets.contains(*m) && *m != matrix)
+        .collect();
+    let on = match id {
+        "on" => true,
+        "off" => false,
+        _ => return Err(unknown()),
+    };
+    if on {
+        chosen.push(matrix);
+    }
+    if chosen.is_empty() {
+        return Err("LoRA needs at least one target matrix.".to_string());
+    }
+    t.lora_targets = crate::memory::inputs::LoraTargets::of(&chosen);
     Ok(next)
 }
 

@@ -834,3 +834,32 @@ fn the_chart_keeps_its_labels_readable_and_off_the_bars() {
     );
     assert!(label("GPU 1") < first_bar, "a bar's label sits above it");
 }
+
+/// One bad field of a custom architecture is refused on its own (with a notice naming it); the
+/// rest of the architecture stays.
+#[test]
+fn a_bad_custom_field_keeps_the_rest_of_the_architecture() {
+    let pairs: Vec<(String, String)> = [
+        ("model", "custom"),
+        ("layers", "12"),
+        ("hidden", "768"),
+        ("heads", "12"),
+        ("kv_heads", "12"),
+        ("head_dim", "64"),
+        ("ffn", "3072"),
+        ("vocab", "50257"),
+        ("positions", "9999999999"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (inputs, notices) = precision_lab::memory::from_query(&pairs);
+    let arch = inputs
+        .model
+        .architecture()
+        .expect("the custom architecture stays");
+    assert_eq!((arch.layers(), arch.hidden()), (12, 768));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].key, "positions");
+    assert!(notices[0].message.contains("rope or a learned table size"));
+}

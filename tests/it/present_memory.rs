@@ -3,8 +3,9 @@
 
 use precision_lab::memory::{estimate, Bytes, Inputs, Mode, ModelChoice, Preset, UnitLead};
 use precision_lab::present::memory::{
-    choice_value, largest_sentence, number_field, number_value, options, parse_whole, read, rows,
-    seed_rows, summary, verdict, with_choice, with_number, with_params, write, KEYS, NUMBER_FIELDS,
+    choice_value, keys, largest_sentence, number_field, number_fields, number_value, options,
+    parse_whole, read, rows, seed_rows, summary, verdict, with_choice, with_number, with_params,
+    write,
 };
 use precision_lab::route::Query;
 
@@ -110,8 +111,23 @@ fn the_url_round_trips_and_keeps_foreign_keys() {
     write(&next, &mut query);
     assert_eq!(query.get("params"), None);
     assert_eq!(query.get("model"), Some("mistral-7b"));
-    for key in KEYS {
-        assert!(!key.is_empty());
+    // Writing replaces exactly the calculator's keys: every key it writes is one it owns, and
+    // the other keys stay as they were.
+    let owned = keys();
+    let foreign: Vec<(String, String)> = query
+        .pairs()
+        .iter()
+        .filter(|(k, _)| !owned.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    assert!(!foreign.is_empty());
+    write(&next, &mut query);
+    for (key, value) in query.pairs() {
+        let kept = foreign.iter().any(|(k, v)| k == key && v == value);
+        assert!(kept || owned.contains(&key.as_str()), "{key}");
+    }
+    for (key, value) in &foreign {
+        assert_eq!(query.get(key), Some(value.as_str()), "{key}");
     }
 }
 
@@ -138,7 +154,7 @@ fn typed_numbers_are_checked_at_the_edge() {
     assert!(parse_whole("-3", &gpus).unwrap_err().contains("negative"));
     // Every field's range matches what the URL accepts: its bounds survive a round trip.
     let base = inputs("?view=memory&model=custom&layers=32&hidden=4096&heads=32&kv_heads=8&head_dim=128&ffn=14336&vocab=128256");
-    for f in NUMBER_FIELDS {
+    for f in number_fields() {
         for value in [f.min, f.max] {
             let Ok(next) = with_number(&base, f.key, value) else {
                 continue; // an architecture that does not check out (e.g. 1 head of 2^20 dims)
