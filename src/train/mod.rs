@@ -17,16 +17,19 @@
 //! histograms), `scaler` (`GradScaler`, fp8 amax history), `optim` (SGD, Adam), `policy` (recipes),
 //! `run` (the step loop and records).
 
+pub mod config;
 pub mod cpu;
 pub mod data;
 pub mod model;
 pub mod optim;
 pub mod policy;
 pub mod precision;
+pub mod record;
 pub mod run;
 pub mod scaler;
 pub mod stats;
 
+pub use config::{ConfigError, RunConfig, MAX_LOSS_SHIFT};
 pub use data::{Data, DataConfig, DatasetKind, Targets};
 pub use model::{
     Activation, BatchTargets, Dense, DenseGrad, Loss, Mlp, MAX_HIDDEN_LAYERS, MAX_WIDTH,
@@ -34,10 +37,11 @@ pub use model::{
 pub use optim::{Optimizer, UpdateOutcome};
 pub use policy::{Policy, Scaling, TensorFormats};
 pub use precision::{Overflow, Precision, ValueClass};
-pub use run::{
-    Amax, Checkpoint, ConfigError, DecisionGrid, Divergence, Eval, PassOutcome, PlannedStep, Run,
-    RunConfig, StepPlan, StepRecord, StepSummary, Stopped,
+pub use record::{
+    Amax, DecisionGrid, Divergence, Eval, PassOutcome, PlannedStep, StepPlan, StepRecord,
+    StepSummary, Stopped,
 };
+pub use run::{Checkpoint, Run};
 pub use scaler::{AmaxHistory, Fp8Config, GradScaler, ScalerConfig};
 pub use stats::{
     Log2Histogram, TensorKind, TensorRecord, TensorStats, HIST_BINS, HIST_MAX_EXP, HIST_MIN_EXP,

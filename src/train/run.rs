@@ -2,202 +2,32 @@
 //! at a time.
 //!
 //! Owns the step loop ([`Run::step`], [`Run::step_n`]): batching, the scaled loss, unscaling and the
-//! Inf/NaN check, skipped steps, the optimizer call, fp8 scale updates, divergence detection, and the
-//! records a view plots ([`StepRecord`], [`StepSummary`], [`DecisionGrid`]). It is pure and
+//! Inf/NaN check, skipped steps, the optimizer call, fp8 scale updates, divergence detection. What
+//! a run is asked to do is `config`'s; what it reports is `record`'s. It is pure and
 //! synchronous: it never sleeps, reads a clock or yields; a view calls `step_n(k)` with a small `k`
 //! and yields to the browser between calls. It does not draw anything and does not know about
 //! Leptos.
 
+use super::config::ConfigError;
+use super::config::RunConfig;
 use super::cpu::{self, Fp8Scales, Numerics, Tape};
-use super::data::{Data, DataConfig, DatasetKind, Targets};
-use super::model::{
-    self, Activation, BatchTargets, DenseGrad, Loss, Mlp, MAX_HIDDEN_LAYERS, MAX_WIDTH,
-};
-use super::optim::{self, Optimizer, ParamState, UpdateOutcome};
+use super::data::{Data, Targets};
+use super::model::{self, BatchTargets, DenseGrad, Mlp};
+use super::optim::{self, Optimizer, ParamState};
 use super::policy::Policy;
 use super::precision::Precision;
+use super::record::Amax;
+use super::record::DecisionGrid;
+use super::record::Divergence;
+use super::record::Eval;
+use super::record::PassOutcome;
+use super::record::PlannedStep;
+use super::record::StepPlan;
+use super::record::StepRecord;
+use super::record::StepSummary;
+use super::record::Stopped;
 use super::scaler::{AmaxHistory, Fp8Config, GradScaler};
-use super::stats::TensorRecord;
 use crate::base::SplitMix64;
-
-/// Largest accepted "make it hard" shift (the loss is multiplied by 2^-loss_shift).
-pub const MAX_LOSS_SHIFT: u32 = 60;
-
-/// Everything that defines a run. Same config, same records, bit for bit, on every machine.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunConfig {
-    pub data: DataConfig,
-    /// Hidden layer widths (0 to 4 layers, 1 to 64 wide).
-    pub hidden: Vec<usize>,
-    pub activation: Activation,
-    pub loss: Loss,
-    pub optimizer: Optimizer,
-    /// Points per step (1 to the dataset size); batches walk a reshuffled order each epoch.
-    pub batch_size: usize,
-    pub policy: Policy,
-    /// Seeds the initial weights and the batch order (the data has its own seed).
-    pub seed: u64,
-    /// "Make it hard" (Micikevicius et al.): the loss is multiplied by 2^-loss_shift, so every
-    /// gradient is 2^loss_shift times smaller, as in networks whose gradients sit below fp16's range.
-    /// The optimizer is compensated exactly (SGD's learning rate times 2^loss_shift, Adam's eps times
-    /// 2^-loss_shift), so in fp32 the knob changes nothing (powers of two scale exactly); only a narrow
-    /// format notices.
-    pub loss_shift: u32,
-    /// Multiplies the initial weights. Large weights with a small learning rate show updates lost to
-    /// swamping when weights are stored in fp16 (an update below half an ulp of its weight vanishes).
-    pub weight_scale: f32,
-    /// Stop with [`Stopped::Finished`] after this many steps.
-    pub max_steps: Option<u64>,
-}
-
-/// Why a configuration cannot run.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ConfigError {
-    TooFewPoints {
-        points: usize,
-    },
-    BatchSize {
-        batch_size: usize,
-        points: usize,
-    },
-    Hidden {
-        hidden: Vec<usize>,
-    },
-    CrossEntropyNeedsClasses,
-    LossShift {
-        loss_shift: u32,
-    },
-    /// A hyperparameter is not finite or out of range; names it.
-    Hyperparameter(&'static str),
-}
-
-/// Why a run stopped.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Stopped {
-    /// The loss or the weights became Inf/NaN at `step`.
-    Diverged { step: u64, reason: Divergence },
-    /// `max_steps` reached.
-    Finished { steps: u64 },
-}
-
-/// What went non-finite.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Divergence {
-    /// The batch loss was Inf or NaN: the forward pass overflowed (an activation or logit beyond the
-    /// format's range) or the weights had already gone bad.
-    LossNotFinite,
-    /// An optimizer step wrote Inf/NaN into this layer's parameters: an Inf/NaN gradient or update
-    /// was applied because no loss scaler was there to skip the step.
-    WeightsNotFinite { layer: usize },
-}
-
-/// Everything recorded about one step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StepRecord {
-    /// Index of this step, from 0.
-    pub step: u64,
-    /// Mean batch loss (unscaled, without the "make it hard" factor), as the recipe computed it.
-    pub loss: f32,
-    /// Share of the batch classified correctly; `None` for regression.
-    pub accuracy: Option<f32>,
-    /// The loss scale this step used (1 without dynamic loss scaling).
-    pub loss_scale: f32,
-    /// Whether the optimizer step was skipped because a gradient was Inf/NaN (loss scaling only).
-    pub skipped: bool,
-    /// Of the parameters whose computed update was nonzero, the share whose stored value did not
-    /// change: updates lost to rounding (swamping). 0 when the step was skipped.
-    pub updates_lost: f32,
-    /// Per watched tensor: output gradient and weight gradient of every layer, last layer first.
-    pub tensors: Vec<TensorRecord>,
-}
-
-/// The scalars of one step, fixed by [`Run::begin_step`] for the backend that runs its passes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StepPlan {
-    /// Index of the step, from 0.
-    pub step: u64,
-    /// The loss scale (1 without dynamic loss scaling).
-    pub loss_scale: f32,
-    /// `GradScaler`'s f32 inverse scale, when the recipe unscales gradients.
-    pub inv_scale: Option<f32>,
-    /// The loss scale times the "make it hard" factor 2^-loss_shift.
-    pub grad_multiplier: f32,
-    /// d(loss)/d(logit) per unit of (prediction - target), with the loss scale, the "make it hard"
-    /// factor and the mean's 1/N folded in (see `model::grad_coefficient`).
-    pub grad_coefficient: f32,
-    /// The optimizer's step count if this step updates (Adam's bias correction uses it).
-    pub optimizer_step: u64,
-}
-
-/// A step started by [`Run::begin_steps`]: its plan and its batch (as [`Run::batch`] gives it).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlannedStep {
-    pub plan: StepPlan,
-    pub inputs: Vec<f32>,
-    /// Class labels (classification), else empty.
-    pub classes: Vec<u8>,
-    /// Regression targets, else empty.
-    pub values: Vec<f32>,
-}
-
-/// What a backend's passes produced for one step, for [`Run::end_step`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PassOutcome {
-    /// Mean batch loss (Inf/NaN stops the run; nothing else is read then).
-    pub mean_loss: f64,
-    /// Correct argmax predictions in the batch (classification).
-    pub correct: usize,
-    /// Per watched tensor, last layer first, as `cpu::backward` records them.
-    pub tensors: Vec<TensorRecord>,
-    /// A gradient was Inf/NaN after the backward pass and the loss scaler skipped the optimizer.
-    pub skipped: bool,
-    /// Updates attempted and lost to rounding by the optimizer.
-    pub updates: UpdateOutcome,
-    /// fp8 amax observations per layer (empty or zeros without fp8).
-    pub amax: Amax,
-    /// The first layer whose parameters are Inf/NaN after the step.
-    pub bad_layer: Option<usize>,
-}
-
-/// Per layer: max |GEMM input|, max |weight|, max |output gradient| before fp8 quantization.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Amax {
-    pub input: Vec<f32>,
-    pub weight: Vec<f32>,
-    pub grad: Vec<f32>,
-}
-
-/// The scalar part of a [`StepRecord`], kept for every step of a run.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StepSummary {
-    pub step: u64,
-    pub loss: f32,
-    pub accuracy: Option<f32>,
-    pub loss_scale: f32,
-    pub skipped: bool,
-    pub updates_lost: f32,
-    /// Share of all watched gradient values that flushed to zero this step.
-    pub flushed: f32,
-}
-
-/// Loss and accuracy over the whole dataset, with the recipe's forward numerics.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Eval {
-    pub loss: f32,
-    pub accuracy: Option<f32>,
-}
-
-/// Class-1 probabilities over a grid covering the data (for a Playground-style heat map).
-#[derive(Clone, Debug, PartialEq)]
-pub struct DecisionGrid {
-    /// Cells per side.
-    pub resolution: usize,
-    pub x_range: [f32; 2],
-    pub y_range: [f32; 2],
-    /// `probabilities[row * resolution + col]`: softmax probability of class 1 at the cell centre;
-    /// `col` runs along x from `x_range[0]`, `row` along y from `y_range[0]` (bottom row first).
-    pub probabilities: Vec<f32>,
-}
 
 /// A run's state (network, optimizer state, scaler, fp8 scale history, data position) without its
 /// per-step history, which grows with the run: a backend that checkpoints after every slice would
@@ -242,118 +72,6 @@ struct Fp8State {
     input: Vec<AmaxHistory>,
     weight: Vec<AmaxHistory>,
     grad: Vec<AmaxHistory>,
-}
-
-impl Default for RunConfig {
-    /// Circles, two hidden layers of 16 tanh units, cross-entropy, SGD 0.1 with momentum, batch 32,
-    /// fp32.
-    fn default() -> Self {
-        RunConfig {
-            data: DataConfig {
-                kind: DatasetKind::Circles,
-                points: 256,
-                noise: 0.1,
-                seed: 1,
-            },
-            hidden: vec![16, 16],
-            activation: Activation::Tanh,
-            loss: Loss::CrossEntropy,
-            optimizer: Optimizer::sgd(0.1),
-            batch_size: 32,
-            policy: Policy::Fp32,
-            seed: 1,
-            loss_shift: 0,
-            weight_scale: 1.0,
-            max_steps: None,
-        }
-    }
-}
-
-impl RunConfig {
-    /// Checks every field; `Run::new` calls this.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let points = self.data.points;
-        if points < 2 {
-            return Err(ConfigError::TooFewPoints { points });
-        }
-        if self.batch_size == 0 || self.batch_size > points {
-            return Err(ConfigError::BatchSize {
-                batch_size: self.batch_size,
-                points,
-            });
-        }
-        if self.hidden.len() > MAX_HIDDEN_LAYERS
-            || self.hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH)
-        {
-            return Err(ConfigError::Hidden {
-                hidden: self.hidden.clone(),
-            });
-        }
-        if self.loss == Loss::CrossEntropy && !self.data.kind.is_classification() {
-            return Err(ConfigError::CrossEntropyNeedsClasses);
-        }
-        if self.loss_shift > MAX_LOSS_SHIFT {
-            return Err(ConfigError::LossShift {
-                loss_shift: self.loss_shift,
-            });
-        }
-        if !(self.data.noise.is_finite() && (0.0..=0.5).contains(&self.data.noise)) {
-            return Err(ConfigError::Hyperparameter("noise"));
-        }
-        if !(self.weight_scale.is_finite() && self.weight_scale > 0.0) {
-            return Err(ConfigError::Hyperparameter("weight_scale"));
-        }
-        let positive = |x: f32| x.is_finite() && x > 0.0;
-        let unit = |x: f32| x.is_finite() && (0.0..1.0).contains(&x);
-        match self.optimizer {
-            Optimizer::Sgd { lr, momentum } => {
-                if !positive(lr) {
-                    return Err(ConfigError::Hyperparameter("lr"));
-                }
-                if !unit(momentum) {
-                    return Err(ConfigError::Hyperparameter("momentum"));
-                }
-            }
-            Optimizer::Adam {
-                lr,
-                beta1,
-                beta2,
-                eps,
-            } => {
-                if !positive(lr) {
-                    return Err(ConfigError::Hyperparameter("lr"));
-                }
-                if !unit(beta1) || !unit(beta2) {
-                    return Err(ConfigError::Hyperparameter("beta"));
-                }
-                if !positive(eps) {
-                    return Err(ConfigError::Hyperparameter("eps"));
-                }
-            }
-        }
-        match self.policy {
-            Policy::Fp16Amp(s) => {
-                if !(positive(s.init_scale)
-                    && s.growth_factor.is_finite()
-                    && s.growth_factor >= 1.0)
-                {
-                    return Err(ConfigError::Hyperparameter("loss scaler"));
-                }
-                if !(unit(s.backoff_factor) && s.backoff_factor > 0.0 && s.growth_interval > 0) {
-                    return Err(ConfigError::Hyperparameter("loss scaler"));
-                }
-            }
-            Policy::Fp8(c)
-                if c.history_len == 0
-                    || c.history_len > 4096
-                    || !(-64..=64).contains(&c.margin) =>
-            {
-                return Err(ConfigError::Hyperparameter("fp8 scaling"));
-            }
-            _ => {}
-        }
-        Ok(())
-    }
 }
 
 impl Run {
@@ -915,56 +633,6 @@ impl Run {
         self.cursor += batch;
     }
 }
-
-impl Stopped {
-    /// A sentence for the view.
-    pub fn explanation(&self) -> String {
-        match self {
-            Stopped::Finished { steps } => format!("Finished after {steps} steps."),
-            Stopped::Diverged { step, reason } => {
-                format!("Diverged at step {step}: {}", reason.explanation())
-            }
-        }
-    }
-}
-
-impl Divergence {
-    /// Why this happens, in a sentence.
-    pub fn explanation(&self) -> &'static str {
-        match self {
-            Divergence::LossNotFinite => {
-                "the loss became Inf or NaN: a value in the forward pass overflowed the format's range, \
-                 or the weights were already non-finite."
-            }
-            Divergence::WeightsNotFinite { .. } => {
-                "an optimizer step wrote Inf or NaN into the weights: a gradient or update overflowed and \
-                 no loss scaler was there to skip the step."
-            }
-        }
-    }
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ConfigError::TooFewPoints { points } => write!(f, "a dataset needs at least 2 points, not {points}"),
-            ConfigError::BatchSize { batch_size, points } => {
-                write!(f, "batch size {batch_size} must be between 1 and the {points} points")
-            }
-            ConfigError::Hidden { hidden } => write!(
-                f,
-                "hidden layers {hidden:?}: at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} units"
-            ),
-            ConfigError::CrossEntropyNeedsClasses => f.write_str("cross-entropy needs a classification dataset"),
-            ConfigError::LossShift { loss_shift } => {
-                write!(f, "loss shift {loss_shift} is beyond the maximum {MAX_LOSS_SHIFT}")
-            }
-            ConfigError::Hyperparameter(name) => write!(f, "{name} is out of range"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 /// Fisher-Yates shuffle with the run's generator.
 fn shuffle(order: &mut [usize], rng: &mut SplitMix64) {
