@@ -1,6 +1,13 @@
 //! The Formats view: the bit-layout editor, its readouts, the "same value in every format"
 //! table, the facts table and the MX block editor. All state lives in the URL; every readout
-//! comes from `present::formats`, which asks the format engine.
+//! comes from `present::formats`, which asks the format engine. Here: the editor; `tables`: the
+//! two tables; `mx_block`: the MX block editor.
+
+mod mx_block;
+mod tables;
+
+use mx_block::MxEditor;
+use tables::{FactsTable, SameValueTable};
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -8,18 +15,18 @@ use wasm_bindgen::JsCast;
 use super::embed::widget_part;
 use super::lazy::{part, Deferred};
 use super::url::{HistoryMode, UrlState};
-use super::widgets::{CopyLink, DownloadLink};
-use crate::formats::{catalogue, mx, parse_input, Group, Overflow, Rounding};
+use super::widgets::CopyLink;
+use crate::formats::{catalogue, parse_input, Group, Overflow, Rounding};
 use crate::present::formats::{
-    self as model, class_label, error_texts, FormatChoice, FormatsState, MxState, Readout, Source,
-    FACT_COLUMNS, FAMILIES, MX_DISTRIBUTIONS, MX_ELEMENTS, MX_SCALE_ROUNDINGS, ROUNDINGS,
+    self as model, class_label, error_texts, FormatChoice, FormatsState, Readout, Source, FAMILIES,
+    ROUNDINGS,
 };
-use crate::present::number::{data_value, short, sig};
+use crate::present::number::{data_value, short};
 use crate::route::{Query, Widget};
 
 /// The editor's state and how to change it, shared by the parts of the view.
 #[derive(Clone, Copy)]
-struct Editor {
+pub(super) struct Editor {
     url: UrlState,
     state: Memo<FormatsState>,
     readout: Memo<Readout>,
@@ -53,7 +60,7 @@ impl Editor {
             readout,
             rejected: RwSignal::new(None),
             notices,
-            uid: super::next_uid(),
+            uid: crate::ui::next_uid(),
             compact: Memo::new(move |_| url.query().compact()),
         }
     }
@@ -607,236 +614,5 @@ fn Readouts(editor: Editor) -> impl IntoView {
                 more().into_any()
             }}
         </aside>
-    }
-}
-
-/// The editor's number rounded into every catalogue format; a row click switches the editor.
-#[component]
-fn SameValueTable(editor: Editor) -> impl IntoView {
-    let rows = Memo::new(move |_| model::same_value_rows(&editor.state.get()));
-    let current = move || editor.readout.with(|r| r.format_name.clone());
-    view! {
-        <section class="same-value" aria-labelledby=editor.id("same-value-title")>
-            <h2 id=editor.id("same-value-title")>"The same value in every format"</h2>
-            <p class="help" data-testid="same-value-caption">
-                {move || if super::embed::in_embed() {
-                    model::same_value_caption(&editor.state.get())
-                } else {
-                    "Your number rounded into each format with the rounding and overflow chosen above. Pick a format to edit it there.".to_string()
-                }}
-            </p>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Same value in every format, scrollable">
-                <table data-testid="same-value-table">
-                    <thead><tr><th scope="col">"format"</th><th scope="col">"stored"</th><th scope="col">"abs. error"</th><th scope="col">"code"</th><th scope="col">"note"</th></tr></thead>
-                    <tbody>
-                        // Rows are keyed by format, so a click updates text in place instead of
-                        // rebuilding the table.
-                        {catalogue().iter().enumerate().map(|(i, entry)| {
-                            let name = entry.name;
-                            let row = move |read: fn(&model::SameValueRow) -> String| rows.with(|rows| read(&rows[i]));
-                            view! {
-                                <tr data-testid=format!("same-{name}") class:current=move || current() == name class:flagged=move || rows.with(|r| !r[i].flag.is_empty())>
-                                    <th scope="row"><button type="button" class="link-button" on:click=move |_| editor.set_choice(FormatChoice::Named(name))>{name}</button></th>
-                                    <td class="mono" data-value=move || row(|r| data_value(r.report.stored))>{move || row(|r| r.stored_text.clone())}</td>
-                                    <td class="mono" data-value=move || row(|r| error_texts(&r.report).0.0)>{move || row(|r| error_texts(&r.report).0.1)}</td>
-                                    <td class="mono" title=move || row(|r| r.bits.clone())>{move || row(|r| r.code_hex.clone())}</td>
-                                    <td class="flag">{move || row(|r| r.flag.to_string())}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        </section>
-    }
-}
-
-/// Facts for every catalogue format, downloadable for course notes.
-#[component]
-fn FactsTable() -> impl IntoView {
-    let url = expect_context::<UrlState>();
-    let title_id = format!("facts-title-{}", super::next_uid());
-    let labelled_by = title_id.clone();
-    let chosen = Memo::new(move |_| {
-        let query = url.query();
-        model::fact_columns(&query, query.compact())
-    });
-    // One click shows every column, whatever the address chose.
-    let all = RwSignal::new(false);
-    let columns = move || {
-        if all.get() {
-            (0..FACT_COLUMNS.len()).collect::<Vec<_>>()
-        } else {
-            chosen.with(|c| c.0.clone())
-        }
-    };
-    let partial = move || !all.get() && chosen.with(|c| c.0.len() < FACT_COLUMNS.len());
-    let table = move || {
-        let columns = columns();
-        let head = columns
-            .iter()
-            .map(|&c| view! { <th scope="col">{FACT_COLUMNS[c]}</th> })
-            .collect_view();
-        let rows = model::fact_rows()
-            .into_iter()
-            .map(|row| {
-                let name = row[0].clone();
-                let cells = columns[1..]
-                    .iter()
-                    .map(|&c| view! { <td>{row[c].clone()}</td> })
-                    .collect_view();
-                view! { <tr data-testid=format!("facts-{name}")><th scope="row">{name.clone()}</th>{cells}</tr> }
-            })
-            .collect_view();
-        view! { <table data-testid="facts-table" data-columns=columns.len()><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table> }
-    };
-    view! {
-        <section class="facts" aria-labelledby=labelled_by>
-            <h2 id=title_id>"Format facts"</h2>
-            {move || chosen.with(|c| c.1.iter().map(|n| view! { <p class="notice" role="status" data-testid="url-notice">{n.0.clone()}</p> }).collect_view())}
-            <p class="help">
-                "eps is the gap between 1 and the next value (2^-mantissa bits); resolution is 10^-floor(-log10(eps)), as torch.finfo prints it; decimal digits = (mantissa bits + 1) × log10 2. Integer rows are integers: all their bits are value bits."
-            </p>
-            <div class="downloads">
-                <DownloadLink filename="precision-lab-formats.csv" mime="text/csv" content=model::facts_csv() label="Download CSV" testid="facts-csv" />
-                <DownloadLink filename="precision-lab-formats.md" mime="text/markdown" content=model::facts_markdown() label="Download Markdown" testid="facts-md" />
-                <Show when=partial>
-                    <button type="button" data-testid="facts-all" on:click=move |_| all.set(true)>
-                        {format!("Show all {} columns", FACT_COLUMNS.len())}
-                    </button>
-                </Show>
-            </div>
-            <p class="help scroll-hint" aria-hidden="true">"The table scrolls sideways \u{2192}"</p>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Format facts, scrollable">{table}</div>
-        </section>
-    }
-}
-
-/// The MX block editor: up to 32 values, a shared E8M0 scale, each element's code and error.
-#[component]
-fn MxEditor() -> impl IntoView {
-    let title_id = format!("mx-title-{}", super::next_uid());
-    let labelled_by = title_id.clone();
-    let url = expect_context::<UrlState>();
-    let parsed = Memo::new(move |_| MxState::from_query(&url.query()));
-    let state = Memo::new(move |_| parsed.get().0);
-    let block = Memo::new(move |_| state.get().block());
-    let error = RwSignal::new(None::<String>);
-    let seed = RwSignal::new(1u64);
-    let set = move |next: MxState| {
-        error.set(None);
-        url.update(HistoryMode::Replace, |q| next.write(q));
-    };
-    let edit = move |change: &dyn Fn(&mut MxState)| {
-        let mut next = state.get_untracked();
-        change(&mut next);
-        set(next);
-    };
-    let elements = MX_ELEMENTS
-        .iter()
-        .map(|(id, e)| view! { <option value=*id>{e.name()}</option> })
-        .collect_view();
-    let scales = MX_SCALE_ROUNDINGS
-        .iter()
-        .map(|(id, label, _)| view! { <option value=*id>{*label}</option> })
-        .collect_view();
-    let dists = MX_DISTRIBUTIONS
-        .iter()
-        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
-        .collect_view();
-    let dist = RwSignal::new(String::from("normal"));
-    let element_id = move || {
-        MX_ELEMENTS
-            .iter()
-            .find(|(_, e)| *e == state.get().element)
-            .map_or("", |(id, _)| id)
-    };
-    let scale_id = move || {
-        MX_SCALE_ROUNDINGS
-            .iter()
-            .find(|(_, _, r)| *r == state.get().scale_rounding)
-            .map_or("", |(id, _, _)| id)
-    };
-    view! {
-        <section class="mx" aria-labelledby=labelled_by>
-            <h2 id=title_id>"MX block formats"</h2>
-            <p class="help">"OCP Microscaling: 32 values share one power-of-two E8M0 scale X; each element stores P = V / X rounded into a small format and reads back as X × P."</p>
-            <div class="controls-row">
-                <label><span>"element format"</span>
-                    <select data-testid="mx-element" prop:value=element_id on:change=move |ev| {
-                        let id = event_target_value(&ev);
-                        if let Some((_, e)) = MX_ELEMENTS.iter().find(|(eid, _)| *eid == id) { let e = *e; edit(&move |s| s.element = e) }
-                    }>{elements}</select>
-                </label>
-                <label><span>"scale rounding"</span>
-                    <select data-testid="mx-scale" prop:value=scale_id on:change=move |ev| {
-                        let id = event_target_value(&ev);
-                        if let Some((_, _, r)) = MX_SCALE_ROUNDINGS.iter().find(|(sid, _, _)| *sid == id) { let r = *r; edit(&move |s| s.scale_rounding = r) }
-                    }>{scales}</select>
-                </label>
-                <label><span>"draw from"</span>
-                    <select on:change=move |ev| dist.set(event_target_value(&ev))>{dists}</select>
-                </label>
-                <button type="button" data-testid="mx-draw" on:click=move |_| {
-                    seed.update(|s| *s += 1);
-                    let values = model::draw_block(&dist.get_untracked(), seed.get_untracked());
-                    edit(&move |s| s.values = values.clone());
-                }>"Draw 32 values"</button>
-            </div>
-            <label class="mx-values">
-                <span>"values (up to 32, separated by commas or spaces)"</span>
-                <textarea rows="3" data-testid="mx-values" prop:value=move || model::values_text(&state.get().values)
-                    on:change=move |ev| match model::parse_values(&event_target_value(&ev)) {
-                        Ok(values) => edit(&move |s| s.values = values.clone()),
-                        Err(why) => error.set(Some(why)),
-                    }></textarea>
-            </label>
-            <p class="input-error" role="alert" data-testid="mx-error">{move || error.get()}</p>
-            {move || match block.get() {
-                Err(why) => view! { <p class="input-error">{why}</p> }.into_any(),
-                Ok(block) => mx_block_view(&block).into_any(),
-            }}
-        </section>
-    }
-}
-
-fn mx_block_view(block: &mx::Block) -> impl IntoView {
-    let format = block.element.format();
-    let clamps = block.elements.iter().filter(|e| e.clamped).count();
-    let summary = format!(
-        "shared scale X = {} (E8M0 code {}), amax = {}, {} bits per element, {} clamped",
-        block
-            .shared_exponent
-            .map_or("NaN".into(), |e| format!("2^{e}")),
-        block.scale_code,
-        short(block.amax),
-        block.bits_per_element,
-        clamps
-    );
-    let rows = block
-        .elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            view! {
-                <tr class:clamped=e.clamped data-testid=format!("mx-row-{i}")>
-                    <td>{i}</td>
-                    <td class="mono">{short(e.input)}</td>
-                    <td class="mono">{model::code_hex(&format, e.code)}</td>
-                    <td class="mono">{short(e.value)}</td>
-                    <td class="mono" data-value=data_value(e.abs_error)>{sig(e.abs_error, 3)}</td>
-                    <td>{if e.clamped { "clamped" } else { "" }}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <p data-testid="mx-summary">{summary}</p>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="MX block elements, scrollable">
-            <table data-testid="mx-table">
-                <thead><tr><th scope="col">"#"</th><th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
     }
 }
