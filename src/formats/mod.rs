@@ -21,12 +21,12 @@ mod grid;
 pub mod mx;
 mod parse;
 mod rounding;
+mod spec;
 
 pub use catalogue::{catalogue, CatalogueEntry, Group};
 pub use exact::{exact_decimal, Exact};
 pub use explain::{Class, Decoded};
-pub use format::{
-    EncodeReport, Facts, Family, FloatSpec, Format, FormatError, Signedness, Structure, Subnormals,
-};
+pub use format::{EncodeReport, Facts, Format, Structure};
 pub use parse::{parse_input, Input, InputError};
 pub use rounding::{Overflow, Rounding};
+pub use spec::{Family, FloatSpec, FormatError, Signedness, Subnormals};

@@ -11,4 +11,5 @@ mod present_learn;
 mod present_memory;
 mod present_train;
 mod route;
+mod tidy;
 mod train;
