@@ -512,10 +512,13 @@ fn symlog_label(s: f64, t: f64) -> String {
     if s == 0.0 {
         return "0".to_string();
     }
+    // Ticks sit on whole symlog units, where 2^(|s| - 1) is a power of two: exact everywhere.
     let magnitude = if s.abs() <= 1.0 {
         s.abs() * t
+    } else if s.fract() == 0.0 {
+        t * svg::pow2((s.abs() - 1.0) as i32)
     } else {
-        t * (s.abs() - 1.0).exp2()
+        t * detmath::exp((s.abs() - 1.0) * std::f64::consts::LN_2)
     };
     let p = svg::floor_log2(magnitude);
     let text = if magnitude == svg::pow2(p) {

@@ -6,8 +6,8 @@
 //! the only roundings are the f32 additions and the final cast), elementwise ops computed in f32 and
 //! rounded once, and fp8 per-tensor scaling around the GEMMs. It also fills the per-tensor gradient
 //! statistics. It does not own parameters (`model`), the loss scale or fp8 scale *choices* (`scaler`),
-//! the optimizer (`optim`), or the step loop (`run`). A WebGPU backend (`train::gpu`, later) must
-//! reproduce these numbers; this module is its reference.
+//! the optimizer (`optim`), or the step loop (`run`). The WebGPU backend (`crate::gpu`) reproduces
+//! these numbers; this module is its reference (`tests/it/gpu.rs`).
 //!
 //! Determinism: every sum runs in a fixed order (ascending index) with separate multiply and add (Rust
 //! never fuses them into FMA), so results are the same bits on every IEEE-754 machine.

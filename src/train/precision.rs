@@ -9,8 +9,9 @@
 //!
 //! Why not `half` on the hot path: one generic bit-trick rounder serves all five formats, and the tests
 //! check it against `half::f16` and `half::bf16` (the same RNE as hardware casts), which also vouches
-//! for the fp8 instances of the same code. When `crate::formats` lands, the fp8 cases can be
-//! cross-checked against it too.
+//! for the fp8 instances of the same code; `tests/it/train.rs`
+//! (`trainer_rounding_agrees_with_the_format_engine`) checks all four formats against the site's
+//! exact format engine too, around every code and midpoint, under both overflow rules.
 
 /// A number format a training recipe keeps some tensor in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -14,7 +14,8 @@ impl Rgb {
         format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
 
-    /// WCAG 2 relative luminance, 0 (black) to 1 (white).
+    /// WCAG 2 relative luminance, 0 (black) to 1 (white). For the contrast checks of the palette's
+    /// tests, never for drawing (so `powf` here cannot make two platforms draw different bytes).
     pub fn relative_luminance(self) -> f64 {
         let channel = |c: u8| {
             let c = f64::from(c) / 255.0;
