@@ -7,21 +7,12 @@
 //! Functions are found in rustfmt's layout: a line whose code starts with `fn` (after `pub`,
 //! `const`, `async`, ...) and ends at the first later line that is only `}` at the same indent.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use super::layers::rust_files;
 
 const MAX_FILE_LINES: usize = 800;
 const MAX_FN_LINES: usize = 150;
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("source directory is readable") {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 fn sources() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
