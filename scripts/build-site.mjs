@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { optimizeAll } from './site/optimize.mjs';
 import { planPacks, linkModule, parseSplitJs } from './site/packs.mjs';
-import { loaderHtml, ENTRIES, LIGHT } from './site/loader.mjs';
+import { loaderHtml, ENTRIES, WEIGHTS, REQUEST_BYTES } from './site/loader.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const staging = resolve(process.argv[2] || process.env.TRUNK_STAGING_DIR || join(ROOT, 'dist'));
@@ -80,9 +80,10 @@ const splitJs = readFileSync(join(splitDir, '__wasm_split.js'), 'utf8');
 const graph = parseSplitJs(splitJs);
 const sizes = Object.fromEntries(modules.map((f) => [f, readFileSync(join(optDir, f)).length]));
 // The landing page, the Formats view and the editor widget (the one course notes embed most)
-// must be light: their bytes and requests count ten times in the grouping.
-const weights = Object.fromEntries(LIGHT.flatMap((entry) => ENTRIES[entry]).map((split) => [split, 10]));
-const packs = planPacks(graph, sizes, { weights });
+// must be light: their bytes and requests count more in the grouping (WEIGHTS).
+const weights = Object.fromEntries(Object.entries(WEIGHTS)
+  .flatMap(([entry, weight]) => ENTRIES[entry].map((split) => [split, weight])));
+const packs = planPacks(graph, sizes, { weights, requestBytes: REQUEST_BYTES });
 const packFiles = new Map(); // pack index -> { name, index: { module -> [offset, length] } }
 for (const [i, members] of packs.entries()) {
   const parts = members.map((m) => readFileSync(join(optDir, m)));

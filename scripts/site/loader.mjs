@@ -29,6 +29,17 @@ export const ENTRIES = {
 /// The entries whose first view has a size budget (README, "Performance").
 export const LIGHT = ['view:learn', 'view:formats', 'embed:editor'];
 
+/// How much each light entry's bytes and requests count when modules are grouped into packs
+/// (every other entry counts once). The landing page counts most: it is every visitor's first
+/// view, and its part is small enough that a byte it fetches in vain is a large share of it.
+export const WEIGHTS = { 'view:learn': 30, 'view:formats': 10, 'embed:editor': 10 };
+
+/// What one request is taken to cost, in bytes, when grouping modules into packs (a round trip's
+/// worth of transfer at a few Mbit/s, spread over the browser's parallel connections). Measured
+/// with the grouping of 2026-12 (docs/benchmarks.md): 8 KiB gave every light entry fewer bytes than
+/// 16 KiB for one to three more requests.
+export const REQUEST_BYTES = 8192;
+
 /// Seconds without the app starting before the boot message mentions WebAssembly being off.
 export const SLOW_SECONDS = 20;
 
