@@ -74,13 +74,20 @@ test('the real mdBook build: widgets render, resize and follow the light and nav
     .every((f) => f.contentDocument?.documentElement.dataset.theme === 'dark'), null, { timeout: 10_000 });
   frames = await settledFrames(page, ids);
   await screenshot(page, 'example-book-navy');
-  // And a phone.
-  await page.setViewportSize({ width: 375, height: 800 });
-  frames = await settledFrames(page, ids);
-  for (const id of ids) assert.ok(frames[id].overflow <= 0, `${id} fits a phone`);
-  await screenshot(page, 'example-book-navy-375');
   assertClean(problems);
   await context.close();
+  // And a phone, as a phone reader meets it: the chapter loaded at 375 px, in the navy theme.
+  const phone = await openPage(browser, root.origin, { viewport: { width: 375, height: 800 }, colorScheme: 'light' });
+  await phone.page.addInitScript(() => localStorage.setItem('mdbook-theme', 'navy'));
+  await phone.page.goto(root.url('examples/book/book/chapter.html'));
+  frames = await settledFrames(phone.page, ids);
+  for (const id of ids) {
+    assert.equal(frames[id].theme, 'dark', `${id} follows navy on a phone`);
+    assert.ok(frames[id].overflow <= 0, `${id} fits a phone`);
+  }
+  await screenshot(phone.page, 'example-book-navy-375');
+  assertClean(phone.problems);
+  await phone.context.close();
 });
 
 test('theme=light forces light on a dark page; a plain iframe without embed.js is light', async () => {

@@ -125,7 +125,9 @@ export async function openApp(browser, site, path, { lazy = false, ...options } 
 export async function loadAllParts(page) {
   const waiting = page.locator('[data-testid=lazy-waiting]');
   for (let i = 0; i < 200 && (await waiting.count()) > 0; i++) {
-    await waiting.first().scrollIntoViewIfNeeded();
+    // The placeholder counted may load (and go) before the scroll reaches it: then the next
+    // round takes the next one, rather than waiting for this one to come back.
+    await waiting.first().scrollIntoViewIfNeeded({ timeout: 2_000 }).catch(() => {});
     await page.waitForTimeout(20);
   }
   await page.waitForFunction(
