@@ -224,7 +224,17 @@ fn the_articles_corrected_figures_hold() {
     assert_eq!(nf4.decode(top), 1.0);
     let below = nf4.decode(nf4.next_down(top).unwrap());
     assert_eq!(format!("{below:.4}"), "0.7230");
-    has("the gap from 1 down to the next level, 0.7230");
+    // ... and the eps the table shows is the gap itself, 1 - 0.7230 = 0.2770.
+    use precision_lab::present::formats::{fact_row, FACT_COLUMNS};
+    let entry = precision_lab::formats::catalogue()
+        .into_iter()
+        .find(|e| e.name == "nf4")
+        .expect("nf4 is in the catalogue");
+    let column = FACT_COLUMNS.iter().position(|c| *c == "eps").expect("an eps column");
+    let eps = fact_row(&entry)[column].clone();
+    assert_eq!(format!("{:.4}", 1.0 - below), "0.2770");
+    assert!(eps.starts_with("0.2770"), "{eps}");
+    has("the gap from 1 down to the next level (0.7230): 0.2770");
     has("new floating-point tensors default to torch.float32");
     has("products of fp16 matrix multiplications are accumulated in fp32");
     has("torch.autocast");
