@@ -94,7 +94,7 @@ pub(super) fn FactsTable() -> impl IntoView {
             <h2 id=title_id>"Format facts"</h2>
             {move || chosen.with(|c| c.1.iter().map(|n| view! { <p class="notice" role="status" data-testid="url-notice">{n.0.clone()}</p> }).collect_view())}
             <p class="help">
-                "eps is the gap between 1 and the next value (2^-mantissa bits); resolution is 10^-floor(-log10(eps)), as torch.finfo prints it; decimal digits = (mantissa bits + 1) × log10 2. Integer rows are integers: all their bits are value bits."
+                "eps is the gap between 1 and the next value (2^-mantissa bits); resolution is 10^-floor(-log10(eps)), as torch.finfo prints it; decimal digits = (mantissa bits + 1) × log10 2. Integer rows are integers: all their bits are value bits. nf4 has no value above 1 (its largest level), so its eps is the gap from 1 down to the next level."
             </p>
             <div class="downloads">
                 <DownloadLink filename="precision-lab-formats.csv" mime="text/csv" content=model::facts_csv() label="Download CSV" testid="facts-csv" />
