@@ -230,7 +230,10 @@ fn the_articles_corrected_figures_hold() {
         .into_iter()
         .find(|e| e.name == "nf4")
         .expect("nf4 is in the catalogue");
-    let column = FACT_COLUMNS.iter().position(|c| *c == "eps").expect("an eps column");
+    let column = FACT_COLUMNS
+        .iter()
+        .position(|c| *c == "eps")
+        .expect("an eps column");
     let eps = fact_row(&entry)[column].clone();
     assert_eq!(format!("{:.4}", 1.0 - below), "0.2770");
     assert!(eps.starts_with("0.2770"), "{eps}");
