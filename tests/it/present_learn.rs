@@ -227,14 +227,14 @@ fn the_articles_corrected_figures_hold() {
     // ... and the eps the table shows is the gap itself, 1 - 0.7230 = 0.2770.
     use precision_lab::present::formats::{fact_row, FACT_COLUMNS};
     let entry = precision_lab::formats::catalogue()
-        .into_iter()
+        .iter()
         .find(|e| e.name == "nf4")
         .expect("nf4 is in the catalogue");
     let column = FACT_COLUMNS
         .iter()
         .position(|c| *c == "eps")
         .expect("an eps column");
-    let eps = fact_row(&entry)[column].clone();
+    let eps = fact_row(entry)[column].clone();
     assert_eq!(format!("{:.4}", 1.0 - below), "0.2770");
     assert!(eps.starts_with("0.2770"), "{eps}");
     has("the gap from 1 down to the next level (0.7230): 0.2770");
