@@ -3,14 +3,18 @@
 //! URL ids. It does not parse queries (see `query`) or compute anything (see `budget`); numeric
 //! ranges are checked by `budget::estimate`, which names the offending field in its error.
 
-use super::arch::{Architecture, Preset};
+use super::arch::Architecture;
 use super::dtype::{DoubleQuant, KvFormat, WeightFormat};
 use super::gpu::Gpu;
 use super::params::ParamCount;
+use super::presets::Preset;
 use super::units::UnitLead;
 
 /// Which model is being budgeted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+// The architecture variant is a few hundred bytes; inputs stay `Copy` values that a keystroke
+// copies, which costs less than a heap box would.
+#[allow(clippy::large_enum_variant)]
 pub enum ModelChoice {
     /// A built-in model: architecture and parameter count known.
     Preset(Preset),

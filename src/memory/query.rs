@@ -9,9 +9,10 @@
 
 use core::fmt;
 
-use super::arch::{Architecture, Preset};
+use super::arch::{ArchSpec, Architecture};
 use super::inputs::{Inputs, ModelChoice};
 use super::params::{shorten, ParamCount};
+use super::presets::Preset;
 use super::settings::{Refusal, Setting, Values, Written, SETTINGS, SHAPE};
 
 /// A value from the query that could not be used, and what was used instead.
@@ -58,8 +59,14 @@ pub fn to_query(inputs: &Inputs) -> Vec<(String, String)> {
         ModelChoice::Custom(a) => {
             put("model", "custom".to_string());
             let spec = a.spec();
+            let base = custom_base();
             for field in &SHAPE {
-                if let Some(value) = (field.get)(&spec) {
+                let value = (field.get)(&spec);
+                let shown = match field.written {
+                    Written::Always => value,
+                    _ => value.filter(|v| Some(v) != (field.get)(&base).as_ref()),
+                };
+                if let Some(value) = shown {
                     put(field.key, value);
                 }
             }
@@ -123,11 +130,11 @@ impl Reader<'_> {
                 self.notice(setting.key, message);
             }
             Err(Refusal::Unusable(reason)) => {
-                let default = (setting.get)(target).unwrap_or_default();
-                self.notice(
-                    setting.key,
-                    format!("{reason} Using the default, {default}."),
-                );
+                let message = match (setting.get)(target) {
+                    Some(default) => format!("{reason} Using the default, {default}."),
+                    None => format!("{reason} Ignored."),
+                };
+                self.notice(setting.key, message);
             }
         }
     }
@@ -159,9 +166,9 @@ impl Reader<'_> {
                         self.notice(
                             "model",
                             format!(
-                                "\"{}\" is not a preset (expected qwen2-72b, mistral-7b, llama-3-8b, \
-                                 llama-3-70b, llama-3.1-405b, gpt2 or custom); using Qwen2-72B.",
-                                shorten(&id)
+                                "\"{}\" is not a preset (expected {}, or custom); using Qwen2-72B.",
+                                shorten(&id),
+                                Preset::ids_text()
                             ),
                         );
                         default
@@ -184,8 +191,7 @@ impl Reader<'_> {
     /// A custom architecture: the seven sizes are required (a missing one is taken from Llama 3
     /// 8B), the rest default to Llama 3 8B's, with no maximum context unless given.
     fn custom(&mut self) -> ModelChoice {
-        let mut spec = Preset::Llama3_8b.architecture().spec();
-        spec.max_context = None;
+        let mut spec = custom_base();
         for (index, field) in SHAPE.iter().enumerate() {
             let required = index < 7;
             if required && self.get(field.key).is_none() {
@@ -204,5 +210,14 @@ impl Reader<'_> {
                 Inputs::default().model
             }
         }
+    }
+}
+
+/// Where a custom architecture in a URL starts: Llama 3 8B's fields with no maximum context. Keys
+/// that are not required are written only where they differ from it.
+fn custom_base() -> ArchSpec {
+    ArchSpec {
+        max_context: None,
+        ..Preset::Llama3_8b.architecture().spec()
     }
 }

@@ -2,10 +2,10 @@
 //! [`seed_check`]: each example's claim as the seed states it, the exact figure, and a sentence on
 //! what the claim gets right and wrong. It does not compute anything the budget does not.
 
-use super::arch::Preset;
 use super::budget::{estimate, Category};
 use super::inputs::{Inputs, Mode, ModelChoice, Recipe};
 use super::params::ParamCount;
+use super::presets::Preset;
 use super::units::{group_thousands, Bytes, UnitLead};
 
 /// One worked example from the seed note.

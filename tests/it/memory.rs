@@ -171,6 +171,29 @@ fn every_preset_parameter_count_comes_out_of_its_architecture() {
         405_853_388_800
     );
     assert_eq!(Preset::Gpt2.architecture().param_count(), 124_439_808);
+    // The safetensors indexes' total_size in bf16 bytes, halved: Qwen2.5-7B 15,231,233,024,
+    // Mixtral-8x7B 93,405,585,408.
+    assert_eq!(
+        Preset::Qwen25_7b.architecture().param_count(),
+        15_231_233_024 / 2
+    );
+    assert_eq!(
+        Preset::Mixtral8x7b.architecture().param_count(),
+        93_405_585_408 / 2
+    );
+    assert_eq!(
+        Preset::Llama32_1b.architecture().param_count(),
+        1_235_814_400
+    );
+    assert_eq!(
+        Preset::Gemma2_9b.architecture().param_count(),
+        9_241_705_984
+    );
+    assert_eq!(Preset::Phi3Mini.architecture().param_count(), 3_821_079_552);
+    assert_eq!(
+        Preset::DeepSeekV3.architecture().param_count(),
+        671_026_419_200
+    );
 }
 
 #[test]
@@ -180,10 +203,16 @@ fn preset_ids_are_the_documented_ones() {
         ids,
         [
             "qwen2-72b",
+            "qwen2.5-7b",
             "mistral-7b",
+            "mixtral-8x7b",
+            "llama-3.2-1b",
             "llama-3-8b",
             "llama-3-70b",
             "llama-3.1-405b",
+            "gemma-2-9b",
+            "phi-3-mini",
+            "deepseek-v3",
             "gpt2"
         ]
     );
@@ -453,6 +482,7 @@ fn gpt3() -> Architecture {
         norm: Norm::Layer,
         positions: Positions::Learned(2048),
         max_context: Some(2048),
+        ..ArchSpec::dense(96, 12288, 96, 96, 4 * 12288, 51200)
     })
     .unwrap()
 }

@@ -1,6 +1,6 @@
 //! The model's tensors as one tensor-parallel rank holds them, and the LoRA adapters on them.
 
-use crate::memory::arch::{Architecture, Split, Tensor, TensorRole};
+use crate::memory::arch::{Architecture, Place, Split, Tensor, TensorRole};
 use crate::memory::error::MemoryError;
 use crate::memory::inputs::{LoraMatrix, LoraTargets};
 use crate::memory::units::div_ceil;
@@ -14,9 +14,12 @@ pub(super) fn local_tensors(arch: &Architecture, t: u64) -> Vec<Tensor> {
         .map(|mut tensor| {
             if tensor.split == Split::Split && t > 1 {
                 match tensor.role {
+                    // Row-parallel matrices (their input is split) and split bias vectors.
                     TensorRole::AttentionOut | TensorRole::Down | TensorRole::Bias => {
                         tensor.cols = tensor.cols.div_ceil(t)
                     }
+                    // Column-parallel: q, k, v, the latent up-projections, gate, up;
+                    // vocab-parallel embedding and head.
                     _ => tensor.rows = tensor.rows.div_ceil(t),
                 }
             }
@@ -34,7 +37,9 @@ pub(super) fn bare_tensor(n_params: u128, t: u64) -> Tensor {
         // n_params <= 10^15 < 2^64.
         cols: u64::try_from(share).unwrap_or(u64::MAX),
         count: 1,
-        per_layer: false,
+        copies: 1,
+        place: Place::Outside,
+        expert: false,
         split: Split::Split,
     }
 }
@@ -68,8 +73,17 @@ pub(super) fn check_tensor_parallel(
     if !arch.kv_heads().is_multiple_of(t) && !t.is_multiple_of(arch.kv_heads()) {
         return Err(fail("the key/value heads", arch.kv_heads()));
     }
-    if !arch.ffn().is_multiple_of(t) {
+    let (dense_layers, _) = arch.dense_and_moe_layers();
+    if dense_layers > 0 && !arch.ffn().is_multiple_of(t) {
         return Err(fail("the MLP width", arch.ffn()));
+    }
+    if let Some(m) = arch.moe() {
+        if !m.expert_ffn.is_multiple_of(t) {
+            return Err(fail("each expert's MLP width", m.expert_ffn));
+        }
+        if !m.shared_ffn.is_multiple_of(t) {
+            return Err(fail("the shared expert's MLP width", m.shared_ffn));
+        }
     }
     if !arch.hidden().is_multiple_of(t) {
         return Err(fail("the hidden size", arch.hidden()));
@@ -88,21 +102,25 @@ pub(super) fn local_kv_heads(arch: &Architecture, t: u64) -> u64 {
 
 /// The LoRA adapter tensors for the chosen targets: A (rank x in) and B (out x rank) per matrix.
 pub(super) fn adapter_tensors(local: &[Tensor], rank: u64, targets: LoraTargets) -> Vec<Tensor> {
-    let role_of = |m: LoraMatrix| match m {
-        LoraMatrix::Q => TensorRole::Query,
-        LoraMatrix::K => TensorRole::Key,
-        LoraMatrix::V => TensorRole::Value,
-        LoraMatrix::O => TensorRole::AttentionOut,
-        LoraMatrix::Gate => TensorRole::Gate,
-        LoraMatrix::Up => TensorRole::Up,
-        LoraMatrix::Down => TensorRole::Down,
+    // Under latent attention PEFT's usual target names reach the latent projections: q_a/q_b
+    // (or q), kv_a, kv_b; "k" and "v" name the one down-projection and up-projection they share.
+    let roles_of = |m: LoraMatrix| -> &'static [TensorRole] {
+        match m {
+            LoraMatrix::Q => &[TensorRole::Query, TensorRole::QueryDown],
+            LoraMatrix::K => &[TensorRole::Key, TensorRole::KvDown],
+            LoraMatrix::V => &[TensorRole::Value, TensorRole::KvUp],
+            LoraMatrix::O => &[TensorRole::AttentionOut],
+            LoraMatrix::Gate => &[TensorRole::Gate],
+            LoraMatrix::Up => &[TensorRole::Up],
+            LoraMatrix::Down => &[TensorRole::Down],
+        }
     };
     let mut out = Vec::new();
     for m in LoraMatrix::ALL {
         if !targets.contains(m) {
             continue;
         }
-        for base in local.iter().filter(|t| t.role == role_of(m)) {
+        for base in local.iter().filter(|t| roles_of(m).contains(&t.role)) {
             out.push(Tensor {
                 rows: rank,
                 cols: base.cols,

@@ -10,7 +10,7 @@ use super::tensors::{
 use super::weights::weight_terms;
 use super::{bytes_word, n, range, Category, Entry, Ledger};
 use super::{MAX_BATCH, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, MAX_TOKENS};
-use crate::memory::arch::{Architecture, Positions, Tensor};
+use crate::memory::arch::{largest_block, Architecture, Positions, Tensor};
 use crate::memory::dtype::{DoubleQuant, Storage, WeightFormat};
 use crate::memory::error::MemoryError;
 use crate::memory::inputs::{
@@ -336,11 +336,7 @@ fn buffers(
                 .note("ZeRO-3's gathered-layer buffer needs the architecture and is not counted.");
             return Ok(());
         }
-        let layer: u128 = local
-            .iter()
-            .filter(|t| t.per_layer)
-            .map(|t| t.elements())
-            .sum();
+        let layer = largest_block(local);
         let wb = s.recipe.weight_bytes();
         let entry = Entry::new(
             "zero3-gather",

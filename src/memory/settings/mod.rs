@@ -7,7 +7,10 @@
 //! (the model itself, a preset or a parameter count, is `query`'s: it decides which of these
 //! apply).
 
-use super::arch::{ArchSpec, Biases, Embeddings, Mlp, Norm, Positions};
+mod shape;
+
+pub use shape::SHAPE;
+
 use super::budget::{MAX_BATCH, MAX_DEVICES, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, MAX_TOKENS};
 use super::dtype::{check_group, DoubleQuant, KvFormat, WeightFormat};
 use super::gpu::Gpu;
@@ -138,6 +141,14 @@ const fn whole_number<T>(
         get,
         set,
         written: Written::Changed,
+    }
+}
+
+/// A setting the URL always carries (a custom model's required sizes and choices).
+const fn always<T>(setting: Setting<T>) -> Setting<T> {
+    Setting {
+        written: Written::Always,
+        ..setting
     }
 }
 
@@ -395,177 +406,6 @@ pub static SETTINGS: [Setting<Inputs>; 23] = [
         |i| text(i.unit.id()),
         |i, t| {
             i.unit = id(UnitLead::from_id(t))?;
-            Ok(())
-        },
-    ),
-];
-
-/// The fields of a custom architecture, in the order the URL lists them. The first seven are
-/// required in a URL (a missing one is taken from Llama 3 8B, with a notice).
-pub static SHAPE: [Setting<ArchSpec>; 13] = [
-    whole_number(
-        "layers",
-        1,
-        10_000,
-        |s| text(s.layers),
-        |s, t| {
-            s.layers = number(t)?;
-            Ok(())
-        },
-    ),
-    whole_number(
-        "hidden",
-        1,
-        1 << 20,
-        |s| text(s.hidden),
-        |s, t| {
-            s.hidden = number(t)?;
-            Ok(())
-        },
-    ),
-    whole_number(
-        "heads",
-        1,
-        1 << 14,
-        |s| text(s.heads),
-        |s, t| {
-            s.heads = number(t)?;
-            Ok(())
-        },
-    ),
-    whole_number(
-        "kv_heads",
-        1,
-        1 << 14,
-        |s| text(s.kv_heads),
-        |s, t| {
-            s.kv_heads = number(t)?;
-            Ok(())
-        },
-    ),
-    whole_number(
-        "head_dim",
-        1,
-        1 << 20,
-        |s| text(s.head_dim),
-        |s, t| {
-            s.head_dim = number(t)?;
-            Ok(())
-        },
-    ),
-    whole_number(
-        "ffn",
-        1,
-        1 << 23,
-        |s| text(s.ffn),
-        |s, t| {
-            s.ffn = number(t)?;
-            Ok(())
-        },
-    ),
-    whole_number(
-        "vocab",
-        1,
-        1 << 24,
-        |s| text(s.vocab),
-        |s, t| {
-            s.vocab = number(t)?;
-            Ok(())
-        },
-    ),
-    ids(
-        "tied",
-        "on or off",
-        |s| on_off_text(s.embeddings == Embeddings::Tied),
-        |s, t| {
-            let on = on_off(t)?;
-            s.embeddings = if on {
-                Embeddings::Tied
-            } else {
-                Embeddings::Untied
-            };
-            Ok(())
-        },
-    ),
-    ids(
-        "bias",
-        "none, qkv or all",
-        |s| {
-            text(match s.biases {
-                Biases::None => "none",
-                Biases::Qkv => "qkv",
-                Biases::All => "all",
-            })
-        },
-        |s, t| {
-            s.biases = match t {
-                "none" => Biases::None,
-                "qkv" => Biases::Qkv,
-                "all" => Biases::All,
-                _ => return Err(Refusal::Unrecognised),
-            };
-            Ok(())
-        },
-    ),
-    ids(
-        "mlp",
-        "gated or plain",
-        |s| {
-            text(match s.mlp {
-                Mlp::Gated => "gated",
-                Mlp::Plain => "plain",
-            })
-        },
-        |s, t| {
-            s.mlp = match t {
-                "gated" => Mlp::Gated,
-                "plain" => Mlp::Plain,
-                _ => return Err(Refusal::Unrecognised),
-            };
-            Ok(())
-        },
-    ),
-    ids(
-        "norm",
-        "rms or layer",
-        |s| {
-            text(match s.norm {
-                Norm::Rms => "rms",
-                Norm::Layer => "layer",
-            })
-        },
-        |s, t| {
-            s.norm = match t {
-                "rms" => Norm::Rms,
-                "layer" => Norm::Layer,
-                _ => return Err(Refusal::Unrecognised),
-            };
-            Ok(())
-        },
-    ),
-    ids(
-        "positions",
-        "rope or a learned table size",
-        |s| match s.positions {
-            Positions::Rotary => text("rope"),
-            Positions::Learned(n) => text(n),
-        },
-        |s, t| {
-            s.positions = if t.eq_ignore_ascii_case("rope") {
-                Positions::Rotary
-            } else {
-                Positions::Learned(whole(t, 1, MAX_TOKENS).ok_or(Refusal::Unrecognised)?)
-            };
-            Ok(())
-        },
-    ),
-    whole_number(
-        "max_context",
-        1,
-        MAX_TOKENS,
-        |s| s.max_context.map(|m| m.to_string()),
-        |s, t| {
-            s.max_context = Some(number(t)?);
             Ok(())
         },
     ),
