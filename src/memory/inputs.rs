@@ -459,6 +459,9 @@ pub struct TrainingSettings {
     pub dropout: Dropout,
     /// Tensor-parallel size t; the data-parallel size is the GPU count / t.
     pub tensor_parallel: u64,
+    /// Expert-parallel size: each MoE layer's experts are spread over this many of the
+    /// data-parallel GPUs (Megatron-Core's expert parallelism); 1 for a dense model.
+    pub expert_parallel: u64,
     pub sequence_parallel: SequenceParallel,
     pub zero: ZeroStage,
     pub finetune: Finetune,
@@ -477,6 +480,7 @@ impl Default for TrainingSettings {
             recompute: Recompute::None,
             dropout: Dropout::On,
             tensor_parallel: 1,
+            expert_parallel: 1,
             sequence_parallel: SequenceParallel::Off,
             zero: ZeroStage::Zero0,
             finetune: Finetune::Full,

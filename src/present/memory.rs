@@ -50,7 +50,7 @@ pub struct NumberField {
 }
 
 /// What each whole-number input is called; its range is its setting's (`memory::settings`).
-const NUMBER_LABELS: [(&str, &str); 17] = [
+const NUMBER_LABELS: [(&str, &str); 31] = [
     ("gpus", "GPUs"),
     ("context", "context (tokens)"),
     ("batch", "batch (sequences)"),
@@ -58,6 +58,7 @@ const NUMBER_LABELS: [(&str, &str); 17] = [
     ("micro_batch", "micro-batch (sequences per GPU)"),
     ("seq", "sequence length (tokens)"),
     ("tp", "tensor-parallel size"),
+    ("ep", "expert-parallel size"),
     ("lora_rank", "LoRA rank"),
     ("layers", "layers"),
     ("hidden", "hidden size"),
@@ -67,6 +68,19 @@ const NUMBER_LABELS: [(&str, &str); 17] = [
     ("ffn", "MLP width (ffn)"),
     ("vocab", "vocabulary"),
     ("max_context", "max context (tokens)"),
+    ("norms", "norms per block"),
+    ("experts", "experts (0: a dense MLP)"),
+    ("experts_active", "experts per token"),
+    ("expert_ffn", "each expert's MLP width"),
+    ("shared_ffn", "shared expert's MLP width (0: none)"),
+    ("dense_layers", "dense layers before the first MoE layer"),
+    ("kv_rank", "key/value latent rank (0: plain attention)"),
+    ("q_rank", "query latent rank (0: none)"),
+    ("rope_dim", "rotary key size per head"),
+    ("nope_dim", "non-rotary query/key size per head"),
+    ("v_dim", "value size per head"),
+    ("window", "sliding window in tokens (0: none)"),
+    ("global_layers", "layers without the window"),
     ("zero", "ZeRO stage"),
 ];
 
@@ -297,6 +311,7 @@ pub fn options(key: &str) -> Options {
         "bias" => own(&[
             ("none", "none"),
             ("qkv", "q, k, v only"),
+            ("attn", "attention projections (q, k, v, o)"),
             ("all", "every linear layer"),
         ]),
         "mlp" => own(&[
@@ -676,6 +691,27 @@ pub fn summary(report: &Report, inputs: &Inputs) -> String {
         ));
     }
     out
+}
+
+/// For a mixture of experts, the parameters a token uses beside the total, in a sentence; `None`
+/// for a dense model.
+pub fn active_sentence(report: &Report, inputs: &Inputs) -> Option<String> {
+    let active = report.n_active?;
+    let moe = inputs.model.architecture()?.moe()?;
+    Some(format!(
+        "Active per token: {} of the {} parameters ({} of {} experts in each MoE layer{}). Every \
+         expert's weights stay in memory; the active count sets the compute per token and the \
+         width of the activations.",
+        group_thousands(active),
+        group_thousands(report.n_params),
+        moe.active,
+        moe.experts,
+        if moe.shared_ffn > 0 {
+            ", plus the shared expert"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// One of the seed's worked examples, ready to render.

@@ -413,6 +413,14 @@ fn ParamsInput(calc: Calc) -> impl IntoView {
 /// The shape of a custom model; its parameter count is computed.
 #[component]
 fn CustomArchitecture(calc: Calc) -> impl IntoView {
+    let spec = move || {
+        calc.inputs.with(|i| {
+            i.model
+                .architecture()
+                .map(|a| a.spec())
+                .unwrap_or_else(|| crate::memory::Preset::Llama3_8b.architecture().spec())
+        })
+    };
     let positions_shown = move || calc.inputs.with(|i| model::choice_value(i, "positions"));
     let positions_read = move |text: &str| {
         calc.inputs
@@ -436,6 +444,30 @@ fn CustomArchitecture(calc: Calc) -> impl IntoView {
                 <ErrorSlot calc=calc key="positions" />
             </label>
             <div class="mem-checks">{checkbox(calc, "tied", "tied input and output embeddings")}</div>
+            {number(calc, "norms")}
+            <div class="mem-checks">{checkbox(calc, "qk_norm", "a norm on each query and key head")}</div>
+            {number(calc, "experts")}
+            <Show when=move || spec().moe.is_some()>
+                {number(calc, "experts_active")}
+                {number(calc, "expert_ffn")}
+                {number(calc, "shared_ffn")}
+                {number(calc, "dense_layers")}
+                <div class="mem-checks">
+                    {checkbox(calc, "shared_gate", "a gate on the shared expert")}
+                    {checkbox(calc, "router_bias", "a routing bias per expert")}
+                </div>
+            </Show>
+            {number(calc, "kv_rank")}
+            <Show when=move || spec().latent.is_some()>
+                {number(calc, "q_rank")}
+                {number(calc, "rope_dim")}
+                {number(calc, "nope_dim")}
+                {number(calc, "v_dim")}
+            </Show>
+            {number(calc, "window")}
+            <Show when=move || spec().window.is_some()>
+                {number(calc, "global_layers")}
+            </Show>
         </div>
     }
 }
@@ -461,6 +493,10 @@ fn InferenceInputs(calc: Calc) -> impl IntoView {
 /// Training settings.
 #[component]
 fn TrainingInputs(calc: Calc) -> impl IntoView {
+    let moe = move || {
+        calc.inputs
+            .with(|i| i.model.architecture().is_some_and(|a| a.moe().is_some()))
+    };
     let lora = move || {
         calc.inputs
             .with(|i| i.training.finetune != crate::memory::inputs::Finetune::Full)
@@ -474,6 +510,9 @@ fn TrainingInputs(calc: Calc) -> impl IntoView {
         {select(calc, "recompute", "activation recomputation")}
         <div class="mem-checks">{checkbox(calc, "dropout", "dropout (its masks are stored)")}</div>
         {number(calc, "tp")}
+        <Show when=moe>
+            {number(calc, "ep")}
+        </Show>
         <div class="mem-checks">{checkbox(calc, "sp", "sequence parallelism")}</div>
         {select(calc, "zero", "ZeRO stage (over the data-parallel GPUs)")}
         {select(calc, "finetune", "fine-tuning")}
@@ -687,6 +726,9 @@ fn report_view(
     view! {
         <div class="mem-report" class:stale=stale data-testid="mem-report">
             <p class="mem-summary" data-testid="mem-summary">{model::summary(report, inputs)}</p>
+            {model::active_sentence(report, inputs).map(|text| view! {
+                <p class="mem-active" data-testid="mem-params-active" data-value=report.n_active.unwrap_or(0).to_string()>{text}</p>
+            })}
             <p class="mem-verdict" class:fits=fits class:nofit=!fits data-testid="mem-fit" data-fits=fits.to_string()>
                 {model::verdict(report, lead)}
             </p>

@@ -731,6 +731,7 @@ fn every_setting_survives_the_url_round_trip() {
         recompute: Recompute::Selective,
         dropout: Dropout::Off,
         tensor_parallel: 8,
+        expert_parallel: 4,
         sequence_parallel: SequenceParallel::On,
         zero: ZeroStage::Zero3,
         finetune: Finetune::Qlora,

@@ -124,6 +124,9 @@ pub struct Report {
     pub n_params: u128,
     /// Parameters that train (all of them, or the LoRA adapters).
     pub n_trainable: u128,
+    /// For a mixture of experts, the parameters one token passes through
+    /// ([`Architecture::active_param_count`](crate::memory::Architecture::active_param_count)).
+    pub n_active: Option<u128>,
     pub per_device: Bytes,
     pub total: Bytes,
     /// The chosen GPU's capacity.
@@ -296,6 +299,11 @@ fn finish(inputs: &Inputs, ledger: Ledger, largest: Largest) -> Report {
         data_parallel: ledger.data_parallel,
         n_params: ledger.n_params,
         n_trainable: ledger.n_trainable,
+        n_active: inputs
+            .model
+            .architecture()
+            .filter(|a| a.moe().is_some())
+            .map(|a| a.active_param_count()),
         per_device,
         total,
         capacity,

@@ -7,11 +7,16 @@ use crate::memory::units::div_ceil;
 
 /// The weight tensors as one tensor-parallel rank holds them: split tensors keep
 /// `ceil(dim / t)` of their split dimension (rows for column-parallel and vocab-parallel
-/// tensors, columns for row-parallel ones), replicated tensors stay whole.
-pub(super) fn local_tensors(arch: &Architecture, t: u64) -> Vec<Tensor> {
+/// tensors, columns for row-parallel ones), replicated tensors stay whole; with expert
+/// parallelism of size `ep` a rank holds `experts / ep` of each MoE layer's experts.
+pub(super) fn local_tensors(arch: &Architecture, t: u64, ep: u64) -> Vec<Tensor> {
     arch.tensors()
         .into_iter()
         .map(|mut tensor| {
+            if tensor.expert && ep > 1 {
+                tensor.copies /= ep;
+                tensor.count /= ep;
+            }
             if tensor.split == Split::Split && t > 1 {
                 match tensor.role {
                     // Row-parallel matrices (their input is split) and split bias vectors.
@@ -87,6 +92,42 @@ pub(super) fn check_tensor_parallel(
     }
     if !arch.hidden().is_multiple_of(t) {
         return Err(fail("the hidden size", arch.hidden()));
+    }
+    Ok(())
+}
+
+/// Checks expert parallelism of size `ep` over `d` data-parallel GPUs: the model must have
+/// experts, and `ep` must divide both the data-parallel GPUs and the experts.
+pub(super) fn check_expert_parallel(
+    arch: Option<&Architecture>,
+    ep: u64,
+    d: u64,
+) -> Result<(), MemoryError> {
+    if ep == 1 {
+        return Ok(());
+    }
+    let fail = |message: String| MemoryError::NotDivisible {
+        field: "ep",
+        message,
+    };
+    let Some(m) = arch.and_then(|a| a.moe()) else {
+        return Err(fail(
+            "Expert parallelism spreads a mixture of experts over GPUs; this model has no \
+             experts, so the expert-parallel size must be 1."
+                .to_string(),
+        ));
+    };
+    if !d.is_multiple_of(ep) {
+        return Err(fail(format!(
+            "The expert-parallel size {ep} must divide the {d} data-parallel GPUs (GPUs / \
+             tensor-parallel size)."
+        )));
+    }
+    if !m.experts.is_multiple_of(ep) {
+        return Err(fail(format!(
+            "Expert parallelism over {ep} GPUs needs the experts ({}) to be a multiple of {ep}.",
+            m.experts
+        )));
     }
     Ok(())
 }

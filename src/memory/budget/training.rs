@@ -5,7 +5,8 @@
 use super::activations::activation_terms;
 use super::optimizer::optimizer_terms;
 use super::tensors::{
-    adapter_tensors, bare_tensor, check_tensor_parallel, elements, local_tensors,
+    adapter_tensors, bare_tensor, check_expert_parallel, check_tensor_parallel, elements,
+    local_tensors,
 };
 use super::weights::weight_terms;
 use super::{bytes_word, n, range, Category, Entry, Ledger};
@@ -44,12 +45,23 @@ pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
     let arch = inputs.model.architecture();
     let n_params = inputs.model.n_params();
     let mut ledger = Ledger::new(devices, t, d, n_params);
-    let local = match &arch {
+    let ep = range(
+        "ep",
+        "The expert-parallel size",
+        s.expert_parallel,
+        1,
+        devices,
+    )?;
+    check_expert_parallel(arch.as_ref(), ep, d)?;
+    let (local, local_ep) = match &arch {
         Some(a) => {
             check_shapes(a, s, t)?;
-            local_tensors(a, t)
+            (local_tensors(a, t, 1), local_tensors(a, t, ep))
         }
-        None => vec![bare_tensor(n_params, t)],
+        None => {
+            let bare = vec![bare_tensor(n_params, t)];
+            (bare.clone(), bare)
+        }
     };
     if t > 1 {
         ledger.note(format!(
@@ -57,19 +69,34 @@ pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
              biases of row-parallel layers are replicated."
         ));
     }
+    if ep > 1 {
+        ledger.note(format!(
+            "Expert parallelism over {ep} GPUs: each holds 1/{ep} of every MoE layer's experts \
+             and sends tokens to the others. Sharded states are the same either way: ZeRO \
+             shards the experts over the {} GPUs that hold the same ones.",
+            d / ep
+        ));
+    }
     let trainable = trainable_tensors(s, arch.is_some(), &local)?;
+    let trainable_ep = trainable_tensors(s, arch.is_some(), &local_ep)?;
+    let views = Views {
+        local: &local,
+        trainable: &trainable,
+        local_ep: &local_ep,
+        trainable_ep: &trainable_ep,
+    };
     let shards = Shards::of(s.zero, d);
-    model_weights(&mut ledger, s, &local, &trainable, shards)?;
-    let grad_bytes = master_and_gradients(&mut ledger, s, &trainable, shards)?;
+    model_weights(&mut ledger, s, &views, shards)?;
+    let grad_bytes = master_and_gradients(&mut ledger, s, &views, shards)?;
     optimizer_terms(
         &mut ledger,
         s.optimizer,
         s.recipe,
-        &trainable,
+        views.trainable(shards.states),
         arch.is_some(),
         shards.states,
     )?;
-    buffers(&mut ledger, s, arch.as_ref(), &local, &trainable, d)?;
+    buffers(&mut ledger, s, arch.as_ref(), &local_ep, &trainable_ep, d)?;
     match &arch {
         Some(a) => activation_terms(&mut ledger, a, s)?,
         None => ledger.note(
@@ -99,6 +126,34 @@ pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
          buckets and allocator fragmentation.",
     );
     Ok(ledger)
+}
+
+/// One rank's tensors with and without expert parallelism. A state sharded by ZeRO over the `d`
+/// data-parallel GPUs is the same share either way (each rank keeps `1/ep` of the experts,
+/// sharded over the `d/ep` ranks that hold the same ones: `1/d`), so sharded states count the
+/// whole list over `d`; a state kept whole counts the rank's own experts.
+struct Views<'a> {
+    local: &'a [Tensor],
+    trainable: &'a [Tensor],
+    local_ep: &'a [Tensor],
+    trainable_ep: &'a [Tensor],
+}
+
+impl<'a> Views<'a> {
+    fn local(&self, shard: u64) -> &'a [Tensor] {
+        if shard > 1 {
+            self.local
+        } else {
+            self.local_ep
+        }
+    }
+    fn trainable(&self, shard: u64) -> &'a [Tensor] {
+        if shard > 1 {
+            self.trainable
+        } else {
+            self.trainable_ep
+        }
+    }
 }
 
 /// Checks the sizes and returns the tensor-parallel size, which must divide the GPUs.
@@ -189,12 +244,12 @@ fn trainable_tensors(
 fn model_weights(
     ledger: &mut Ledger,
     s: &TrainingSettings,
-    local: &[Tensor],
-    trainable: &[Tensor],
+    views: &Views,
     shards: Shards,
 ) -> Result<(), MemoryError> {
     let wb = s.recipe.weight_bytes();
-    let n_trainable = elements(trainable);
+    let local = views.local(shards.weights);
+    let n_trainable = elements(views.trainable(shards.weights));
     match s.finetune {
         Finetune::Full => ledger.add(
             Entry::new(
@@ -252,10 +307,10 @@ fn model_weights(
 fn master_and_gradients(
     ledger: &mut Ledger,
     s: &TrainingSettings,
-    trainable: &[Tensor],
+    views: &Views,
     shards: Shards,
 ) -> Result<u32, MemoryError> {
-    let n_trainable = elements(trainable);
+    let n_trainable = elements(views.trainable(shards.states));
     if s.recipe.master_bytes() > 0 {
         ledger.add(
             Entry::new(
@@ -272,6 +327,7 @@ fn master_and_gradients(
         (Recipe::Fp32, _) | (_, GradientCopy::Fp32) => 4,
         (_, GradientCopy::Sixteen) => 2,
     };
+    let n_trainable = elements(views.trainable(shards.gradients));
     let label = if grad_bytes == 4 {
         "Gradients (fp32)"
     } else {

@@ -160,7 +160,7 @@ const fn in_mode<T>(mode: Mode, setting: Setting<T>) -> Setting<T> {
 }
 
 /// Every setting but the model, in the order the URL lists them.
-pub static SETTINGS: [Setting<Inputs>; 23] = [
+pub static SETTINGS: [Setting<Inputs>; 24] = [
     Setting {
         written: Written::Always,
         ..ids(
@@ -318,6 +318,16 @@ pub static SETTINGS: [Setting<Inputs>; 23] = [
         |i| text(i.training.tensor_parallel),
         |i, t| {
             i.training.tensor_parallel = number(t)?;
+            Ok(())
+        },
+    ),
+    whole_number(
+        "ep",
+        1,
+        MAX_DEVICES,
+        |i| text(i.training.expert_parallel),
+        |i, t| {
+            i.training.expert_parallel = number(t)?;
             Ok(())
         },
     ),
