@@ -142,7 +142,10 @@ impl ArchSpec {
             hidden,
             heads,
             kv_heads,
-            head_dim: hidden / heads,
+            head_dim: match hidden.checked_div(heads) {
+                Some(d) => d,
+                None => 0,
+            },
             ffn,
             vocab,
             embeddings: Embeddings::Untied,

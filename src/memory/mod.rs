@@ -13,6 +13,7 @@
 
 pub mod arch;
 pub mod budget;
+pub mod config;
 pub mod dtype;
 pub mod error;
 pub mod gpu;

@@ -5,6 +5,7 @@ mod formats;
 mod gpu;
 mod layers;
 mod memory;
+mod memory_config;
 mod memory_models;
 mod plot;
 mod present;
