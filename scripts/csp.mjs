@@ -17,6 +17,9 @@ export const policy = [
   "style-src 'self' 'unsafe-inline'",
   // Plots are rasterised to PNG through a data: image, and downloads are data: links.
   "img-src 'self' data:",
+  // The Memory view fetches a model's config.json from the Hugging Face Hub when asked to (its
+  // only request to another site).
+  "connect-src 'self' https://huggingface.co",
   "object-src 'none'",
   "base-uri 'self'",
 ].join('; ');

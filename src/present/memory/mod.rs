@@ -6,6 +6,8 @@
 //! a single byte: every figure comes from `memory::estimate` and is written with `memory::units`,
 //! so text and `data-bytes` come from the same exact integers.
 
+pub mod import;
+
 use crate::memory::arch::Positions;
 use crate::memory::budget::MAX_TOKENS;
 use crate::memory::inputs::{LoraMatrix, Optimizer, Recipe};

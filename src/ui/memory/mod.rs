@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+mod import;
+
 use super::url::{HistoryMode, UrlState};
 use super::widgets::CopyLink;
 use crate::memory::{estimate, Inputs, MemoryError, Mode, ModelChoice, Report, UnitLead};
@@ -187,6 +189,7 @@ pub fn MemoryView(
                             </fieldset>
                             <details class="mem-more" data-testid="mem-more-inputs">
                                 <summary>"All inputs: parameters, formats, context, batch, training recipe, units"</summary>
+                                <import::ConfigImport calc=calc />
                                 <ParamsInput calc=calc />
                                 <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
                                     <CustomArchitecture calc=calc />
@@ -206,6 +209,7 @@ pub fn MemoryView(
                             <fieldset>
                                 <legend>"Model"</legend>
                                 {select(calc, "model", "model")}
+                                <import::ConfigImport calc=calc />
                                 <ParamsInput calc=calc />
                                 <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
                                     <CustomArchitecture calc=calc />
