@@ -335,6 +335,35 @@ impl ZeroStage {
     }
 }
 
+/// What ZeRO-Offload moves to the host's memory (Ren et al. 2021, arXiv 2101.06840; DeepSpeed's
+/// `offload_optimizer` and `offload_param`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Offload {
+    /// Everything stays on the GPU.
+    #[default]
+    None,
+    /// Gradients, master weights and optimizer states live in CPU memory; the optimizer steps
+    /// there.
+    Optimizer,
+    /// Also the weights (ZeRO-3 only): the GPU holds one gathered layer at a time.
+    All,
+}
+
+impl Offload {
+    pub fn id(self) -> &'static str {
+        match self {
+            Offload::None => "none",
+            Offload::Optimizer => "optimizer",
+            Offload::All => "all",
+        }
+    }
+    pub fn from_id(id: &str) -> Option<Self> {
+        [Offload::None, Offload::Optimizer, Offload::All]
+            .into_iter()
+            .find(|o| o.id() == id)
+    }
+}
+
 /// A matrix LoRA can adapt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LoraMatrix {
@@ -462,6 +491,9 @@ pub struct TrainingSettings {
     /// Expert-parallel size: each MoE layer's experts are spread over this many of the
     /// data-parallel GPUs (Megatron-Core's expert parallelism); 1 for a dense model.
     pub expert_parallel: u64,
+    /// Pipeline stages: the layers split over this many GPUs in turn (1F1B schedule).
+    pub pipeline_parallel: u64,
+    pub offload: Offload,
     pub sequence_parallel: SequenceParallel,
     pub zero: ZeroStage,
     pub finetune: Finetune,
@@ -481,6 +513,8 @@ impl Default for TrainingSettings {
             dropout: Dropout::On,
             tensor_parallel: 1,
             expert_parallel: 1,
+            pipeline_parallel: 1,
+            offload: Offload::None,
             sequence_parallel: SequenceParallel::Off,
             zero: ZeroStage::Zero0,
             finetune: Finetune::Full,

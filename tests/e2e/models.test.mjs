@@ -186,6 +186,28 @@ test('fetching from the Hub: the file, a gated model, no network, and an id that
   await context.close();
 });
 
+test('pipeline stages and ZeRO-Offload: the fullest stage per GPU, host memory apart', async () => {
+  const { page, context, problems } = await open(
+    '?view=memory&model=llama-3-8b&mode=training&gpus=8&pp=4&zero=2&offload=optimizer',
+  );
+  assert.match(await page.textContent('[data-testid=mem-summary]'), /1 tensor-parallel x 4 pipeline stages x 2 data-parallel/);
+  // Stage 1: the embedding and 8 of 32 layers, in bf16: 2 x (525,336,576 + 8 x 218,112,000).
+  assert.equal(await bytesOf(page, 'mem-row-weights'), String(2n * (525_336_576n + 8n * 218_112_000n)));
+  // Offloaded states are not on the GPU but in the host line.
+  assert.equal(await page.locator('[data-testid=mem-row-optimizer-m]').count(), 0);
+  const host = page.locator('[data-testid=mem-host]');
+  assert.match(await host.textContent(), /In CPU memory: .* for each GPU's process/);
+  const perProcess = BigInt(await host.getAttribute('data-bytes'));
+  const rows = await page.locator('[data-testid^=mem-host-row-]').evaluateAll((els) => els.map((e) => e.getAttribute('data-bytes')));
+  assert.equal(rows.reduce((a, b) => a + BigInt(b), 0n), perProcess);
+  // ZeRO-3 is needed to offload the weights: the message sits next to the input.
+  await page.selectOption('[data-testid=mem-input-offload]', 'all');
+  await page.locator('[data-testid=mem-error-offload]').waitFor();
+  assert.match(await page.textContent('[data-testid=mem-error-offload]'), /needs ZeRO stage 3/);
+  assertClean(problems);
+  await context.close();
+});
+
 test('the site allows requests to the Hub and nowhere else', async () => {
   const headers = readFileSync(join(import.meta.dirname, '..', '..', 'dist', '_headers'), 'utf8');
   const policy = headers.match(/Content-Security-Policy: (.*)/)[1];

@@ -6,8 +6,8 @@ use precision_lab::memory::arch::{ArchSpec, Biases, Embeddings, Mlp, Norm, Posit
 use precision_lab::memory::budget::layer_activations;
 use precision_lab::memory::dtype::Storage;
 use precision_lab::memory::inputs::{
-    Dropout, Finetune, GradientCopy, LoraMatrix, LoraTargets, Optimizer, Recipe, Recompute,
-    SequenceParallel, TrainingSettings, ZeroStage,
+    Dropout, Finetune, GradientCopy, LoraMatrix, LoraTargets, Offload, Optimizer, Recipe,
+    Recompute, SequenceParallel, TrainingSettings, ZeroStage,
 };
 use precision_lab::memory::units::{decimal, GIB};
 use precision_lab::memory::*;
@@ -732,6 +732,8 @@ fn every_setting_survives_the_url_round_trip() {
         dropout: Dropout::Off,
         tensor_parallel: 8,
         expert_parallel: 4,
+        pipeline_parallel: 2,
+        offload: Offload::All,
         sequence_parallel: SequenceParallel::On,
         zero: ZeroStage::Zero3,
         finetune: Finetune::Qlora,

@@ -4,7 +4,7 @@
 use precision_lab::memory::arch::{ArchSpec, Latent, Moe, Window};
 use precision_lab::memory::budget::layer_activations;
 use precision_lab::memory::dtype::KvFormat;
-use precision_lab::memory::inputs::{Dropout, Recipe, TrainingSettings, ZeroStage};
+use precision_lab::memory::inputs::{self, Dropout, Recipe, TrainingSettings, ZeroStage};
 use precision_lab::memory::*;
 use precision_lab::present::memory as page;
 
@@ -293,4 +293,91 @@ fn a_part_key_without_its_part_is_ignored_with_a_notice() {
     assert!(notices[0].message.ends_with("Ignored."), "{}", notices[0]);
     let a = inputs.model.architecture().unwrap();
     assert_eq!((a.moe(), a.latent(), a.window()), (None, None, None));
+}
+
+// ---------------------------------------------------------------- pipeline parallelism, offload
+
+fn llama_training(gpus: u64) -> Inputs {
+    let mut inputs = Inputs {
+        model: preset(Preset::Llama3_8b),
+        mode: Mode::Training,
+        ..Inputs::default()
+    };
+    inputs.hardware.count = gpus;
+    inputs
+}
+
+#[test]
+fn pipeline_stages_split_the_layers_and_the_first_holds_every_micro_batch() {
+    let whole = estimate(&llama_training(2)).unwrap();
+    let mut inputs = llama_training(8);
+    inputs.training.pipeline_parallel = 4;
+    let r = estimate(&inputs).unwrap();
+    assert_eq!((r.pipeline_parallel, r.data_parallel), (4, 2));
+    // The first stage: the embedding (128,256 x 4096 = 525,336,576) and 8 of the 32 layers
+    // (218,112,000 each).
+    let first: u128 = 525_336_576 + 8 * 218_112_000;
+    assert_eq!(r.term("weights").unwrap().per_device.get(), 2 * first);
+    // Over all stages the weights are the whole model once per data-parallel copy, in bf16.
+    assert_eq!(
+        r.term("weights").unwrap().total.get(),
+        2 * 8_030_261_248 * 2
+    );
+    // 1F1B: the first stage holds 4 micro-batches of its 8 layers, as many layer-activations
+    // as the whole model on one GPU (Korthikanti et al. 2022, section 4.2.3).
+    assert_eq!(
+        r.term("activations").unwrap().per_device,
+        whole.term("activations").unwrap().per_device
+    );
+    // The logits live on the last stage only: 0 here, 2 GPUs' worth in the total.
+    let logits = r.term("logits").unwrap();
+    assert_eq!(logits.per_device.get(), 0);
+    assert_eq!(logits.total.get(), 2 * 4 * 2048 * 128_256);
+    assert!(r.notes.iter().any(|n| n.contains("stage 1's GPU")));
+    // Stages must divide the layers and, with tensor parallelism, the GPUs.
+    inputs.training.pipeline_parallel = 3;
+    inputs.hardware.count = 6;
+    let e = estimate(&inputs).unwrap_err();
+    assert_eq!(e.field(), "pp");
+    assert!(e.to_string().contains("layers (32)"), "{e}");
+    inputs.training.pipeline_parallel = 4;
+    let e = estimate(&inputs).unwrap_err();
+    assert!(e.to_string().contains("must divide the 6"), "{e}");
+    // A bare count has no layers to split.
+    inputs.model = ModelChoice::Params(ParamCount::new(7_000_000_000).unwrap());
+    inputs.hardware.count = 8;
+    assert_eq!(estimate(&inputs).unwrap_err().field(), "pp");
+}
+
+#[test]
+fn offload_moves_the_states_to_host_memory() {
+    let mut inputs = llama_training(8);
+    inputs.training.zero = ZeroStage::Zero2;
+    let on_gpu = estimate(&inputs).unwrap();
+    inputs.training.offload = inputs::Offload::Optimizer;
+    let r = estimate(&inputs).unwrap();
+    let moved = ["gradients", "master-weights", "optimizer-m", "optimizer-v"];
+    for id in moved {
+        assert!(r.term(id).is_none(), "{id} still on the GPU");
+        let host = r.host.iter().find(|t| t.id == id).unwrap();
+        assert_eq!(host.per_device, on_gpu.term(id).unwrap().per_device, "{id}");
+    }
+    let moved_bytes: u128 = moved
+        .iter()
+        .map(|id| on_gpu.term(id).unwrap().per_device.get())
+        .sum();
+    assert_eq!(r.per_device.get(), on_gpu.per_device.get() - moved_bytes);
+    assert_eq!(r.host_total.get(), 8 * moved_bytes);
+    // Offloading the weights needs ZeRO-3; there the GPU keeps one gathered layer.
+    inputs.training.offload = inputs::Offload::All;
+    assert_eq!(estimate(&inputs).unwrap_err().field(), "offload");
+    inputs.training.zero = ZeroStage::Zero3;
+    let r = estimate(&inputs).unwrap();
+    assert!(r.term("weights").is_none());
+    assert!(r.host.iter().any(|t| t.id == "weights"));
+    assert!(r.term("zero3-gather").is_some());
+    // Without ZeRO there is nothing to offload from.
+    inputs.training.zero = ZeroStage::Zero0;
+    inputs.training.offload = inputs::Offload::Optimizer;
+    assert_eq!(estimate(&inputs).unwrap_err().field(), "offload");
 }

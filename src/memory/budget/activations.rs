@@ -1,7 +1,7 @@
 //! Stored activations for the backward pass: one transformer layer's tensors (Korthikanti et al.
 //! 2022, generalised), times the layers, and the fp32 logits of the loss.
 
-use super::tensors::local_kv_heads;
+use super::tensors::{local_kv_heads, Stage};
 use super::{n, product, sequences, Category, Entry, Ledger};
 use crate::memory::arch::{Architecture, Mlp};
 use crate::memory::error::MemoryError;
@@ -272,17 +272,19 @@ fn mlp_components(
     }
 }
 
-/// The activations line (per layer times the layers, each component in its detail) and the
-/// logits line.
+/// The activations line (per layer times the stage's layers, times the micro-batches it holds at
+/// once, each component in its detail) and, on the last stage, the logits line.
 pub(super) fn activation_terms(
     ledger: &mut Ledger,
     arch: &Architecture,
     s: &TrainingSettings,
+    stage: Stage,
 ) -> Result<(), MemoryError> {
     let t = s.tensor_parallel;
     // The largest product here is p x a x s^2 x b x layers <= 4 x 2^14 x 2^54 x 2^16 x 2^14 =
     // 2^100, inside u128; the checks below still refuse to wrap.
-    let (dense_layers, moe_layers) = arch.dense_and_moe_layers();
+    let (dense_layers, moe_layers) = (stage.dense, stage.moe);
+    let in_flight = stage.in_flight();
     let sum = |components: &[Component]| {
         components
             .iter()
@@ -303,17 +305,14 @@ pub(super) fn activation_terms(
         .ok_or(MemoryError::Overflow {
             what: "activations",
         })?;
+    let bytes = product(&[bytes, u128::from(in_flight)], "activations")?;
     let label = match s.recompute {
         Recompute::None => "Activations",
         Recompute::Selective => "Activations (selective recomputation)",
         Recompute::Full => "Activations (full recomputation)",
     };
     let expression = match (dense_layers, moe_layers) {
-        (_, 0) => format!(
-            "{} layers x {} bytes per layer",
-            arch.layers(),
-            n(per_layer)
-        ),
+        (_, 0) => format!("{} layers x {} bytes per layer", dense_layers, n(per_layer)),
         (0, _) => format!(
             "{moe_layers} MoE layers x {} bytes per layer",
             n(per_moe_layer)
@@ -323,6 +322,11 @@ pub(super) fn activation_terms(
             n(per_layer),
             n(per_moe_layer)
         ),
+    };
+    let expression = if in_flight > 1 {
+        format!("({expression}) x {in_flight} micro-batches in flight (1F1B)")
+    } else {
+        expression
     };
     let mut entry = Entry::new(
         "activations",
@@ -368,6 +372,9 @@ pub(super) fn activation_terms(
         }
     }
     ledger.add(entry)?;
+    if !stage.last() {
+        return Ok(());
+    }
     let vocab_local = arch.vocab().div_ceil(t);
     let bytes = product(
         &[

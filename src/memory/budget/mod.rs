@@ -120,6 +120,12 @@ pub struct Report {
     pub tensor_parallel: u64,
     /// Data-parallel size used (training; 1 in inference).
     pub data_parallel: u64,
+    /// Pipeline stages (training; 1 in inference). `terms` are the fullest stage's GPU; each
+    /// term's `total` sums every stage.
+    pub pipeline_parallel: u64,
+    /// What ZeRO-Offload keeps in host (CPU) memory: per GPU's process, and over all of them.
+    pub host: Vec<Term>,
+    pub host_total: Bytes,
     /// Total parameters of the model.
     pub n_params: u128,
     /// Parameters that train (all of them, or the LoRA adapters).
@@ -184,9 +190,12 @@ pub fn estimate(inputs: &Inputs) -> Result<Report, MemoryError> {
 /// devices divide, and the notes.
 struct Ledger {
     terms: Vec<Term>,
+    /// Terms kept in host memory instead (ZeRO-Offload).
+    host: Vec<Term>,
     devices: u64,
     tensor_parallel: u64,
     data_parallel: u64,
+    pipeline_parallel: u64,
     n_params: u128,
     n_trainable: u128,
     notes: Vec<String>,
@@ -196,9 +205,11 @@ impl Ledger {
     fn new(devices: u64, tensor_parallel: u64, data_parallel: u64, n_params: u128) -> Ledger {
         Ledger {
             terms: Vec::new(),
+            host: Vec::new(),
             devices,
             tensor_parallel,
             data_parallel,
+            pipeline_parallel: 1,
             n_params,
             n_trainable: 0,
             notes: Vec::new(),
@@ -231,6 +242,13 @@ impl Ledger {
 
     fn note(&mut self, sentence: impl Into<String>) {
         self.notes.push(sentence.into());
+    }
+
+    /// Moves the terms `moved` picks from the GPU to host memory.
+    fn move_to_host(&mut self, moved: impl Fn(&Term) -> bool) {
+        let (host, gpu): (Vec<Term>, Vec<Term>) = self.terms.drain(..).partition(|t| moved(t));
+        self.terms = gpu;
+        self.host.extend(host);
     }
 }
 
@@ -280,6 +298,7 @@ impl Entry {
 fn finish(inputs: &Inputs, ledger: Ledger, largest: Largest) -> Report {
     let per_device = Bytes(ledger.terms.iter().map(|t| t.per_device.get()).sum());
     let total = Bytes(ledger.terms.iter().map(|t| t.total.get()).sum());
+    let host_total = Bytes(ledger.host.iter().map(|t| t.total.get()).sum());
     let capacity = inputs.hardware.gpu.capacity();
     let fit = if per_device <= capacity {
         Fit::Fits {
@@ -297,6 +316,9 @@ fn finish(inputs: &Inputs, ledger: Ledger, largest: Largest) -> Report {
         devices: ledger.devices,
         tensor_parallel: ledger.tensor_parallel,
         data_parallel: ledger.data_parallel,
+        pipeline_parallel: ledger.pipeline_parallel,
+        host: ledger.host,
+        host_total,
         n_params: ledger.n_params,
         n_trainable: ledger.n_trainable,
         n_active: inputs

@@ -176,3 +176,95 @@ pub(super) fn adapter_tensors(local: &[Tensor], rank: u64, targets: LoraTargets)
     }
     out
 }
+
+/// One pipeline stage: its index among `of` stages and the layers it holds, by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Stage {
+    pub index: u64,
+    pub of: u64,
+    pub dense: u64,
+    pub moe: u64,
+}
+
+impl Stage {
+    /// The whole model on one stage.
+    pub fn whole(arch: &Architecture) -> Stage {
+        let (dense, moe) = arch.dense_and_moe_layers();
+        Stage {
+            index: 0,
+            of: 1,
+            dense,
+            moe,
+        }
+    }
+
+    /// Stage `index` of `of`, each holding `layers / of` consecutive layers (the caller checks
+    /// that `of` divides the layers); DeepSeek's leading dense layers fall in the first stages.
+    pub fn of(arch: &Architecture, index: u64, of: u64) -> Stage {
+        let per = arch.layers() / of;
+        let (start, end) = (index * per, (index + 1) * per);
+        let dense_layers = arch.dense_and_moe_layers().0;
+        let dense = dense_layers.min(end).saturating_sub(start);
+        Stage {
+            index,
+            of,
+            dense,
+            moe: per - dense,
+        }
+    }
+
+    pub fn first(&self) -> bool {
+        self.index == 0
+    }
+
+    pub fn last(&self) -> bool {
+        self.index + 1 == self.of
+    }
+
+    /// Micro-batches whose activations this stage holds at once under 1F1B: the first stage
+    /// all `of`, the last one (Narayanan et al. 2021, arXiv 2104.04473, section 2.2).
+    pub fn in_flight(&self) -> u64 {
+        self.of - self.index
+    }
+}
+
+/// The tensors one pipeline stage holds: its layers' share of every per-layer tensor, the
+/// embeddings on the first stage, the final norm and output head on the last (with tied
+/// embeddings the last stage keeps its own copy of the embedding matrix, as Megatron does).
+pub(super) fn stage_tensors(tensors: &[Tensor], stage: Stage, tied: bool) -> Vec<Tensor> {
+    if stage.of == 1 {
+        return tensors.to_vec();
+    }
+    let mut out = Vec::new();
+    for t in tensors {
+        let layers = match t.place {
+            Place::Outside => None,
+            Place::EveryLayer => Some(stage.dense + stage.moe),
+            Place::DenseLayers => Some(stage.dense),
+            Place::MoeLayers => Some(stage.moe),
+        };
+        match layers {
+            Some(n) => out.push(Tensor {
+                count: n * t.copies,
+                ..*t
+            }),
+            None => {
+                let on_first = matches!(
+                    t.role,
+                    TensorRole::TokenEmbedding | TensorRole::PositionEmbedding
+                );
+                if (on_first && stage.first()) || (!on_first && stage.last()) {
+                    out.push(*t);
+                }
+                if tied && t.role == TensorRole::TokenEmbedding && stage.last() {
+                    out.push(Tensor {
+                        role: TensorRole::OutputHead,
+                        ..*t
+                    });
+                }
+            }
+        }
+    }
+    out.retain(|t| t.count > 0);
+    out
+}

@@ -6,17 +6,18 @@ use super::activations::activation_terms;
 use super::optimizer::optimizer_terms;
 use super::tensors::{
     adapter_tensors, bare_tensor, check_expert_parallel, check_tensor_parallel, elements,
-    local_tensors,
+    local_tensors, stage_tensors, Stage,
 };
 use super::weights::weight_terms;
-use super::{bytes_word, n, range, Category, Entry, Ledger};
+use super::{bytes_word, n, range, Category, Entry, Ledger, Term};
 use super::{MAX_BATCH, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, MAX_TOKENS};
-use crate::memory::arch::{largest_block, Architecture, Positions, Tensor};
+use crate::memory::arch::{largest_block, Architecture, Embeddings, Positions, Tensor};
 use crate::memory::dtype::{DoubleQuant, Storage, WeightFormat};
 use crate::memory::error::MemoryError;
 use crate::memory::inputs::{
-    Finetune, GradientCopy, Inputs, Recipe, SequenceParallel, TrainingSettings, ZeroStage,
+    Finetune, GradientCopy, Inputs, Offload, Recipe, SequenceParallel, TrainingSettings, ZeroStage,
 };
+use crate::memory::units::Bytes;
 
 /// How many data-parallel ranks share each kind of state under the chosen ZeRO stage.
 #[derive(Clone, Copy)]
@@ -39,12 +40,106 @@ impl Shards {
 
 pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
     let s = &inputs.training;
+    let pp = range(
+        "pp",
+        "The pipeline-parallel size",
+        s.pipeline_parallel,
+        1,
+        MAX_TENSOR_PARALLEL,
+    )?;
+    let arch = inputs.model.architecture();
+    let Some(a) = arch.filter(|_| pp > 1) else {
+        if pp > 1 {
+            return Err(MemoryError::NeedsArchitecture {
+                field: "pp",
+                what: "Pipeline parallelism splits the layers, so it",
+            });
+        }
+        let stage = arch.as_ref().map(Stage::whole);
+        return stage_ledger(inputs, stage);
+    };
+    if !a.layers().is_multiple_of(pp) {
+        return Err(MemoryError::NotDivisible {
+            field: "pp",
+            message: format!(
+                "Pipeline parallelism over {pp} stages needs the layers ({}) to be a multiple \
+                 of {pp}.",
+                a.layers()
+            ),
+        });
+    }
+    let stages = (0..pp)
+        .map(|i| stage_ledger(inputs, Some(Stage::of(&a, i, pp))))
+        .collect::<Result<Vec<Ledger>, MemoryError>>()?;
+    Ok(pipeline(stages, a.layers() / pp))
+}
+
+/// The stages' ledgers as one: the fullest stage's GPU, with every term's total summed over all
+/// stages (a term only other stages hold, such as the last stage's logits, shows 0 on this GPU).
+fn pipeline(mut stages: Vec<Ledger>, per_stage: u64) -> Ledger {
+    let pp = stages.len() as u64;
+    let per_gpu: Vec<u128> = stages
+        .iter()
+        .map(|l| l.terms.iter().map(|t| t.per_device.get()).sum())
+        .collect();
+    // The first of the fullest stages.
+    let fullest = (0..stages.len())
+        .max_by_key(|&i| (per_gpu[i], core::cmp::Reverse(i)))
+        .unwrap_or(0);
+    let gpus_per_stage = u128::from(stages[0].devices / pp.max(1));
+    let merge = |pick: fn(&Ledger) -> &Vec<Term>| -> Vec<Term> {
+        let mut merged: Vec<Term> = pick(&stages[fullest]).clone();
+        for term in &mut merged {
+            term.total = Bytes(0);
+        }
+        for (i, stage) in stages.iter().enumerate() {
+            for term in pick(stage) {
+                let stage_total = term.per_device.get() * gpus_per_stage;
+                match merged.iter_mut().find(|m| m.id == term.id) {
+                    Some(m) => m.total = Bytes(m.total.get() + stage_total),
+                    None => {
+                        let mut other = term.clone();
+                        other.total = Bytes(stage_total);
+                        if i != fullest {
+                            other.per_device = Bytes(0);
+                            other.expression =
+                                format!("on other pipeline stages: {}", other.expression);
+                        }
+                        merged.push(other);
+                    }
+                }
+            }
+        }
+        merged
+    };
+    let terms = merge(|l| &l.terms);
+    let host = merge(|l| &l.host);
+    let mut base = stages.swap_remove(fullest);
+    base.terms = terms;
+    base.host = host;
+    let shown: Vec<String> = per_gpu.iter().map(|b| Bytes(*b).gb()).collect();
+    base.note(format!(
+        "Pipeline parallelism: {pp} stages of {per_stage} layers. Each row is stage {}'s GPU, the \
+         fullest; per GPU, stage by stage: {}. Under the 1F1B schedule the first stage holds the \
+         activations of {pp} micro-batches at once (Narayanan et al. 2021); the last one holds \
+         the output head and the logits. The all-GPUs column sums every stage.",
+        fullest + 1,
+        shown.join(", ")
+    ));
+    base
+}
+
+/// The ledger of one pipeline stage's GPU (`None`: a bare parameter count, no stages).
+fn stage_ledger(inputs: &Inputs, stage: Option<Stage>) -> Result<Ledger, MemoryError> {
+    let s = &inputs.training;
     let devices = inputs.hardware.count;
-    let t = parallel_size(s, devices)?;
-    let d = devices / t;
+    let pp = stage.map_or(1, |st| st.of);
+    let t = parallel_size(s, devices, pp)?;
+    let d = devices / (t * pp);
     let arch = inputs.model.architecture();
     let n_params = inputs.model.n_params();
     let mut ledger = Ledger::new(devices, t, d, n_params);
+    ledger.pipeline_parallel = pp;
     let ep = range(
         "ep",
         "The expert-parallel size",
@@ -53,12 +148,16 @@ pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
         devices,
     )?;
     check_expert_parallel(arch.as_ref(), ep, d)?;
-    let (local, local_ep) = match &arch {
-        Some(a) => {
+    let (local, local_ep) = match (&arch, stage) {
+        (Some(a), Some(stage)) => {
             check_shapes(a, s, t)?;
-            (local_tensors(a, t, 1), local_tensors(a, t, ep))
+            let tied = a.spec().embeddings == Embeddings::Tied;
+            (
+                stage_tensors(&local_tensors(a, t, 1), stage, tied),
+                stage_tensors(&local_tensors(a, t, ep), stage, tied),
+            )
         }
-        None => {
+        _ => {
             let bare = vec![bare_tensor(n_params, t)];
             (bare.clone(), bare)
         }
@@ -97,20 +196,29 @@ pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
         shards.states,
     )?;
     buffers(&mut ledger, s, arch.as_ref(), &local_ep, &trainable_ep, d)?;
-    match &arch {
-        Some(a) => activation_terms(&mut ledger, a, s)?,
-        None => ledger.note(
+    match (&arch, stage) {
+        (Some(a), Some(stage)) => activation_terms(&mut ledger, a, s, stage)?,
+        _ => ledger.note(
             "Activations need the architecture (layers, hidden size, heads); with a bare \
              parameter count only the model states are counted.",
         ),
     }
-    ledger.n_trainable = match s.finetune {
-        Finetune::Full => n_params,
-        _ => elements(&trainable) * u128::from(t),
+    ledger.n_trainable = match (s.finetune, &arch) {
+        (Finetune::Full, _) | (_, None) => n_params,
+        (_, Some(a)) => {
+            elements(&trainable_tensors(s, true, &local_tensors(a, t, 1))?) * u128::from(t)
+        }
     };
+    offload(&mut ledger, s, d)?;
     if d > 1 {
+        let pipeline = if pp > 1 {
+            format!(" x {pp} pipeline stages")
+        } else {
+            String::new()
+        };
         ledger.note(format!(
-            "{devices} GPUs = {t} tensor-parallel x {d} data-parallel; ZeRO stage {} shards {}.",
+            "{devices} GPUs = {t} tensor-parallel{pipeline} x {d} data-parallel; ZeRO stage {} \
+             shards {}.",
             s.zero.number(),
             match s.zero {
                 ZeroStage::Zero0 => "nothing (plain data parallelism)",
@@ -126,6 +234,50 @@ pub(super) fn training(inputs: &Inputs) -> Result<Ledger, MemoryError> {
          buckets and allocator fragmentation.",
     );
     Ok(ledger)
+}
+
+/// ZeRO-Offload: gradients, master weights and optimizer states (and with `all`, the weights)
+/// move to host memory, sharded as on the GPU (Ren et al. 2021, arXiv 2101.06840, section 4).
+fn offload(ledger: &mut Ledger, s: &TrainingSettings, d: u64) -> Result<(), MemoryError> {
+    let needs = |stage: ZeroStage, message: &str| -> Result<(), MemoryError> {
+        if s.zero < stage {
+            return Err(MemoryError::NotDivisible {
+                field: "offload",
+                message: message.to_string(),
+            });
+        }
+        Ok(())
+    };
+    match s.offload {
+        Offload::None => return Ok(()),
+        Offload::Optimizer => needs(
+            ZeroStage::Zero1,
+            "Offloading the optimizer needs ZeRO stage 1 or more (DeepSpeed's offload_optimizer).",
+        )?,
+        Offload::All => needs(
+            ZeroStage::Zero3,
+            "Offloading the weights needs ZeRO stage 3 (DeepSpeed's offload_param).",
+        )?,
+    }
+    let all = s.offload == Offload::All;
+    ledger.move_to_host(|t| {
+        t.category == Category::TrainingState || (all && t.category == Category::Weights)
+    });
+    ledger.note(format!(
+        "ZeRO-Offload: {} in host memory, {}; the optimizer steps on the CPU. PCIe traffic \
+         each step is the price.",
+        if all {
+            "the weights, gradients, master weights and optimizer states live"
+        } else {
+            "gradients, master weights and optimizer states live"
+        },
+        if d > 1 {
+            format!("each of the {d} data-parallel processes keeping its shard")
+        } else {
+            "the whole of them".to_string()
+        }
+    ));
+    Ok(())
 }
 
 /// One rank's tensors with and without expert parallelism. A state sharded by ZeRO over the `d`
@@ -156,8 +308,9 @@ impl<'a> Views<'a> {
     }
 }
 
-/// Checks the sizes and returns the tensor-parallel size, which must divide the GPUs.
-fn parallel_size(s: &TrainingSettings, devices: u64) -> Result<u64, MemoryError> {
+/// Checks the sizes and returns the tensor-parallel size; with the pipeline stages it must
+/// divide the GPUs.
+fn parallel_size(s: &TrainingSettings, devices: u64, pp: u64) -> Result<u64, MemoryError> {
     let t = range(
         "tp",
         "The tensor-parallel size",
@@ -178,6 +331,16 @@ fn parallel_size(s: &TrainingSettings, devices: u64) -> Result<u64, MemoryError>
             field: "tp",
             message: format!(
                 "The tensor-parallel size {t} must divide the {devices} GPUs (data-parallel size = GPUs / tensor-parallel size)."
+            ),
+        });
+    }
+    if !devices.is_multiple_of(t * pp) {
+        return Err(MemoryError::NotDivisible {
+            field: "pp",
+            message: format!(
+                "{t} tensor-parallel x {pp} pipeline stages = {} GPUs must divide the {devices} \
+                 GPUs.",
+                t * pp
             ),
         });
     }
@@ -386,7 +549,7 @@ fn buffers(
              for the backward pass.",
         ))?;
     }
-    if s.zero == ZeroStage::Zero3 && d > 1 {
+    if (s.zero == ZeroStage::Zero3 && d > 1) || s.offload == Offload::All {
         if arch.is_none() {
             ledger
                 .note("ZeRO-3's gathered-layer buffer needs the architecture and is not counted.");

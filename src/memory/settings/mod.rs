@@ -15,8 +15,8 @@ use super::budget::{MAX_BATCH, MAX_DEVICES, MAX_LORA_RANK, MAX_TENSOR_PARALLEL, 
 use super::dtype::{check_group, DoubleQuant, KvFormat, WeightFormat};
 use super::gpu::Gpu;
 use super::inputs::{
-    Dropout, Finetune, GradientCopy, Inputs, LoraMatrix, LoraTargets, Mode, Optimizer, Recipe,
-    Recompute, SequenceParallel, ZeroStage,
+    Dropout, Finetune, GradientCopy, Inputs, LoraMatrix, LoraTargets, Mode, Offload, Optimizer,
+    Recipe, Recompute, SequenceParallel, ZeroStage,
 };
 use super::units::UnitLead;
 
@@ -160,7 +160,7 @@ const fn in_mode<T>(mode: Mode, setting: Setting<T>) -> Setting<T> {
 }
 
 /// Every setting but the model, in the order the URL lists them.
-pub static SETTINGS: [Setting<Inputs>; 24] = [
+pub static SETTINGS: [Setting<Inputs>; 26] = [
     Setting {
         written: Written::Always,
         ..ids(
@@ -318,6 +318,25 @@ pub static SETTINGS: [Setting<Inputs>; 24] = [
         |i| text(i.training.tensor_parallel),
         |i, t| {
             i.training.tensor_parallel = number(t)?;
+            Ok(())
+        },
+    ),
+    whole_number(
+        "pp",
+        1,
+        MAX_DEVICES,
+        |i| text(i.training.pipeline_parallel),
+        |i, t| {
+            i.training.pipeline_parallel = number(t)?;
+            Ok(())
+        },
+    ),
+    ids(
+        "offload",
+        "none, optimizer or all",
+        |i| text(i.training.offload.id()),
+        |i, t| {
+            i.training.offload = id(Offload::from_id(t))?;
             Ok(())
         },
     ),

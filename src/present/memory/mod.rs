@@ -7,6 +7,9 @@
 //! so text and `data-bytes` come from the same exact integers.
 
 pub mod import;
+mod parts;
+
+pub use parts::{active_sentence, host_rows, host_sentence};
 
 use crate::memory::arch::Positions;
 use crate::memory::budget::MAX_TOKENS;
@@ -52,7 +55,7 @@ pub struct NumberField {
 }
 
 /// What each whole-number input is called; its range is its setting's (`memory::settings`).
-const NUMBER_LABELS: [(&str, &str); 31] = [
+const NUMBER_LABELS: [(&str, &str); 32] = [
     ("gpus", "GPUs"),
     ("context", "context (tokens)"),
     ("batch", "batch (sequences)"),
@@ -61,6 +64,7 @@ const NUMBER_LABELS: [(&str, &str); 31] = [
     ("seq", "sequence length (tokens)"),
     ("tp", "tensor-parallel size"),
     ("ep", "expert-parallel size"),
+    ("pp", "pipeline stages"),
     ("lora_rank", "LoRA rank"),
     ("layers", "layers"),
     ("hidden", "hidden size"),
@@ -315,6 +319,11 @@ pub fn options(key: &str) -> Options {
             ("qkv", "q, k, v only"),
             ("attn", "attention projections (q, k, v, o)"),
             ("all", "every linear layer"),
+        ]),
+        "offload" => own(&[
+            ("none", "nothing: everything on the GPU"),
+            ("optimizer", "gradients, master weights, optimizer states"),
+            ("all", "those and the weights (ZeRO-3)"),
         ]),
         "mlp" => own(&[
             ("gated", "gated (SwiGLU: 3 matrices)"),
@@ -686,34 +695,18 @@ pub fn summary(report: &Report, inputs: &Inputs) -> String {
     );
     if inputs.mode == Mode::Training {
         out.push_str(&format!(
-            " Trainable parameters: {}. Layout: {} tensor-parallel x {} data-parallel.",
+            " Trainable parameters: {}. Layout: {} tensor-parallel x {}{} data-parallel.",
             group_thousands(report.n_trainable),
             report.tensor_parallel,
+            if report.pipeline_parallel > 1 {
+                format!("{} pipeline stages x ", report.pipeline_parallel)
+            } else {
+                String::new()
+            },
             report.data_parallel
         ));
     }
     out
-}
-
-/// For a mixture of experts, the parameters a token uses beside the total, in a sentence; `None`
-/// for a dense model.
-pub fn active_sentence(report: &Report, inputs: &Inputs) -> Option<String> {
-    let active = report.n_active?;
-    let moe = inputs.model.architecture()?.moe()?;
-    Some(format!(
-        "Active per token: {} of the {} parameters ({} of {} experts in each MoE layer{}). Every \
-         expert's weights stay in memory; the active count sets the compute per token and the \
-         width of the activations.",
-        group_thousands(active),
-        group_thousands(report.n_params),
-        moe.active,
-        moe.experts,
-        if moe.shared_ffn > 0 {
-            ", plus the shared expert"
-        } else {
-            ""
-        }
-    ))
 }
 
 /// One of the seed's worked examples, ready to render.

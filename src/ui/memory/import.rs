@@ -128,7 +128,6 @@ pub(super) fn ConfigImport(calc: Calc) -> impl IntoView {
             }
         });
     };
-    let shown = move || status.get();
     view! {
         <details class="mem-import" data-testid="mem-import">
             <summary>"Your own model: paste or drop its config.json, or fetch it from the Hub"</summary>
@@ -165,19 +164,29 @@ pub(super) fn ConfigImport(calc: Calc) -> impl IntoView {
                 <button type="button" data-testid="mem-hub-fetch" on:click=fetch>"Fetch config.json"</button>
                 <p class="help">"Fetching asks huggingface.co for the file, only when you press the button."</p>
             </div>
-            {move || match shown() {
-                Status::Idle => ().into_any(),
-                Status::Busy(message) => view! { <p class="help" role="status" data-testid="mem-config-busy">{message}</p> }.into_any(),
-                Status::Read(lines) => view! {
-                    <ul class="mem-config-status" role="status" data-testid="mem-config-status">
-                        {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Status::Failed(message) => view! {
-                    <p class="input-error" role="alert" data-testid="mem-config-error">{message}</p>
-                }.into_any(),
-            }}
+            {move || status_view(status.get())}
         </details>
+    }
+}
+
+/// What an import said: progress, what was read, or why not.
+fn status_view(status: Status) -> AnyView {
+    match status {
+        Status::Idle => ().into_any(),
+        Status::Busy(message) => {
+            view! { <p class="help" role="status" data-testid="mem-config-busy">{message}</p> }
+                .into_any()
+        }
+        Status::Read(lines) => view! {
+            <ul class="mem-config-status" role="status" data-testid="mem-config-status">
+                {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Status::Failed(message) => view! {
+            <p class="input-error" role="alert" data-testid="mem-config-error">{message}</p>
+        }
+        .into_any(),
     }
 }
 
