@@ -12,6 +12,7 @@ use super::Calc;
 use crate::memory::config::{import, MAX_CONFIG_BYTES};
 use crate::memory::ModelChoice;
 use crate::present::memory::import as text;
+use crate::ui::lazy::{part, Lazy};
 
 /// What the import area shows under its inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,8 +26,36 @@ enum Status {
 /// Milliseconds after the last keystroke before pasted or typed text is read.
 const TYPING_PAUSE_MS: u64 = 400;
 
+/// The import area: its heading always, its inputs (and the JSON reader, `serde_json`) downloaded
+/// as a part of their own the first time it is opened.
 #[component]
-pub(super) fn ConfigImport(calc: Calc) -> impl IntoView {
+pub(super) fn ImportPanel(calc: Calc) -> impl IntoView {
+    // For the part: provided here, where the part's owner descends from (a context provided in
+    // the view's own body sits on the Memory part's owner, which its rendered children do not
+    // descend from).
+    provide_context(calc);
+    let opened = RwSignal::new(false);
+    view! {
+        <details class="mem-import" data-testid="mem-import">
+            <summary on:click=move |_| opened.set(true)>
+                "Your own model: paste or drop its config.json, or fetch it from the Hub"
+            </summary>
+            <Show when=move || opened.get()>
+                <Lazy part=|| Box::pin(config_import()) what="The config.json reader" />
+            </Show>
+        </details>
+    }
+}
+
+part!(fn config_import in memory_import {
+    match use_context::<Calc>() {
+        Some(calc) => view! { <ConfigImport calc=calc /> }.into_any(),
+        None => ().into_any(),
+    }
+});
+
+#[component]
+fn ConfigImport(calc: Calc) -> impl IntoView {
     let status = RwSignal::new(Status::Idle);
     // Reads a config and, if it makes a model, budgets it (keeping every other setting).
     let apply = move |json: String| {
@@ -129,9 +158,7 @@ pub(super) fn ConfigImport(calc: Calc) -> impl IntoView {
         });
     };
     view! {
-        <details class="mem-import" data-testid="mem-import">
-            <summary>"Your own model: paste or drop its config.json, or fetch it from the Hub"</summary>
-            <div class="mem-drop" on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+        <div class="mem-drop" on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
                 <label class="mem-field">
                     <span>"config.json (pasted, or a file dropped here)"</span>
                     <textarea
@@ -165,7 +192,6 @@ pub(super) fn ConfigImport(calc: Calc) -> impl IntoView {
                 <p class="help">"Fetching asks huggingface.co for the file, only when you press the button."</p>
             </div>
             {move || status_view(status.get())}
-        </details>
     }
 }
 

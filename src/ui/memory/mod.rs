@@ -192,7 +192,7 @@ pub fn MemoryView(
                             </fieldset>
                             <details class="mem-more" data-testid="mem-more-inputs">
                                 <summary>"All inputs: parameters, formats, context, batch, training recipe, units"</summary>
-                                <import::ConfigImport calc=calc />
+                                <import::ImportPanel calc=calc />
                                 <ParamsInput calc=calc />
                                 <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
                                     <CustomArchitecture calc=calc />
@@ -212,7 +212,7 @@ pub fn MemoryView(
                             <fieldset>
                                 <legend>"Model"</legend>
                                 {select(calc, "model", "model")}
-                                <import::ConfigImport calc=calc />
+                                <import::ImportPanel calc=calc />
                                 <ParamsInput calc=calc />
                                 <Show when=move || matches!(inputs.with(|i| i.model), ModelChoice::Custom(_))>
                                     <CustomArchitecture calc=calc />
