@@ -22,6 +22,7 @@ pub mod memory;
 pub mod plot;
 pub mod present;
 pub mod route;
+pub mod tensor;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

@@ -13,29 +13,32 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Each module of the crate and the crate modules it may import.
-const ALLOWED: [(&str, &[&str]); 9] = [
+const ALLOWED: [(&str, &[&str]); 10] = [
     ("base", &[]),
     ("route", &[]),
     ("formats", &["base"]),
     ("memory", &["base"]),
     ("train", &["base"]),
+    ("tensor", &["base", "formats"]),
     ("plot", &["base", "formats", "memory", "train"]),
     (
         "present",
-        &["base", "formats", "memory", "plot", "route", "train"],
+        &[
+            "base", "formats", "memory", "plot", "route", "tensor", "train",
+        ],
     ),
     ("gpu", &["base", "train"]),
     (
         "ui",
         &[
-            "base", "formats", "gpu", "memory", "plot", "present", "route", "train",
+            "base", "formats", "gpu", "memory", "plot", "present", "route", "tensor", "train",
         ],
     ),
 ];
 
 const FORBIDDEN: [&str; 5] = ["leptos", "web_sys", "wasm_bindgen", "wgpu", "js_sys"];
-const CORE: [&str; 7] = [
-    "base", "formats", "memory", "plot", "present", "route", "train",
+const CORE: [&str; 8] = [
+    "base", "formats", "memory", "plot", "present", "route", "tensor", "train",
 ];
 
 fn src() -> PathBuf {

@@ -13,5 +13,6 @@ mod present_learn;
 mod present_memory;
 mod present_train;
 mod route;
+mod tensor;
 mod tidy;
 mod train;

@@ -1,0 +1,113 @@
+//! What storing a tensor in a format does to it: how many of its values overflow, flush to zero or
+//! are kept exactly, the signal-to-quantization-noise ratio and the largest relative error. Values
+//! arrive in slices ([`Tally::add`]), so a tensor of any size streams through in constant memory;
+//! a per-tensor scale needs the tensor's largest magnitude first ([`absmax`] over the same slices).
+
+use crate::formats::{Format, Overflow, Rounding};
+
+/// How values are scaled before they are stored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scaling {
+    /// Stored as they are.
+    None,
+    /// Multiplied by `max_finite / absmax` of the whole tensor first (and divided again when read),
+    /// so the largest magnitude lands on the format's largest value: the "per-tensor absmax" scale
+    /// of fp8 and int8 recipes. The scale is an exact `f64` here (no rounding of the scale itself).
+    Tensor { absmax: f64 },
+}
+
+impl Scaling {
+    /// The factor values are multiplied by before storing, for `format`.
+    pub fn factor(&self, format: &Format) -> f64 {
+        match *self {
+            Scaling::None => 1.0,
+            Scaling::Tensor { absmax } if absmax > 0.0 && absmax.is_finite() => {
+                format.max_finite() / absmax
+            }
+            Scaling::Tensor { .. } => 1.0,
+        }
+    }
+}
+
+/// The largest finite magnitude in `values` (0 for none).
+pub fn absmax(values: &[f64]) -> f64 {
+    values
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0, |m: f64, x| m.max(x.abs()))
+}
+
+/// Counts over a tensor's values for one format and scaling.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// Values seen, NaN and infinities included.
+    pub values: u64,
+    /// NaN or infinite inputs: left out of every other count.
+    pub non_finite: u64,
+    /// Finite inputs other than zero: the denominator of the shares.
+    pub nonzero: u64,
+    /// Finite non-zero inputs beyond the format's largest finite value (after scaling).
+    pub overflow: u64,
+    /// Finite non-zero inputs stored as zero.
+    pub underflow: u64,
+    /// Finite non-zero inputs stored exactly.
+    pub exact: u64,
+    /// Sum of the squares of the finite inputs.
+    pub signal: f64,
+    /// Sum of the squares of the errors, an overflowed value counting as saturated to the largest
+    /// finite value (so the ratio stays finite; the overflow share says how many).
+    pub noise: f64,
+    /// The largest |stored - x| / |x| over finite non-zero inputs, overflow counted as saturated.
+    pub max_rel_error: f64,
+}
+
+impl Tally {
+    /// Adds a slice of values, stored in `format` with nearest-even rounding after `scaling`.
+    pub fn add(&mut self, values: &[f64], format: &Format, scaling: &Scaling) {
+        let factor = scaling.factor(format);
+        for &x in values {
+            self.values += 1;
+            if !x.is_finite() {
+                self.non_finite += 1;
+                continue;
+            }
+            self.signal += x * x;
+            if x == 0.0 {
+                continue;
+            }
+            self.nonzero += 1;
+            let scaled = x * factor;
+            let report = format.encode_report(scaled, Rounding::NearestEven, Overflow::Saturate);
+            let stored = report.stored / factor;
+            if report.overflowed {
+                self.overflow += 1;
+            }
+            if report.stored == 0.0 {
+                self.underflow += 1;
+            }
+            let error = stored - x;
+            if error == 0.0 && report.exact {
+                self.exact += 1;
+            }
+            self.noise += error * error;
+            self.max_rel_error = self.max_rel_error.max((error / x).abs());
+        }
+    }
+
+    /// The share of non-zero values, or `None` when there are none.
+    pub fn share(&self, count: u64) -> Option<f64> {
+        (self.nonzero > 0).then(|| count as f64 / self.nonzero as f64)
+    }
+
+    /// Signal-to-quantization-noise ratio in dB: `10 log10(sum x^2 / sum (q - x)^2)`; `None` for
+    /// an all-zero tensor, infinity when every value is stored exactly.
+    pub fn sqnr_db(&self) -> Option<f64> {
+        if self.signal == 0.0 {
+            return None;
+        }
+        if self.noise == 0.0 {
+            return Some(f64::INFINITY);
+        }
+        Some(10.0 * (self.signal / self.noise).log10())
+    }
+}

@@ -1,0 +1,382 @@
+//! Tensor files read from their bytes: the header of a `.safetensors` file (Hugging Face's format:
+//! an 8-byte little-endian header length, a JSON header, then the raw data), the header of a NumPy
+//! `.npy` file (NEP 1, format versions 1 to 3), and the elements of one tensor decoded to `f64`.
+//! Only the header is needed to list a file's tensors, so a multi-gigabyte checkpoint is never read
+//! whole: the caller reads the byte range of the tensor chosen, in slices, and decodes each slice.
+
+use core::fmt;
+
+use serde_json::Value;
+
+use crate::formats::Format;
+
+/// The element types read. Names as the safetensors header writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dtype {
+    F64,
+    F32,
+    F16,
+    BF16,
+    /// float8_e4m3fn (OCP E4M3: no infinity, NaN at 0x7f/0xff).
+    F8E4M3,
+    /// float8_e5m2 (OCP E5M2, IEEE-like).
+    F8E5M2,
+    I64,
+    I32,
+    I16,
+    I8,
+    U64,
+    U32,
+    U16,
+    U8,
+    Bool,
+}
+
+impl Dtype {
+    /// Bytes per element.
+    pub fn size(self) -> u64 {
+        match self {
+            Dtype::F64 | Dtype::I64 | Dtype::U64 => 8,
+            Dtype::F32 | Dtype::I32 | Dtype::U32 => 4,
+            Dtype::F16 | Dtype::BF16 | Dtype::I16 | Dtype::U16 => 2,
+            Dtype::F8E4M3 | Dtype::F8E5M2 | Dtype::I8 | Dtype::U8 | Dtype::Bool => 1,
+        }
+    }
+
+    /// The safetensors name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F64 => "F64",
+            Dtype::F32 => "F32",
+            Dtype::F16 => "F16",
+            Dtype::BF16 => "BF16",
+            Dtype::F8E4M3 => "F8_E4M3",
+            Dtype::F8E5M2 => "F8_E5M2",
+            Dtype::I64 => "I64",
+            Dtype::I32 => "I32",
+            Dtype::I16 => "I16",
+            Dtype::I8 => "I8",
+            Dtype::U64 => "U64",
+            Dtype::U32 => "U32",
+            Dtype::U16 => "U16",
+            Dtype::U8 => "U8",
+            Dtype::Bool => "BOOL",
+        }
+    }
+
+    const ALL: [Dtype; 15] = [
+        Dtype::F64,
+        Dtype::F32,
+        Dtype::F16,
+        Dtype::BF16,
+        Dtype::F8E4M3,
+        Dtype::F8E5M2,
+        Dtype::I64,
+        Dtype::I32,
+        Dtype::I16,
+        Dtype::I8,
+        Dtype::U64,
+        Dtype::U32,
+        Dtype::U16,
+        Dtype::U8,
+        Dtype::Bool,
+    ];
+
+    fn from_name(name: &str) -> Option<Dtype> {
+        Dtype::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// Byte order of the stored elements (safetensors: always little-endian; `.npy` says which).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+/// One tensor of a file: where its bytes are and what they hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorInfo {
+    pub name: String,
+    /// `None` for an element type this reader lists but does not read (its name in `dtype_name`).
+    pub dtype: Option<Dtype>,
+    pub dtype_name: String,
+    pub endian: Endian,
+    pub shape: Vec<u64>,
+    /// Absolute byte offset of the first element in the file.
+    pub offset: u64,
+    /// Bytes of data.
+    pub bytes: u64,
+}
+
+impl TensorInfo {
+    /// Elements: the product of the shape (1 for a scalar).
+    pub fn elements(&self) -> u64 {
+        self.shape.iter().product()
+    }
+}
+
+/// Why a file could not be read, as a sentence for the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError(pub String);
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, FileError> {
+    Err(FileError(message.into()))
+}
+
+/// The largest header accepted (the `safetensors` crate's own limit, `MAX_HEADER_SIZE`).
+pub const MAX_HEADER_BYTES: u64 = 100_000_000;
+
+/// The length of a safetensors header, from the file's first 8 bytes and its size.
+pub fn safetensors_header_len(first: &[u8], file_len: u64) -> Result<u64, FileError> {
+    let Some(bytes) = first.get(..8) else {
+        return fail("This file is shorter than a safetensors header (8 bytes).");
+    };
+    let mut le = [0u8; 8];
+    le.copy_from_slice(bytes);
+    let n = u64::from_le_bytes(le);
+    if n > MAX_HEADER_BYTES || n > file_len.saturating_sub(8) {
+        return fail(format!(
+            "The header length ({n} bytes) does not fit this {file_len}-byte file: it is not a \
+             safetensors file, or it is truncated."
+        ));
+    }
+    Ok(n)
+}
+
+/// The tensors a safetensors header lists, checked against the file's size: offsets within the
+/// data, no overlaps, and each tensor's bytes equal to its elements times its element size.
+/// `header` is the JSON text after the 8-byte length.
+pub fn safetensors_tensors(header: &[u8], file_len: u64) -> Result<Vec<TensorInfo>, FileError> {
+    let data_start = 8 + header.len() as u64;
+    let value: Value = serde_json::from_slice(header).map_err(|e| {
+        FileError(format!(
+            "The header is not valid JSON ({e}): the file is corrupt."
+        ))
+    })?;
+    let Value::Object(map) = value else {
+        return fail("The header is not a JSON object: the file is corrupt.");
+    };
+    let data_len = file_len - data_start;
+    let mut out = Vec::new();
+    for (name, entry) in &map {
+        if name == "__metadata__" {
+            continue;
+        }
+        let shown: String = name.chars().take(80).collect();
+        let bad = |what: &str| {
+            FileError(format!(
+                "Tensor \"{shown}\": {what}; the header is corrupt."
+            ))
+        };
+        let dtype_name = entry
+            .get("dtype")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("no dtype"))?
+            .to_string();
+        let shape = entry
+            .get("shape")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("no shape"))?
+            .iter()
+            .map(Value::as_u64)
+            .collect::<Option<Vec<u64>>>()
+            .ok_or_else(|| bad("a shape that is not a list of sizes"))?;
+        let offsets = entry
+            .get("data_offsets")
+            .and_then(Value::as_array)
+            .filter(|a| a.len() == 2)
+            .and_then(|a| Some((a[0].as_u64()?, a[1].as_u64()?)))
+            .ok_or_else(|| bad("no data_offsets [begin, end]"))?;
+        let (begin, end) = offsets;
+        if begin > end || end > data_len {
+            return Err(FileError(format!(
+                "Tensor \"{shown}\": its bytes {begin}..{end} lie outside the {data_len} bytes of \
+                 data: the file is truncated or corrupt."
+            )));
+        }
+        let dtype = Dtype::from_name(&dtype_name);
+        let elements = shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .ok_or_else(|| bad("a shape too large to count"))?;
+        if let Some(d) = dtype {
+            if elements.checked_mul(d.size()) != Some(end - begin) {
+                return Err(bad(&format!(
+                    "{} elements of {} bytes do not make its {} bytes",
+                    elements,
+                    d.size(),
+                    end - begin
+                )));
+            }
+        }
+        out.push(TensorInfo {
+            name: name.clone(),
+            dtype,
+            dtype_name,
+            endian: Endian::Little,
+            shape,
+            offset: data_start + begin,
+            bytes: end - begin,
+        });
+    }
+    out.sort_by_key(|t| t.offset);
+    for pair in out.windows(2) {
+        if pair[0].offset + pair[0].bytes > pair[1].offset {
+            return fail(format!(
+                "Tensors \"{}\" and \"{}\" overlap: the header is corrupt.",
+                pair[0].name.chars().take(80).collect::<String>(),
+                pair[1].name.chars().take(80).collect::<String>()
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The magic string that starts every `.npy` file.
+pub const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+
+/// The bytes of a `.npy` header, from the file's first 10 (or 12) bytes: (header length, where the
+/// header text starts).
+pub fn npy_header_len(first: &[u8]) -> Result<(u64, u64), FileError> {
+    if first.len() < 10 || &first[..6] != NPY_MAGIC {
+        return fail("This is not a NumPy .npy file (it does not start with \\x93NUMPY).");
+    }
+    match first[6] {
+        1 => Ok((u64::from(u16::from_le_bytes([first[8], first[9]])), 10)),
+        2 | 3 if first.len() >= 12 => Ok((
+            u64::from(u32::from_le_bytes([
+                first[8], first[9], first[10], first[11],
+            ])),
+            12,
+        )),
+        v => fail(format!(
+            "NumPy .npy format version {v} is not one this reader knows (1 to 3)."
+        )),
+    }
+}
+
+/// The one tensor of a `.npy` file, from its header text (a Python dict literal: `descr`,
+/// `fortran_order`, `shape`). The element order does not matter to the statistics, so Fortran
+/// order is accepted as is.
+pub fn npy_tensor(header: &str, data_start: u64, file_len: u64) -> Result<TensorInfo, FileError> {
+    let field = |key: &str| -> Option<&str> {
+        let at = header.find(&format!("'{key}'"))?;
+        let rest = &header[at + key.len() + 2..];
+        Some(rest.trim_start().strip_prefix(':')?.trim_start())
+    };
+    let descr = field("descr")
+        .and_then(|r| r.strip_prefix('\''))
+        .and_then(|r| r.split('\'').next())
+        .ok_or_else(|| FileError("The .npy header has no 'descr': the file is corrupt.".into()))?;
+    let shape_text = field("shape")
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| FileError("The .npy header has no 'shape': the file is corrupt.".into()))?;
+    let shape = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<u64>().ok())
+        .collect::<Option<Vec<u64>>>()
+        .ok_or_else(|| FileError("The .npy shape is not a tuple of sizes.".into()))?;
+    let (endian, code) = match descr.split_at_checked(1) {
+        Some(("<", c)) => (Endian::Little, c),
+        Some((">", c)) => (Endian::Big, c),
+        Some(("|" | "=", c)) => (Endian::Little, c),
+        _ => {
+            return fail(format!(
+                "The .npy element type '{descr}' is not one this reader knows."
+            ))
+        }
+    };
+    let dtype = match code {
+        "f8" => Some(Dtype::F64),
+        "f4" => Some(Dtype::F32),
+        "f2" => Some(Dtype::F16),
+        "i8" => Some(Dtype::I64),
+        "i4" => Some(Dtype::I32),
+        "i2" => Some(Dtype::I16),
+        "i1" => Some(Dtype::I8),
+        "u8" => Some(Dtype::U64),
+        "u4" => Some(Dtype::U32),
+        "u2" => Some(Dtype::U16),
+        "u1" => Some(Dtype::U8),
+        "b1" => Some(Dtype::Bool),
+        _ => None,
+    };
+    let elements = shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| FileError("The .npy shape is too large to count.".into()))?;
+    let size = dtype.map_or(0, Dtype::size);
+    let bytes = elements
+        .checked_mul(size)
+        .ok_or_else(|| FileError("The .npy shape is too large to count.".into()))?;
+    if dtype.is_some() && data_start.saturating_add(bytes) > file_len {
+        return fail(format!(
+            "The .npy header promises {bytes} bytes of data but the file has {}: it is truncated.",
+            file_len.saturating_sub(data_start)
+        ));
+    }
+    Ok(TensorInfo {
+        name: "array".to_string(),
+        dtype,
+        dtype_name: descr.to_string(),
+        endian,
+        shape,
+        offset: data_start,
+        bytes,
+    })
+}
+
+/// Decodes whole elements of `dtype` from `bytes` (a slice of a tensor's data, starting on an
+/// element boundary) and appends them to `out`; a trailing partial element is left alone. Every
+/// element becomes its exact value as an `f64` (64-bit integers beyond 2^53 round to nearest).
+pub fn decode(dtype: Dtype, endian: Endian, bytes: &[u8], out: &mut Vec<f64>) {
+    let size = dtype.size() as usize;
+    let table = match dtype {
+        Dtype::F8E4M3 => Some(byte_table("e4m3fn")),
+        Dtype::F8E5M2 => Some(byte_table("e5m2")),
+        _ => None,
+    };
+    out.reserve(bytes.len() / size);
+    for chunk in bytes.chunks_exact(size) {
+        let mut b = [0u8; 8];
+        b[..size].copy_from_slice(chunk);
+        if endian == Endian::Big {
+            b[..size].reverse();
+        }
+        let value = match dtype {
+            Dtype::F64 => f64::from_le_bytes(b),
+            Dtype::F32 => f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            Dtype::F16 => half::f16::from_le_bytes([b[0], b[1]]).to_f64(),
+            Dtype::BF16 => half::bf16::from_le_bytes([b[0], b[1]]).to_f64(),
+            Dtype::F8E4M3 | Dtype::F8E5M2 => table.as_ref().map_or(f64::NAN, |t| t[b[0] as usize]),
+            Dtype::I64 => i64::from_le_bytes(b) as f64,
+            Dtype::I32 => f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            Dtype::I16 => f64::from(i16::from_le_bytes([b[0], b[1]])),
+            Dtype::I8 => f64::from(b[0] as i8),
+            Dtype::U64 => u64::from_le_bytes(b) as f64,
+            Dtype::U32 => f64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            Dtype::U16 => f64::from(u16::from_le_bytes([b[0], b[1]])),
+            Dtype::U8 => f64::from(b[0]),
+            Dtype::Bool => f64::from(u8::from(b[0] != 0)),
+        };
+        out.push(value);
+    }
+}
+
+/// The 256 values of an 8-bit catalogue format, by code.
+fn byte_table(id: &str) -> Vec<f64> {
+    match id.parse::<Format>() {
+        Ok(format) => (0..256u64).map(|code| format.decode(code)).collect(),
+        Err(_) => vec![f64::NAN; 256],
+    }
+}

@@ -1,0 +1,10 @@
+//! A user's own tensor (issue 18, first slice: the engine). This module owns reading tensor files
+//! from their bytes ([`file`]: safetensors and `.npy` headers, element decoding) and measuring what
+//! a format does to the values ([`analysis`]). Pure: no web dependencies; a view streams a file's
+//! bytes through it in slices. It does not know about the page.
+
+pub mod analysis;
+pub mod file;
+
+pub use analysis::{absmax, Scaling, Tally};
+pub use file::{Dtype, Endian, FileError, TensorInfo};

@@ -1,0 +1,249 @@
+//! A user's own tensor (issue 18, the engine): hand-built `.safetensors` and `.npy` files whose
+//! expected counts and SQNR are worked out here from first principles, and broken files that each
+//! get a sentence, never a panic.
+
+use precision_lab::formats::Format;
+use precision_lab::tensor::file::{
+    decode, npy_header_len, npy_tensor, safetensors_header_len, safetensors_tensors,
+};
+use precision_lab::tensor::{absmax, Dtype, Endian, Scaling, Tally, TensorInfo};
+use proptest::prelude::*;
+
+/// A safetensors file: the header JSON padded with spaces to a multiple of 8, then the data.
+fn safetensors(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut json = header.as_bytes().to_vec();
+    while !json.len().is_multiple_of(8) {
+        json.push(b' ');
+    }
+    let mut out = (json.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&json);
+    out.extend_from_slice(data);
+    out
+}
+
+/// Reads a whole safetensors file as the page does: the length, the header, the tensors.
+fn read(file: &[u8]) -> Result<Vec<TensorInfo>, String> {
+    let len = file.len() as u64;
+    let n = safetensors_header_len(file, len).map_err(|e| e.0)?;
+    safetensors_tensors(&file[8..8 + n as usize], len).map_err(|e| e.0)
+}
+
+fn values(file: &[u8], t: &TensorInfo) -> Vec<f64> {
+    let mut out = Vec::new();
+    let (start, end) = (t.offset as usize, (t.offset + t.bytes) as usize);
+    // In two slices, as a stream would deliver them (the cut on an element boundary).
+    let size = t.dtype.unwrap().size() as usize;
+    let cut = start + (end - start) / size / 2 * size;
+    decode(t.dtype.unwrap(), t.endian, &file[start..cut], &mut out);
+    decode(t.dtype.unwrap(), t.endian, &file[cut..end], &mut out);
+    out
+}
+
+const W: [f32; 6] = [1.0, -2.5, 0.1, 65504.0, 70000.0, 1e-8];
+
+fn two_tensors() -> Vec<u8> {
+    let mut data = Vec::new();
+    for x in W {
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    // bf16 codes of 1, -2, 0.5, 3.0 (0x3f80, 0xc000, 0x3f00, 0x4040).
+    for code in [0x3f80u16, 0xc000, 0x3f00, 0x4040] {
+        data.extend_from_slice(&code.to_le_bytes());
+    }
+    safetensors(
+        r#"{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[24,32]}}"#,
+        &data,
+    )
+}
+
+#[test]
+fn a_safetensors_file_lists_its_tensors_and_reads_them_exactly() {
+    let file = two_tensors();
+    let tensors = read(&file).unwrap();
+    let names: Vec<&str> = tensors.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["w", "b"]);
+    let header = u64::from_le_bytes(file[..8].try_into().unwrap());
+    assert_eq!(tensors[0].offset, 8 + header);
+    assert_eq!(
+        (tensors[0].shape.clone(), tensors[0].elements()),
+        (vec![2, 3], 6)
+    );
+    assert_eq!(tensors[1].dtype, Some(Dtype::BF16));
+    let w = values(&file, &tensors[0]);
+    assert_eq!(w, W.map(f64::from));
+    // 0.1 in fp32 is exactly 0.100000001490116119384765625 = 13421773 x 2^-27.
+    assert_eq!(w[2], 13_421_773.0 / 134_217_728.0);
+    assert_eq!(values(&file, &tensors[1]), [1.0, -2.0, 0.5, 3.0]);
+}
+
+#[test]
+fn fp16_overflows_flushes_and_keeps_what_it_can_worked_by_hand() {
+    let x = W.map(f64::from);
+    let fp16: Format = "fp16".parse().unwrap();
+    let mut tally = Tally::default();
+    tally.add(&x[..3], &fp16, &Scaling::None);
+    tally.add(&x[3..], &fp16, &Scaling::None);
+    assert_eq!(tally.nonzero, 6);
+    // 70000 is past fp16's 65504; 1e-8 is below half its smallest subnormal, 2^-25.
+    assert_eq!((tally.overflow, tally.underflow), (1, 1));
+    // 1, -2.5 and 65504 are fp16 values; fp32's 0.1 is not.
+    assert_eq!(tally.exact, 3);
+    assert_eq!(tally.share(tally.exact), Some(0.5));
+    // fp16's nearest to fp32's 0.1 is 0.0999755859375 (0x2e66); 70000 saturates to 65504.
+    let errors = [x[2] - 0.0999755859375, 70000.0 - 65504.0, x[5]];
+    let noise: f64 = errors.iter().map(|e| e * e).sum();
+    let signal: f64 = x.iter().map(|v| v * v).sum();
+    let sqnr = 10.0 * (signal / noise).log10();
+    assert!(
+        (tally.sqnr_db().unwrap() - sqnr).abs() < 1e-9,
+        "{:?} {sqnr}",
+        tally.sqnr_db()
+    );
+    // The largest relative error: 1e-8 flushed to zero, 100%.
+    assert_eq!(tally.max_rel_error, 1.0);
+}
+
+#[test]
+fn a_per_tensor_scale_puts_the_largest_value_on_the_format_maximum() {
+    // int8 with absmax 1: factor 127. -1 -> -127 exactly; 0.5 -> 63.5, a tie, to 64 (even), read
+    // back as 64/127; 0.25 -> 31.75 -> 32, read back as 32/127.
+    let x = [-1.0, 0.5, 0.25];
+    let int8: Format = "int8".parse().unwrap();
+    let scaling = Scaling::Tensor { absmax: absmax(&x) };
+    assert_eq!(scaling.factor(&int8), 127.0);
+    let mut tally = Tally::default();
+    tally.add(&x, &int8, &scaling);
+    assert_eq!((tally.exact, tally.overflow, tally.underflow), (1, 0, 0));
+    let e1 = 64.0 / 127.0 - 0.5;
+    let e2 = 32.0 / 127.0 - 0.25;
+    let noise = e1 * e1 + e2 * e2;
+    assert!((tally.noise - noise).abs() < 1e-15);
+    // Without the scale, int8 keeps -1 and flushes 0.5 and 0.25 (they round to 0).
+    let mut plain = Tally::default();
+    plain.add(&x, &int8, &Scaling::None);
+    assert_eq!((plain.exact, plain.underflow), (1, 2));
+}
+
+#[test]
+fn npy_files_of_both_byte_orders_are_read() {
+    // Version 1.0: magic, version, a u16 header length, the dict padded to 64 bytes with '\n'.
+    let npy = |descr: &str, shape: &str, data: &[u8]| -> Vec<u8> {
+        let mut dict =
+            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + dict.len() + 1) % 64 != 0 {
+            dict.push(' ');
+        }
+        dict.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        out.extend_from_slice(dict.as_bytes());
+        out.extend_from_slice(data);
+        out
+    };
+    let parse = |file: &[u8]| {
+        let (n, start) = npy_header_len(file).map_err(|e| e.0)?;
+        let header = std::str::from_utf8(&file[start as usize..(start + n) as usize]).unwrap();
+        npy_tensor(header, start + n, file.len() as u64).map_err(|e| e.0)
+    };
+    let mut le = Vec::new();
+    for x in [1.5f32, -0.25, 3.0, 0.0] {
+        le.extend_from_slice(&x.to_le_bytes());
+    }
+    let file = npy("<f4", "(2, 2)", &le);
+    let t = parse(&file).unwrap();
+    // 10 bytes of preamble and a 118-byte dict: the data starts at 128, aligned to 64.
+    assert_eq!(
+        (t.shape.clone(), t.dtype, t.offset),
+        (vec![2, 2], Some(Dtype::F32), 128)
+    );
+    assert_eq!(values(&file, &t), [1.5, -0.25, 3.0, 0.0]);
+    // Big-endian fp16: 0x3c00 = 1, 0xc000 = -2.
+    let file = npy(">f2", "(2,)", &[0x3c, 0x00, 0xc0, 0x00]);
+    let t = parse(&file).unwrap();
+    assert_eq!(t.endian, Endian::Big);
+    assert_eq!(values(&file, &t), [1.0, -2.0]);
+    // A scalar has shape () and one element.
+    let file = npy("<f8", "()", &2.5f64.to_le_bytes());
+    let t = parse(&file).unwrap();
+    assert_eq!((t.elements(), values(&file, &t)), (1, vec![2.5]));
+    // Truncated, and not an npy file at all.
+    assert!(parse(&npy("<f4", "(100,)", &le))
+        .unwrap_err()
+        .contains("truncated"));
+    assert!(parse(b"PK\x03\x04 a zip file")
+        .unwrap_err()
+        .contains("not a NumPy"));
+}
+
+#[test]
+fn broken_files_get_a_sentence() {
+    let good = two_tensors();
+    // Header length past the end of the file.
+    let mut long = good.clone();
+    long[..8].copy_from_slice(&10_000u64.to_le_bytes());
+    assert!(read(&long).unwrap_err().contains("does not fit"));
+    // Corrupted header text.
+    let mut corrupt = good.clone();
+    corrupt[8] = b'#';
+    assert!(read(&corrupt).unwrap_err().contains("not valid JSON"));
+    // Truncated body: the second tensor's bytes are missing.
+    let truncated = &good[..good.len() - 4];
+    assert!(read(truncated)
+        .unwrap_err()
+        .contains("truncated or corrupt"));
+    // Shape and byte count that disagree.
+    let file = safetensors(
+        r#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+        &[0; 8],
+    );
+    assert!(read(&file).unwrap_err().contains("do not make its 8 bytes"));
+    // Overlapping tensors.
+    let file = safetensors(
+        r#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#,
+        &[0; 6],
+    );
+    assert!(read(&file).unwrap_err().contains("overlap"));
+    // A dtype this reader does not read is listed, without a type.
+    let file = safetensors(
+        r#"{"s":{"dtype":"F8_E8M0","shape":[2],"data_offsets":[0,2]}}"#,
+        &[127, 128],
+    );
+    let t = read(&file).unwrap();
+    assert_eq!((t[0].dtype, t[0].dtype_name.as_str()), (None, "F8_E8M0"));
+    // A tensor of no elements reads, and measures as nothing.
+    let file = safetensors(
+        r#"{"e":{"dtype":"F32","shape":[0,4],"data_offsets":[0,0]}}"#,
+        &[],
+    );
+    let t = read(&file).unwrap();
+    assert_eq!(t[0].elements(), 0);
+    let tally = Tally::default();
+    assert_eq!((tally.share(0), tally.sqnr_db()), (None, None));
+    // Too short to be anything.
+    assert!(read(b"abc").unwrap_err().contains("shorter than"));
+}
+
+#[test]
+fn nan_and_infinity_are_counted_apart() {
+    let fp8: Format = "e4m3fn".parse().unwrap();
+    let mut tally = Tally::default();
+    tally.add(&[f64::NAN, f64::INFINITY, 1.0, 500.0], &fp8, &Scaling::None);
+    assert_eq!((tally.values, tally.non_finite, tally.nonzero), (4, 2, 2));
+    // 500 is past e4m3fn's 448: counted as overflow, saturated in the noise.
+    assert_eq!((tally.overflow, tally.exact), (1, 1));
+    assert_eq!(tally.noise, 52.0 * 52.0);
+}
+
+proptest! {
+    #[test]
+    fn any_bytes_are_read_or_refused_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = read(&bytes);
+        let _ = npy_header_len(&bytes);
+    }
+
+    #[test]
+    fn any_header_text_is_read_or_refused(text in ".{0,200}") {
+        let _ = read(&safetensors(&text, &[0; 16]));
+        let _ = npy_tensor(&text, 10, 1000);
+    }
+}
