@@ -64,7 +64,12 @@ pub struct Tally {
 impl Tally {
     /// Adds a slice of values, stored in `format` with nearest-even rounding after `scaling`.
     pub fn add(&mut self, values: &[f64], format: &Format, scaling: &Scaling) {
-        let factor = scaling.factor(format);
+        self.add_with_factor(values, format, scaling.factor(format));
+    }
+
+    /// Adds a slice of values, each multiplied by `factor`, stored in `format` with nearest-even
+    /// rounding (saturating past its largest value), and divided by `factor` again when read.
+    pub fn add_with_factor(&mut self, values: &[f64], format: &Format, factor: f64) {
         for &x in values {
             self.values += 1;
             if !x.is_finite() {

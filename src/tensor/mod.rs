@@ -5,6 +5,8 @@
 
 pub mod analysis;
 pub mod file;
+pub mod report;
 
 pub use analysis::{absmax, Scaling, Tally};
 pub use file::{Dtype, Endian, FileError, TensorInfo};
+pub use report::{Analysis, Mode, Row};

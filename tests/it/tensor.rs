@@ -247,3 +247,86 @@ proptest! {
         let _ = npy_tensor(&text, 10, 1000);
     }
 }
+
+// ---------------------------------------------------------------- every format at once
+
+use precision_lab::tensor::{Analysis, Mode};
+
+fn table(values: &[f64], mode: Mode) -> Analysis {
+    let mut a = Analysis::new(mode, absmax(values));
+    a.add(values);
+    a.finish();
+    a
+}
+
+fn row<'a>(a: &'a Analysis, id: &str) -> &'a precision_lab::tensor::Row {
+    a.rows.iter().find(|r| r.id == id).unwrap()
+}
+
+#[test]
+fn the_table_has_a_row_per_signed_format_and_block_rows_per_deployed_scheme() {
+    let ids = |a: &Analysis| a.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    let plain = table(&[1.0], Mode::None);
+    assert!(!ids(&plain).contains(&"uint8") && !ids(&plain).contains(&"e8m0fnu"));
+    assert!(ids(&plain).contains(&"bf16") && ids(&plain).contains(&"nf4"));
+    let blocks = table(&[1.0], Mode::Block);
+    assert_eq!(
+        ids(&blocks),
+        ["e5m2", "e4m3fn", "e3m2fn", "e2m3fn", "e2m1fn", "int8", "int4", "nf4"]
+    );
+    // Bits per value with the scales: MXFP8 (32 x 8 + 8) / 32 = 8.25, MXFP4 4.25, int4 and nf4
+    // with an fp32 scale per 64: 4.5.
+    let bits = |id| row(&blocks, id).bits;
+    assert_eq!(
+        (bits("e4m3fn"), bits("e2m1fn"), bits("int4"), bits("nf4")),
+        (8.25, 4.25, 4.5, 4.5)
+    );
+}
+
+#[test]
+fn mxfp4_blocks_worked_by_hand() {
+    // amax 7.5: floor(log2 7.5) - emax(E2M1) = 2 - 2 = 0, scale 1. 7.5 rounds past E2M1's 6 and
+    // clamps to it; the 31 ones are E2M1 values.
+    let mut block = vec![1.0; 32];
+    block[0] = 7.5;
+    let a = table(&block, Mode::Block);
+    let t = row(&a, "e2m1fn").tally;
+    assert_eq!((t.overflow, t.exact, t.underflow), (1, 31, 0));
+    assert_eq!(t.noise, 1.5 * 1.5);
+    // An outlier of 100: floor(log2 100) - 2 = 4, scale 16. The ones become 1/16, below half of
+    // E2M1's smallest step (0.5): all 31 flush to zero; 100/16 = 6.25 rounds to 6, read back 96.
+    block[0] = 100.0;
+    let a = table(&block, Mode::Block);
+    let t = row(&a, "e2m1fn").tally;
+    assert_eq!((t.overflow, t.exact, t.underflow), (0, 0, 31));
+    assert_eq!(t.noise, 31.0 + 4.0 * 4.0);
+    // nf4 with an absmax per 64: every value equal to the absmax is stored exactly.
+    let a = table(&[3.0; 64], Mode::Block);
+    assert_eq!(row(&a, "nf4").tally.exact, 64);
+}
+
+#[test]
+fn slices_of_any_size_give_the_same_table() {
+    // A deterministic mix of magnitudes (a linear congruential sequence).
+    let mut state = 12345u64;
+    let values: Vec<f64> = (0..1000)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            (u - 0.5) * 10f64.powi((state % 7) as i32 - 3)
+        })
+        .collect();
+    for mode in [Mode::None, Mode::Tensor, Mode::Block] {
+        let whole = table(&values, mode);
+        let mut sliced = Analysis::new(mode, absmax(&values));
+        for part in values.chunks(37) {
+            sliced.add(part);
+        }
+        sliced.finish();
+        for (a, b) in whole.rows.iter().zip(&sliced.rows) {
+            assert_eq!(a.tally, b.tally, "{} {mode:?}", a.id);
+        }
+    }
+}

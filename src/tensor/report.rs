@@ -1,0 +1,193 @@
+//! A tensor against every format at once: one row per format of the catalogue that can hold signed
+//! values, under one scaling for the whole table (`scale=none|tensor|block` in the URL). Values
+//! stream through [`Analysis::add`] in slices of any size; block rows see whole blocks whatever
+//! the slices are.
+
+use super::analysis::Tally;
+use crate::formats::mx::{self, Element, ScaleRounding};
+use crate::formats::{catalogue, Format, Signedness};
+
+/// The scaling of a table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Values stored as they are.
+    #[default]
+    None,
+    /// One scale for the tensor: its absmax lands on each format's largest value.
+    Tensor,
+    /// A scale per block, as deployed: MX formats a power-of-two E8M0 scale per 32 values (OCP MX
+    /// v1.0, the spec's floor rule); int8, int4 and nf4 an fp32 absmax per 64 values
+    /// (bitsandbytes' blockwise default). Other formats have no block scheme and are left out.
+    Block,
+}
+
+impl Mode {
+    pub fn id(self) -> &'static str {
+        match self {
+            Mode::None => "none",
+            Mode::Tensor => "tensor",
+            Mode::Block => "block",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Mode> {
+        [Mode::None, Mode::Tensor, Mode::Block]
+            .into_iter()
+            .find(|m| m.id() == id)
+    }
+}
+
+/// How one row stores values.
+#[derive(Clone, Debug, PartialEq)]
+enum Scheme {
+    /// A factor for the whole tensor (1 without scaling).
+    Whole(f64),
+    /// MX: blocks of 32 with an E8M0 scale.
+    Mx(Element),
+    /// An fp32 absmax scale per block of `size`.
+    Absmax(usize),
+}
+
+/// One format's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The catalogue id (`tensor-row-<id>`).
+    pub id: &'static str,
+    /// Storage bits per value, scales included.
+    pub bits: f64,
+    /// The scheme in words ("E8M0 scale per 32 values").
+    pub scheme: &'static str,
+    pub tally: Tally,
+    format: Format,
+    how: Scheme,
+}
+
+/// A table being filled.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub rows: Vec<Row>,
+    /// Values not yet in a whole block.
+    carry: Vec<f64>,
+}
+
+/// Values per block handed to the block rows at once: a multiple of every block size.
+const CHUNK: usize = 64;
+
+impl Analysis {
+    /// The rows for `mode`; a per-tensor scale needs the tensor's `absmax` (from a first pass).
+    pub fn new(mode: Mode, absmax: f64) -> Analysis {
+        let mut rows = Vec::new();
+        for entry in catalogue() {
+            let format = entry.format();
+            if format.signedness() == Signedness::Unsigned || entry.name == "fp64" {
+                continue;
+            }
+            let bits = f64::from(format.total_bits());
+            let (how, scheme, bits) = match mode {
+                Mode::None => (Scheme::Whole(1.0), "as is", bits),
+                Mode::Tensor => {
+                    let factor = if absmax > 0.0 && absmax.is_finite() {
+                        format.max_finite() / absmax
+                    } else {
+                        1.0
+                    };
+                    (Scheme::Whole(factor), "one scale for the tensor", bits)
+                }
+                Mode::Block => match block_scheme(entry.name) {
+                    Some((how, scheme, extra)) => (how, scheme, bits + extra),
+                    None => continue,
+                },
+            };
+            rows.push(Row {
+                id: entry.name,
+                bits,
+                scheme,
+                tally: Tally::default(),
+                format,
+                how,
+            });
+        }
+        Analysis {
+            rows,
+            carry: Vec::new(),
+        }
+    }
+
+    /// Adds a slice of the tensor's values, in order.
+    pub fn add(&mut self, values: &[f64]) {
+        for row in &mut self.rows {
+            if let Scheme::Whole(factor) = row.how {
+                row.tally.add_with_factor(values, &row.format, factor);
+            }
+        }
+        if !self.rows.iter().any(|r| !matches!(r.how, Scheme::Whole(_))) {
+            return;
+        }
+        self.carry.extend_from_slice(values);
+        let whole = self.carry.len() / CHUNK * CHUNK;
+        let blocks: Vec<f64> = self.carry.drain(..whole).collect();
+        self.add_blocks(&blocks);
+    }
+
+    /// Ends the tensor: a last partial block is a block of its own.
+    pub fn finish(&mut self) {
+        let rest = std::mem::take(&mut self.carry);
+        self.add_blocks(&rest);
+    }
+
+    fn add_blocks(&mut self, values: &[f64]) {
+        for row in &mut self.rows {
+            match row.how {
+                Scheme::Whole(_) => {}
+                Scheme::Mx(element) => {
+                    for block in values.chunks(mx::BLOCK_SIZE) {
+                        // The spec's scale: a power of two, so dividing by it again is exact.
+                        let factor = match mx::quantize_block(block, element, ScaleRounding::Floor)
+                        {
+                            Ok(b) if b.scale.is_finite() && b.scale > 0.0 => 1.0 / b.scale,
+                            _ => 1.0,
+                        };
+                        row.tally.add_with_factor(block, &row.format, factor);
+                    }
+                }
+                Scheme::Absmax(size) => {
+                    for block in values.chunks(size) {
+                        let absmax = super::analysis::absmax(block);
+                        // The scale is stored in fp32, as bitsandbytes keeps its absmax.
+                        let stored = f64::from(absmax as f32);
+                        let factor = if stored > 0.0 {
+                            row.format.max_finite() / stored
+                        } else {
+                            1.0
+                        };
+                        row.tally.add_with_factor(block, &row.format, factor);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The block scheme deployed for a catalogue format: how, in words, and the scale's bits per value.
+fn block_scheme(id: &str) -> Option<(Scheme, &'static str, f64)> {
+    let mx = |element| {
+        Some((
+            Scheme::Mx(element),
+            "MX: E8M0 scale per 32 values",
+            f64::from(mx::SCALE_BITS) / mx::BLOCK_SIZE as f64,
+        ))
+    };
+    match id {
+        "e4m3fn" => mx(Element::Fp8E4M3),
+        "e5m2" => mx(Element::Fp8E5M2),
+        "e3m2fn" => mx(Element::Fp6E3M2),
+        "e2m3fn" => mx(Element::Fp6E2M3),
+        "e2m1fn" => mx(Element::Fp4E2M1),
+        "int8" | "int4" | "nf4" => Some((
+            Scheme::Absmax(64),
+            "fp32 absmax scale per 64 values",
+            32.0 / 64.0,
+        )),
+        _ => None,
+    }
+}
