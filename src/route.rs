@@ -24,6 +24,8 @@ pub enum View {
     Memory,
     /// The toy mixed-precision trainer.
     Train,
+    /// A user's own tensor against every format.
+    Tensor,
     /// The widget reference: every embeddable widget with its parameters and a live preview.
     /// Not in the navigation (`View::ALL`): linked from the Embed buttons and the Learn article.
     Embed,
@@ -31,21 +33,23 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Learn,
         View::Formats,
         View::Plots,
         View::Memory,
         View::Train,
+        View::Tensor,
     ];
 
     /// Every page the URL can name: the navigation's views and the widget reference.
-    pub const PAGES: [View; 6] = [
+    pub const PAGES: [View; 7] = [
         View::Learn,
         View::Formats,
         View::Plots,
         View::Memory,
         View::Train,
+        View::Tensor,
         View::Embed,
     ];
 
@@ -60,6 +64,7 @@ impl View {
             View::Plots => "plots",
             View::Memory => "memory",
             View::Train => "train",
+            View::Tensor => "tensor",
             View::Embed => "embed",
         }
     }
@@ -72,6 +77,7 @@ impl View {
             View::Plots => "Range & precision",
             View::Memory => "Memory",
             View::Train => "Trainer",
+            View::Tensor => "Your tensor",
             View::Embed => "Embed in your notes",
         }
     }

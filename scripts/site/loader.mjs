@@ -12,6 +12,7 @@ export const ENTRIES = {
   'view:plots': ['view_plots'],
   'view:memory': ['memory'],
   'view:train': ['trainer'],
+  'view:tensor': ['tensor'],
   'view:embed': ['view_embed'],
   'embed:editor': ['widget_editor'],
   'embed:same-value': ['widget_same_value'],

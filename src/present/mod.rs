@@ -10,5 +10,6 @@ pub mod learn;
 pub mod memory;
 pub mod number;
 pub mod plots;
+pub mod tensor;
 pub mod train;
 pub mod widgets;

@@ -3,7 +3,7 @@
 //! arrive in slices ([`Tally::add`]), so a tensor of any size streams through in constant memory;
 //! a per-tensor scale needs the tensor's largest magnitude first ([`absmax`] over the same slices).
 
-use crate::formats::{Format, Overflow, Rounding};
+use crate::formats::{Format, Overflow, Rounding, Structure};
 
 /// How values are scaled before they are stored.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,6 +37,19 @@ pub fn absmax(values: &[f64]) -> f64 {
         .fold(0.0, |m: f64, x| m.max(x.abs()))
 }
 
+/// Whether `x` overflows `format` when rounded to nearest, ties to even (see [`Tally::overflow`]).
+fn overflows(format: &Format, x: f64, flagged: bool) -> bool {
+    match format.structure() {
+        // Two's complement: the integers run from -(max + 1) to max.
+        Structure::Integer { scale, .. } => {
+            let rounded = (x / scale).round_ties_even();
+            let high = format.max_finite() / scale;
+            rounded > high || rounded < -high - 1.0
+        }
+        _ => flagged,
+    }
+}
+
 /// Counts over a tensor's values for one format and scaling.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Tally {
@@ -46,7 +59,10 @@ pub struct Tally {
     pub non_finite: u64,
     /// Finite inputs other than zero: the denominator of the shares.
     pub nonzero: u64,
-    /// Finite non-zero inputs beyond the format's largest finite value (after scaling).
+    /// Finite non-zero inputs whose correctly rounded value lies beyond the format's largest
+    /// finite value (after scaling): IEEE 754's overflow for floats; for integers, a value that
+    /// rounds past the largest integer (127.4 rounds to 127 in int8 and does not overflow,
+    /// 127.5 rounds to 128 and does); for NF4's codebook, a value past its largest level.
     pub overflow: u64,
     /// Finite non-zero inputs stored as zero.
     pub underflow: u64,
@@ -84,7 +100,7 @@ impl Tally {
             let scaled = x * factor;
             let report = format.encode_report(scaled, Rounding::NearestEven, Overflow::Saturate);
             let stored = report.stored / factor;
-            if report.overflowed {
+            if overflows(format, scaled, report.overflowed) {
                 self.overflow += 1;
             }
             if report.stored == 0.0 {
@@ -113,6 +129,6 @@ impl Tally {
         if self.noise == 0.0 {
             return Some(f64::INFINITY);
         }
-        Some(10.0 * (self.signal / self.noise).log10())
+        Some(10.0 * crate::base::detmath::log10(self.signal / self.noise))
     }
 }

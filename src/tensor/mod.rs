@@ -4,9 +4,11 @@
 //! bytes through it in slices. It does not know about the page.
 
 pub mod analysis;
+pub mod demo;
 pub mod file;
 pub mod report;
 
 pub use analysis::{absmax, Scaling, Tally};
+pub use demo::Demo;
 pub use file::{Dtype, Endian, FileError, TensorInfo};
 pub use report::{Analysis, Mode, Row};

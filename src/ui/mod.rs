@@ -13,6 +13,7 @@ pub mod panic;
 mod plots;
 mod reference;
 mod shell;
+mod tensor;
 mod theme;
 mod train;
 pub mod url;

@@ -10,6 +10,7 @@ part!(fn formats_view in view_formats { view! { <super::formats::FormatsView /> 
 part!(fn plots_view in view_plots { view! { <super::plots::PlotsView /> }.into_any() });
 part!(fn memory_view in memory { view! { <super::memory::MemoryView /> }.into_any() });
 part!(fn train_view in trainer { view! { <super::train::TrainView /> }.into_any() });
+part!(fn tensor_view in tensor { view! { <super::tensor::TensorView /> }.into_any() });
 part!(fn reference_view in view_embed { view! { <super::reference::ReferenceView /> }.into_any() });
 
 /// The loader of `view`'s part.
@@ -20,6 +21,7 @@ fn part_of(view: View) -> Part {
         View::Plots => || Box::pin(plots_view()),
         View::Memory => || Box::pin(memory_view()),
         View::Train => || Box::pin(train_view()),
+        View::Tensor => || Box::pin(tensor_view()),
         View::Embed => || Box::pin(reference_view()),
     }
 }
@@ -36,6 +38,7 @@ pub fn render_view(view: View) -> AnyView {
         View::Plots => "the Range & precision view",
         View::Memory => "the Memory view",
         View::Train => "the Trainer",
+        View::Tensor => "the tensor view",
         View::Embed => "the widget reference",
     };
     view! { <Lazy part=part_of(view) what=what placeholder_class="view-placeholder" on_shown=super::mark_ready /> }

@@ -32,7 +32,7 @@ fn every_view_has_a_url_and_unknown_views_fall_back_with_a_notice() {
         View::Learn,
         "the landing page comes first in the navigation"
     );
-    assert_eq!(View::ALL.len(), 5);
+    assert_eq!(View::ALL.len(), 6);
     for view in View::ALL {
         assert_eq!(View::from_slug(view.slug()), Some(view));
     }

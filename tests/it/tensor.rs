@@ -330,3 +330,69 @@ fn slices_of_any_size_give_the_same_table() {
         }
     }
 }
+
+#[test]
+fn an_integer_overflows_only_when_it_rounds_past_its_range() {
+    let int8: Format = "int8".parse().unwrap();
+    let mut t = Tally::default();
+    // 127.4 rounds to 127 and -128.4 to -128: kept. 127.5 (a tie, to even 128) and -128.6 do not fit.
+    t.add(&[127.4, -128.4, 127.5, -128.6], &int8, &Scaling::None);
+    assert_eq!(t.overflow, 2);
+}
+
+// ---------------------------------------------------------------- the page's model
+
+use precision_lab::present::tensor as page;
+use precision_lab::route::Query;
+
+#[test]
+fn pasted_numbers_are_read_or_the_first_bad_one_is_named() {
+    assert_eq!(
+        page::parse_numbers("[0.5, -2e-3; 7\n nan inf -inf]").unwrap()[..3],
+        [0.5, -2e-3, 7.0]
+    );
+    assert_eq!(
+        page::parse_numbers("1 2 zebra 4").unwrap_err(),
+        "\"zebra\" (number 3) is not a number."
+    );
+    assert!(page::parse_numbers("  , ")
+        .unwrap_err()
+        .contains("Paste some numbers"));
+    let long = "<b>".repeat(100);
+    let e = page::parse_numbers(&long).unwrap_err();
+    assert!(e.len() < 120, "{e}");
+}
+
+#[test]
+fn the_url_keeps_the_scale_and_the_demo() {
+    let (query, _) = Query::parse("?view=tensor&scale=block&demo=activations");
+    let (state, notices) = page::read(&query);
+    assert!(notices.is_empty());
+    assert_eq!(
+        (state.scale, state.demo),
+        (Mode::Block, Some(precision_lab::tensor::Demo::Activations))
+    );
+    let mut out = Query::parse("?view=tensor").0;
+    page::write(&state, &mut out);
+    assert_eq!(out.to_search(), "?view=tensor&scale=block&demo=activations");
+    let (state, notices) = page::read(&Query::parse("?scale=%3Cscript%3E&demo=x").0);
+    assert_eq!(
+        (state.scale, state.demo, notices.len()),
+        (Mode::None, None, 2)
+    );
+}
+
+#[test]
+fn rows_mark_the_best_format_at_each_bit_width() {
+    let demo = precision_lab::tensor::Demo::Weights.values();
+    let a = table(&demo, Mode::None);
+    let rows = page::rows(&a);
+    // Exactly one row per whole bit width is marked.
+    for bits in ["8", "16", "4"] {
+        let best = rows.iter().filter(|r| r.bits == bits && r.best).count();
+        assert_eq!(best, 1, "{bits}");
+    }
+    let fp32 = rows.iter().find(|r| r.id == "fp32").unwrap();
+    // The demo is stored in fp32: every value exact.
+    assert_eq!((fp32.exact.1.as_str(), fp32.sqnr.1.as_str()), ("1", "inf"));
+}

@@ -1,0 +1,406 @@
+//! The "Your tensor" view: a tensor from a `.safetensors` or `.npy` file (read here, in slices,
+//! never uploaded), pasted numbers or a demo, measured against every format. The file's header is
+//! read first to list its tensors; the chosen one streams through `tensor::Analysis` 64 KiB at a
+//! time, yielding to the page between slices, with progress and a cancel button. Texts come from
+//! `present::tensor`; the URL holds the scaling and the demo.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::url::{HistoryMode, UrlState};
+use super::widgets::CopyLink;
+use crate::present::tensor::{self as model, RowText, TensorState};
+use crate::tensor::file::{self, decode, Dtype, TensorInfo};
+use crate::tensor::{absmax, Analysis, Demo, Mode};
+
+/// Bytes read from a file at a time.
+const SLICE: f64 = 65536.0;
+/// Values analysed between two yields to the page.
+const VALUES_PER_TURN: usize = 16384;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Idle,
+    Busy { done: u64, total: u64 },
+    Done { summary: String, rows: Vec<RowText> },
+    Failed(String),
+}
+
+/// The values to measure: in memory (pasted, a demo), or a tensor of an opened file.
+#[derive(Clone)]
+enum Source {
+    Values(String, std::rc::Rc<Vec<f64>>),
+    File(web_sys::File, TensorInfo),
+}
+
+#[component]
+pub fn TensorView() -> impl IntoView {
+    let url = expect_context::<UrlState>();
+    let parsed = Memo::new(move |_| model::read(&url.query()));
+    let state = Memo::new(move |_| parsed.with(|p| p.0));
+    let status = RwSignal::new(Status::Idle);
+    let tensors = RwSignal::new(Vec::<TensorInfo>::new());
+    let file = StoredValue::new_local(None::<web_sys::File>);
+    let source = StoredValue::new_local(None::<Source>);
+    // Each run has a number; a newer run (or Cancel) makes an older one stop at its next slice.
+    let run = StoredValue::new(0u64);
+    let start = move || {
+        let Some(current) = source.get_value() else {
+            return;
+        };
+        let id = run.get_value() + 1;
+        run.set_value(id);
+        let mode = state.get_untracked().scale;
+        spawn_local(async move {
+            let still = move || run.try_get_value() == Some(id);
+            let outcome = analyse(current, mode, status, still).await;
+            if still() {
+                status.try_set(match outcome {
+                    Ok(done) => done,
+                    Err(message) => Status::Failed(message),
+                });
+            }
+        });
+    };
+    let set_state = move |next: TensorState| {
+        url.update(HistoryMode::Replace, |q| model::write(&next, q));
+    };
+    // The demo named in the URL, and every change of scale, start a run.
+    Effect::new(move |_| {
+        let s = state.get();
+        if let Some(demo) = s.demo {
+            source.set_value(Some(Source::Values(
+                demo.recipe().to_string(),
+                std::rc::Rc::new(demo.values()),
+            )));
+        }
+        start();
+    });
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(f) = input.and_then(|i| i.files()).and_then(|l| l.get(0)) else {
+            return;
+        };
+        run.set_value(run.get_value() + 1);
+        status.set(Status::Busy { done: 0, total: 0 });
+        spawn_local(async move {
+            match list_tensors(&f).await {
+                Ok(list) => {
+                    let first = list
+                        .iter()
+                        .position(|t| t.dtype.is_some() && t.elements() > 0);
+                    tensors.try_set(list.clone());
+                    file.set_value(Some(f.clone()));
+                    match first {
+                        Some(i) => {
+                            source.set_value(Some(Source::File(f, list[i].clone())));
+                            set_state(TensorState {
+                                demo: None,
+                                ..state.get_untracked()
+                            });
+                            start();
+                        }
+                        None => {
+                            status.try_set(Status::Failed(
+                                "This file holds no tensor of a type this page reads (F64, F32, \
+                                 F16, BF16, F8_E4M3, F8_E5M2, integers)."
+                                    .to_string(),
+                            ));
+                        }
+                    }
+                }
+                Err(message) => {
+                    tensors.try_set(Vec::new());
+                    status.try_set(Status::Failed(message));
+                }
+            }
+        });
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let Ok(i) = event_target_value(&ev).parse::<usize>() else {
+            return;
+        };
+        let (Some(f), Some(info)) = (
+            file.get_value(),
+            tensors.with_untracked(|t| t.get(i).cloned()),
+        ) else {
+            return;
+        };
+        match (info.dtype, info.elements()) {
+            (None, _) => status.set(Status::Failed(format!(
+                "{} is stored as {}, which this page does not read.",
+                info.name, info.dtype_name
+            ))),
+            (_, 0) => status.set(Status::Failed(format!("{} has no elements.", info.name))),
+            _ => {
+                source.set_value(Some(Source::File(f, info)));
+                start();
+            }
+        }
+    };
+    let on_paste = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        match model::parse_numbers(&text) {
+            Ok(values) => {
+                source.set_value(Some(Source::Values(
+                    format!("{} pasted numbers", values.len()),
+                    std::rc::Rc::new(values),
+                )));
+                set_state(TensorState {
+                    demo: None,
+                    ..state.get_untracked()
+                });
+                start();
+            }
+            Err(message) => status.set(Status::Failed(message)),
+        }
+    };
+    let on_scale = move |ev: leptos::ev::Event| {
+        if let Some(scale) = Mode::from_id(&event_target_value(&ev)) {
+            set_state(TensorState {
+                scale,
+                ..state.get_untracked()
+            });
+        }
+    };
+    let cancel = move |_| {
+        run.set_value(run.get_value() + 1);
+        status.set(Status::Failed("Cancelled.".to_string()));
+    };
+    let notices = move || parsed.with(|p| p.1.iter().map(|n| n.0.clone()).collect::<Vec<_>>());
+    view! {
+        <section class="tensor" aria-labelledby="view-title">
+            <div class="view-head">
+                <h1 id="view-title">"Your tensor"</h1>
+                <div class="share-buttons"><CopyLink /></div>
+            </div>
+            <p class="lede">
+                "What would each format do to your weights, activations or gradients? Open a .safetensors or .npy file, paste numbers, or try a demo tensor. The file never leaves this machine: it is read here, in your browser, a slice at a time."
+            </p>
+            <For each=notices key=|t| t.clone() let:text>
+                <p class="notice" role="status" data-testid="url-notice">{text}</p>
+            </For>
+            <div class="tensor-inputs">
+                <label class="tensor-field">
+                    <span>"a .safetensors or .npy file"</span>
+                    <input type="file" accept=".safetensors,.npy" data-testid="tensor-file" on:change=on_file />
+                </label>
+                <Show when=move || tensors.with(|t| !t.is_empty())>
+                    <label class="tensor-field">
+                        <span>"tensor"</span>
+                        <select data-testid="tensor-pick" on:change=on_pick>
+                            {move || tensors.get().into_iter().enumerate().map(|(i, t)| {
+                                let label = format!("{} [{}] {} ({} elements)", t.name, t.shape.iter().map(u64::to_string).collect::<Vec<_>>().join(" x "), t.dtype_name, t.elements());
+                                view! { <option value=i.to_string()>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
+                <label class="tensor-field">
+                    <span>"or numbers (commas, spaces or new lines)"</span>
+                    <textarea data-testid="tensor-paste" rows="3" spellcheck="false" placeholder="0.02, -0.013, 1.7e-3, ..." on:change=on_paste></textarea>
+                </label>
+                <div class="tensor-demos">
+                    <span>"or a demo:"</span>
+                    {Demo::ALL.into_iter().map(|d| view! {
+                        <button type="button" data-testid=format!("tensor-demo-{}", d.id()) title=d.recipe()
+                            on:click=move |_| set_state(TensorState { demo: Some(d), ..state.get_untracked() })>
+                            {d.id()}
+                        </button>
+                    }).collect_view()}
+                </div>
+                <label class="tensor-field">
+                    <span>"scaling"</span>
+                    <select data-testid="tensor-scale" prop:value=move || state.get().scale.id() on:change=on_scale>
+                        <option value="none">"none: the values as they are"</option>
+                        <option value="tensor">"one absmax scale for the tensor"</option>
+                        <option value="block">"block scales, as deployed (MX per 32, int/nf4 per 64)"</option>
+                    </select>
+                </label>
+            </div>
+            {move || status_view(status.get(), cancel)}
+        </section>
+    }
+}
+
+fn status_view(status: Status, cancel: impl Fn(leptos::ev::MouseEvent) + 'static) -> AnyView {
+    match status {
+        Status::Idle => view! { <p class="help">"Nothing opened yet."</p> }.into_any(),
+        Status::Busy { done, total } => view! {
+            <div class="tensor-busy" role="status">
+                <progress data-testid="tensor-progress" max=total.max(1).to_string() value=done.to_string()></progress>
+                <button type="button" data-testid="tensor-cancel" on:click=cancel>"Cancel"</button>
+            </div>
+        }
+        .into_any(),
+        Status::Failed(message) => view! {
+            <p class="input-error" role="alert" data-testid="tensor-error">{message}</p>
+        }
+        .into_any(),
+        Status::Done { summary, rows } => view! {
+            <p data-testid="tensor-summary">{summary}</p>
+            <div class="table-scroll">
+                <table class="tensor-table" data-testid="tensor-table">
+                    <thead><tr>
+                        <th scope="col">"format"</th><th scope="col">"bits"</th><th scope="col">"scales"</th>
+                        <th scope="col">"overflow"</th><th scope="col">"flushed to 0"</th><th scope="col">"exact"</th>
+                        <th scope="col">"SQNR"</th><th scope="col">"largest relative error"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr data-testid=format!("tensor-row-{}", r.id) class:best=r.best
+                                data-overflow=r.overflow.1 data-underflow=r.underflow.1 data-exact=r.exact.1 data-sqnr=r.sqnr.1>
+                                <th scope="row">{r.name}{r.best.then(|| view! { <span class="tensor-best" title="best at this bit width">" best"</span> })}</th>
+                                <td class="num">{r.bits}</td><td>{r.scheme}</td>
+                                <td class="num">{r.overflow.0}</td><td class="num">{r.underflow.0}</td><td class="num">{r.exact.0}</td>
+                                <td class="num">{r.sqnr.0}</td><td class="num">{r.max_rel}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p class="help">"Shares are of the non-zero values. Rounding to nearest, ties to even; past a format's largest value a value saturates (counted as overflow). SQNR: 10 log10 of the signal's energy over the error's."</p>
+        }
+        .into_any(),
+    }
+}
+
+/// Reads a file's header and lists its tensors.
+async fn list_tensors(f: &web_sys::File) -> Result<Vec<TensorInfo>, String> {
+    let len = f.size() as u64;
+    let first = read_range(f, 0.0, 12.0_f64.min(len as f64)).await?;
+    if first.starts_with(file::NPY_MAGIC) {
+        let (n, start) = file::npy_header_len(&first).map_err(|e| e.0)?;
+        let header = read_range(f, start as f64, (start + n) as f64).await?;
+        let text = String::from_utf8_lossy(&header);
+        let mut t = file::npy_tensor(&text, start + n, len).map_err(|e| e.0)?;
+        t.name = f.name();
+        return Ok(vec![t]);
+    }
+    let n = file::safetensors_header_len(&first, len).map_err(|e| e.0)?;
+    let header = read_range(f, 8.0, (8 + n) as f64).await?;
+    file::safetensors_tensors(&header, len).map_err(|e| e.0)
+}
+
+async fn read_range(f: &web_sys::File, start: f64, end: f64) -> Result<Vec<u8>, String> {
+    let blob = f
+        .slice_with_f64_and_f64(start, end)
+        .map_err(|_| "The file could not be read.".to_string())?;
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|_| "The file could not be read (was it moved or deleted?).".to_string())?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Lets the page paint and answer input before the next slice.
+async fn next_turn() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback(&resolve);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// What a pass over the values gathers.
+struct Pass {
+    analysis: Option<Analysis>,
+    largest: f64,
+    done: u64,
+    non_finite: u64,
+    zeros: u64,
+}
+
+impl Pass {
+    fn eat(&mut self, values: &[f64]) {
+        if let Some(a) = &mut self.analysis {
+            a.add(values);
+            self.non_finite += values.iter().filter(|x| !x.is_finite()).count() as u64;
+            self.zeros += values.iter().filter(|x| **x == 0.0).count() as u64;
+        }
+        self.largest = self.largest.max(absmax(values));
+        self.done += values.len() as u64;
+    }
+}
+
+/// Streams `source` through the analysis (twice for a per-tensor scale: its absmax first).
+async fn analyse(
+    source: Source,
+    mode: Mode,
+    status: RwSignal<Status>,
+    still: impl Fn() -> bool + Copy,
+) -> Result<Status, String> {
+    let (label, total) = match &source {
+        Source::Values(label, v) => (label.clone(), v.len() as u64),
+        Source::File(_, t) => (format!("{} ({})", t.name, t.dtype_name), t.elements()),
+    };
+    let passes = if mode == Mode::Tensor { 2 } else { 1 };
+    let mut largest = 0.0f64;
+    let mut result = None;
+    for pass in 0..passes {
+        let mut p = Pass {
+            analysis: (pass + 1 == passes).then(|| Analysis::new(mode, largest)),
+            largest: 0.0,
+            done: 0,
+            non_finite: 0,
+            zeros: 0,
+        };
+        let progress = |p: &Pass| Status::Busy {
+            done: p.done + pass * total,
+            total: total * passes,
+        };
+        match &source {
+            Source::Values(_, v) => {
+                for part in v.chunks(VALUES_PER_TURN) {
+                    p.eat(part);
+                    status.try_set(progress(&p));
+                    next_turn().await;
+                    if !still() {
+                        return Err("Cancelled.".to_string());
+                    }
+                }
+            }
+            Source::File(f, t) => {
+                let dtype: Dtype = t.dtype.ok_or("This tensor's type is not read.")?;
+                let size = dtype.size() as f64;
+                let slice = (SLICE / size).floor() * size;
+                let mut at = t.offset as f64;
+                let end = (t.offset + t.bytes) as f64;
+                let mut values = Vec::new();
+                while at < end {
+                    let to = (at + slice).min(end);
+                    let bytes = read_range(f, at, to).await?;
+                    values.clear();
+                    decode(dtype, t.endian, &bytes, &mut values);
+                    p.eat(&values);
+                    at = to;
+                    status.try_set(progress(&p));
+                    if !still() {
+                        return Err("Cancelled.".to_string());
+                    }
+                }
+            }
+        }
+        largest = p.largest;
+        result = Some(p);
+    }
+    let Some(Pass {
+        analysis: Some(mut analysis),
+        non_finite,
+        zeros,
+        ..
+    }) = result
+    else {
+        return Err("Nothing to measure.".to_string());
+    };
+    analysis.finish();
+    Ok(Status::Done {
+        summary: format!(
+            "{label}: {total} values, {zeros} zero, {non_finite} NaN or infinite; the largest \
+             magnitude is {largest}."
+        ),
+        rows: model::rows(&analysis),
+    })
+}

@@ -1,0 +1,142 @@
+// Whole-page tests of the "Your tensor" view (issue 18): a demo from its URL, hand-built
+// .safetensors and .npy files whose expected shares are worked out here, the scaling in the URL,
+// pasted numbers, broken files and Cancel. Nothing leaves the page (assertClean fails on any
+// request to another origin).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, screenshot, assertClean, openApp } from './harness.mjs';
+
+let site, browser;
+before(async () => { site = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await site?.close(); });
+
+const attr = (page, id, name) => page.getAttribute(`[data-testid=tensor-row-${id}]`, `data-${name}`);
+
+/// A safetensors file: 8-byte header length, the JSON header padded to 8 bytes, the data.
+function safetensors(header, data) {
+  let json = JSON.stringify(header);
+  while (json.length % 8) json += ' ';
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([length, Buffer.from(json), data]);
+}
+
+const W = [1.0, -2.5, 0.1, 65504.0, 70000.0, 1e-8];
+function twoTensors() {
+  const w = Buffer.alloc(24);
+  W.forEach((x, i) => w.writeFloatLE(x, 4 * i));
+  const b = Buffer.from([0x80, 0x3f, 0x00, 0xc0]); // bf16 1 and -2
+  return safetensors({
+    __metadata__: { format: 'pt' },
+    'model.w': { dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] },
+    'model.b': { dtype: 'BF16', shape: [2], data_offsets: [24, 28] },
+  }, Buffer.concat([w, b]));
+}
+
+async function choose(page, name, buffer) {
+  await page.setInputFiles('[data-testid=tensor-file]', { name, mimeType: 'application/octet-stream', buffer });
+}
+
+test('a demo opens from its URL and every format gets a row', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=tensor&demo=weights');
+  await page.locator('[data-testid=tensor-table]').waitFor();
+  assert.match(await page.textContent('[data-testid=tensor-summary]'), /65536 values/);
+  // Weights of std 0.02 fit fp16 and bf16 whole; E2M1's smallest step is 0.5, so every one of
+  // them (all below 0.25) flushes to zero without a scale.
+  assert.equal(await attr(page, 'fp16', 'overflow'), '0');
+  assert.equal(await attr(page, 'e2m1fn', 'underflow'), '1');
+  assert.equal(await page.locator('[data-testid=tensor-row-uint8]').count(), 0);
+  // Block scales rescue the 4-bit formats; the URL keeps the choice.
+  await page.selectOption('[data-testid=tensor-scale]', 'block');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('scale') === 'block');
+  await page.locator('[data-testid=tensor-row-fp16]').waitFor({ state: 'detached' });
+  assert.ok(Number(await attr(page, 'e2m1fn', 'underflow')) < 0.1);
+  assert.ok(Number(await attr(page, 'e2m1fn', 'sqnr')) > 10);
+  assert.equal(await page.locator('tr.best').count() >= 2, true);
+  await screenshot(page, 'tensor-demo-block');
+  assertClean(problems);
+  await context.close();
+});
+
+test('a safetensors file: its tensors listed, the chosen one measured exactly', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=tensor');
+  await choose(page, 'model.safetensors', twoTensors());
+  await page.locator('[data-testid=tensor-table]').waitFor();
+  const options = await page.locator('[data-testid=tensor-pick] option').allTextContents();
+  assert.deepEqual(options, ['model.w [2 x 3] F32 (6 elements)', 'model.b [2] BF16 (2 elements)']);
+  // fp16: 70000 overflows, 1e-8 flushes, 1, -2.5 and 65504 are exact: 1/6, 1/6, 3/6.
+  assert.equal(Number(await attr(page, 'fp16', 'overflow')), 1 / 6);
+  assert.equal(Number(await attr(page, 'fp16', 'underflow')), 1 / 6);
+  assert.equal(Number(await attr(page, 'fp16', 'exact')), 0.5);
+  // The other tensor: bf16 values are exact in bf16 and fp32.
+  await page.selectOption('[data-testid=tensor-pick]', '1');
+  await page.waitForFunction(() => /model.b/.test(document.querySelector('[data-testid=tensor-summary]')?.textContent ?? ''));
+  assert.equal(await attr(page, 'bf16', 'exact'), '1');
+  assert.equal(await attr(page, 'bf16', 'sqnr'), 'inf');
+  assertClean(problems);
+  await context.close();
+});
+
+test('an npy file and pasted numbers are read too', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=tensor');
+  let dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }";
+  while ((10 + dict.length + 1) % 64) dict += ' ';
+  dict += '\n';
+  const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([dict.length, 0]), Buffer.from(dict)]);
+  const data = Buffer.from([0x00, 0x3c, 0x00, 0xc0, 0x00, 0x7c]); // fp16 1, -2, +inf
+  await choose(page, 'x.npy', Buffer.concat([head, data]));
+  await page.locator('[data-testid=tensor-table]').waitFor();
+  assert.match(await page.textContent('[data-testid=tensor-summary]'), /3 values, 0 zero, 1 NaN or infinite/);
+  await page.fill('[data-testid=tensor-paste]', '[0.1, 0.2, zebra]');
+  await page.press('[data-testid=tensor-paste]', 'Tab');
+  await page.locator('[data-testid=tensor-error]').waitFor();
+  assert.match(await page.textContent('[data-testid=tensor-error]'), /"zebra" \(number 3\) is not a number/);
+  await page.fill('[data-testid=tensor-paste]', '0.5, 0.25, 1e-9');
+  await page.press('[data-testid=tensor-paste]', 'Tab');
+  await page.waitForFunction(() => /3 pasted numbers/.test(document.querySelector('[data-testid=tensor-summary]')?.textContent ?? ''));
+  // int8 without a scale keeps none of them (all round to 0).
+  assert.equal(await attr(page, 'int8', 'underflow'), '1');
+  assertClean(problems);
+  await context.close();
+});
+
+test('broken files get a sentence, and the page keeps working', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=tensor&scale=bogus');
+  assert.match(await page.textContent('[data-testid=url-notice]'), /scale: "bogus" is not recognised/);
+  const good = twoTensors();
+  const cases = [
+    [Buffer.from('not a tensor file at all'), /does not fit/],
+    [good.subarray(0, good.length - 3), /truncated or corrupt/],
+    [Buffer.concat([good.subarray(0, 8), Buffer.from('#'), good.subarray(9)]), /not valid JSON/],
+    [safetensors({ s: { dtype: 'F8_E8M0', shape: [2], data_offsets: [0, 2] } }, Buffer.from([1, 2])), /no tensor of a type this page reads/],
+  ];
+  for (const [buffer, message] of cases) {
+    await choose(page, 'broken.safetensors', buffer);
+    await page.waitForFunction((m) => new RegExp(m).test(document.querySelector('[data-testid=tensor-error]')?.textContent ?? ''), message.source);
+  }
+  await page.click('[data-testid=tensor-demo-gradients]');
+  await page.locator('[data-testid=tensor-table]').waitFor();
+  // Gradients of std 1e-6 sit below fp16's normal range: many lose precision, some flush.
+  assert.ok(Number(await attr(page, 'fp16', 'underflow')) > 0);
+  assertClean(problems);
+  await context.close();
+});
+
+test('a large file streams with progress and Cancel stops it', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?view=tensor');
+  const n = 4_000_000; // 16 MB of fp32
+  const data = Buffer.alloc(4 * n);
+  for (let i = 0; i < n; i += 1) data.writeFloatLE(Math.sin(i) * 0.05, 4 * i);
+  await choose(page, 'big.safetensors', safetensors({ w: { dtype: 'F32', shape: [n], data_offsets: [0, 4 * n] } }, data));
+  await page.locator('[data-testid=tensor-progress]').waitFor();
+  // The page answers while it streams: a frame comes back quickly.
+  const frame = await page.evaluate(() => new Promise((done) => {
+    const t0 = performance.now();
+    requestAnimationFrame(() => done(performance.now() - t0));
+  }));
+  assert.ok(frame < 500, `a frame took ${frame} ms`);
+  await page.click('[data-testid=tensor-cancel]');
+  await page.waitForFunction(() => /Cancelled/.test(document.querySelector('[data-testid=tensor-error]')?.textContent ?? ''));
+  assertClean(problems);
+  await context.close();
+});
