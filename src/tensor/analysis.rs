@@ -3,7 +3,8 @@
 //! arrive in slices ([`Tally::add`]), so a tensor of any size streams through in constant memory;
 //! a per-tensor scale needs the tensor's largest magnitude first ([`absmax`] over the same slices).
 
-use crate::formats::{Format, Overflow, Rounding, Structure};
+use super::kernel::Kernel;
+use crate::formats::Format;
 
 /// How values are scaled before they are stored.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,19 +36,6 @@ pub fn absmax(values: &[f64]) -> f64 {
         .iter()
         .filter(|x| x.is_finite())
         .fold(0.0, |m: f64, x| m.max(x.abs()))
-}
-
-/// Whether `x` overflows `format` when rounded to nearest, ties to even (see [`Tally::overflow`]).
-fn overflows(format: &Format, x: f64, flagged: bool) -> bool {
-    match format.structure() {
-        // Two's complement: the integers run from -(max + 1) to max.
-        Structure::Integer { scale, .. } => {
-            let rounded = (x / scale).round_ties_even();
-            let high = format.max_finite() / scale;
-            rounded > high || rounded < -high - 1.0
-        }
-        _ => flagged,
-    }
 }
 
 /// Counts over a tensor's values for one format and scaling.
@@ -86,6 +74,13 @@ impl Tally {
     /// Adds a slice of values, each multiplied by `factor`, stored in `format` with nearest-even
     /// rounding (saturating past its largest value), and divided by `factor` again when read.
     pub fn add_with_factor(&mut self, values: &[f64], format: &Format, factor: f64) {
+        self.add_with(values, &Kernel::new(format), factor);
+    }
+
+    /// [`Tally::add_with_factor`] with a kernel made once for many slices.
+    pub fn add_with(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
+        let mut kept = Vec::with_capacity(values.len());
+        let mut scaled = Vec::with_capacity(values.len());
         for &x in values {
             self.values += 1;
             if !x.is_finite() {
@@ -97,17 +92,20 @@ impl Tally {
                 continue;
             }
             self.nonzero += 1;
-            let scaled = x * factor;
-            let report = format.encode_report(scaled, Rounding::NearestEven, Overflow::Saturate);
-            let stored = report.stored / factor;
-            if overflows(format, scaled, report.overflowed) {
+            kept.push(x);
+            scaled.push(x * factor);
+        }
+        let mut stored = Vec::with_capacity(scaled.len());
+        kernel.store(&scaled, &mut stored);
+        for ((&x, &input), s) in kept.iter().zip(&scaled).zip(&stored) {
+            if s.overflowed {
                 self.overflow += 1;
             }
-            if report.stored == 0.0 {
+            if s.value == 0.0 {
                 self.underflow += 1;
             }
-            let error = stored - x;
-            if error == 0.0 && report.exact {
+            let error = s.value / factor - x;
+            if error == 0.0 && s.value == input {
                 self.exact += 1;
             }
             self.noise += error * error;

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod demo;
 pub mod file;
+pub mod kernel;
 pub mod report;
 
 pub use analysis::{absmax, Scaling, Tally};

@@ -4,6 +4,7 @@
 //! the slices are.
 
 use super::analysis::Tally;
+use super::kernel::Kernel;
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::{catalogue, Format, Signedness};
 
@@ -49,7 +50,7 @@ enum Scheme {
 }
 
 /// One format's row.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Row {
     /// The catalogue id (`tensor-row-<id>`).
     pub id: &'static str,
@@ -59,6 +60,7 @@ pub struct Row {
     pub scheme: &'static str,
     pub tally: Tally,
     format: Format,
+    kernel: Kernel,
     how: Scheme,
 }
 
@@ -103,6 +105,7 @@ impl Analysis {
                 bits,
                 scheme,
                 tally: Tally::default(),
+                kernel: Kernel::new(&format),
                 format,
                 how,
             });
@@ -117,7 +120,7 @@ impl Analysis {
     pub fn add(&mut self, values: &[f64]) {
         for row in &mut self.rows {
             if let Scheme::Whole(factor) = row.how {
-                row.tally.add_with_factor(values, &row.format, factor);
+                row.tally.add_with(values, &row.kernel, factor);
             }
         }
         if !self.rows.iter().any(|r| !matches!(r.how, Scheme::Whole(_))) {
@@ -147,7 +150,7 @@ impl Analysis {
                             Ok(b) if b.scale.is_finite() && b.scale > 0.0 => 1.0 / b.scale,
                             _ => 1.0,
                         };
-                        row.tally.add_with_factor(block, &row.format, factor);
+                        row.tally.add_with(block, &row.kernel, factor);
                     }
                 }
                 Scheme::Absmax(size) => {
@@ -160,7 +163,7 @@ impl Analysis {
                         } else {
                             1.0
                         };
-                        row.tally.add_with_factor(block, &row.format, factor);
+                        row.tally.add_with(block, &row.kernel, factor);
                     }
                 }
             }

@@ -355,11 +355,12 @@ async fn analyse(
             Source::Values(_, v) => {
                 for part in v.chunks(VALUES_PER_TURN) {
                     p.eat(part);
-                    status.try_set(progress(&p));
                     next_turn().await;
+                    // A newer run or Cancel owns the status now.
                     if !still() {
                         return Err("Cancelled.".to_string());
                     }
+                    status.try_set(progress(&p));
                 }
             }
             Source::File(f, t) => {
@@ -372,14 +373,14 @@ async fn analyse(
                 while at < end {
                     let to = (at + slice).min(end);
                     let bytes = read_range(f, at, to).await?;
+                    if !still() {
+                        return Err("Cancelled.".to_string());
+                    }
                     values.clear();
                     decode(dtype, t.endian, &bytes, &mut values);
                     p.eat(&values);
                     at = to;
                     status.try_set(progress(&p));
-                    if !still() {
-                        return Err("Cancelled.".to_string());
-                    }
                 }
             }
         }

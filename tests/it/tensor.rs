@@ -396,3 +396,83 @@ fn rows_mark_the_best_format_at_each_bit_width() {
     // The demo is stored in fp32: every value exact.
     assert_eq!((fp32.exact.1.as_str(), fp32.sqnr.1.as_str()), ("1", "inf"));
 }
+
+#[test]
+fn the_fast_kernel_stores_every_value_as_the_exact_engine_does() {
+    use precision_lab::formats::{catalogue, Overflow, Rounding, Signedness};
+    use precision_lab::tensor::kernel::Kernel;
+    // Every code's value, the midpoints between neighbours (ties), values just either side of
+    // them, beyond the ends, and a spread of magnitudes: in f32 (the fast path) and not.
+    for entry in catalogue() {
+        let format = entry.format();
+        if format.signedness() == Signedness::Unsigned || format.total_bits() > 32 {
+            continue;
+        }
+        let mut xs = Vec::new();
+        if format.total_bits() > 16 {
+            // fp32 and tf32: f32 bit patterns across the range, and the ties of tf32's grid.
+            let mut state = 7u64;
+            for _ in 0..20_000 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let bits = (state >> 32) as u32;
+                let x = f64::from(f32::from_bits(bits & 0xffff_f000 | 0x1000));
+                let y = f64::from(f32::from_bits(bits));
+                xs.extend([x, y].into_iter().filter(|v| v.is_finite() && *v != 0.0));
+            }
+        }
+        let codes = 1u64 << format.total_bits().min(16);
+        let mut finite: Vec<f64> = (0..codes)
+            .filter(|_| format.total_bits() <= 16)
+            .map(|c| format.decode(c))
+            .filter(|v| v.is_finite())
+            .collect();
+        finite.sort_by(f64::total_cmp);
+        finite.dedup();
+        for w in finite.windows(2) {
+            let mid = (w[0] + w[1]) / 2.0;
+            xs.extend([w[0], mid, mid * (1.0 + 1e-12), mid * (1.0 - 1e-12)]);
+        }
+        let max = format.max_finite();
+        xs.extend([
+            max * 1.01,
+            max * 3.0,
+            -max * 1.5,
+            1e-30,
+            -1e-30,
+            0.1,
+            1.0 / 3.0,
+        ]);
+        xs.retain(|x| *x != 0.0);
+        let kernel = Kernel::new(&format);
+        let mut stored = Vec::new();
+        // One at a time (the exact path for the non-f32 ones) and as f32 batches (the fast path).
+        for &x in &xs {
+            kernel.store(&[x], &mut stored);
+        }
+        let f32s: Vec<f64> = xs
+            .iter()
+            .map(|&x| f64::from(x as f32))
+            .filter(|x| x.abs() <= max && *x != 0.0)
+            .collect();
+        kernel.store(&f32s, &mut stored);
+        for (&x, s) in xs.iter().chain(&f32s).zip(&stored) {
+            let report = format.encode_report(x, Rounding::NearestEven, Overflow::Saturate);
+            assert_eq!(
+                s.value.to_bits(),
+                report.stored.to_bits(),
+                "{} {x:e}",
+                entry.name
+            );
+            let expected_overflow = match format.structure() {
+                precision_lab::formats::Structure::Integer { .. } => {
+                    let r = x.round_ties_even();
+                    r > max || r < -max - 1.0
+                }
+                _ => report.overflowed,
+            };
+            assert_eq!(s.overflowed, expected_overflow, "{} {x:e}", entry.name);
+        }
+    }
+}
