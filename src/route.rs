@@ -247,11 +247,13 @@ pub enum Widget {
     Memory,
     /// The toy trainer.
     Trainer,
+    /// A tensor against every format.
+    Tensor,
 }
 
 impl Widget {
     /// Every widget, in the order the embed menus list them.
-    pub const ALL: [Widget; 11] = [
+    pub const ALL: [Widget; 12] = [
         Widget::Editor,
         Widget::SameValue,
         Widget::Facts,
@@ -263,6 +265,7 @@ impl Widget {
         Widget::Rounding,
         Widget::Memory,
         Widget::Trainer,
+        Widget::Tensor,
     ];
 
     /// The `embed=` value.
@@ -279,6 +282,7 @@ impl Widget {
             Widget::Rounding => "rounding",
             Widget::Memory => "memory",
             Widget::Trainer => "trainer",
+            Widget::Tensor => "tensor",
         }
     }
 
@@ -296,6 +300,7 @@ impl Widget {
             Widget::Rounding => "rounding error plot",
             Widget::Memory => "memory calculator",
             Widget::Trainer => "mixed-precision trainer",
+            Widget::Tensor => "your tensor against every format",
         }
     }
 
@@ -310,6 +315,7 @@ impl Widget {
             | Widget::Rounding => View::Plots,
             Widget::Memory => View::Memory,
             Widget::Trainer => View::Train,
+            Widget::Tensor => View::Tensor,
         }
     }
 

@@ -25,6 +25,7 @@ export const ENTRIES = {
   'embed:rounding': ['widget_rounding'],
   'embed:memory': ['memory'],
   'embed:trainer': ['trainer'],
+  'embed:tensor': ['tensor'],
 };
 
 /// The entries whose first view has a size budget (README, "Performance").

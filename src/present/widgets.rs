@@ -51,7 +51,7 @@ pub struct WidgetDoc {
 }
 
 /// Every widget, in the order of [`Widget::ALL`].
-pub const WIDGET_DOCS: [WidgetDoc; 11] = [
+pub const WIDGET_DOCS: [WidgetDoc; 12] = [
     WidgetDoc {
         widget: Widget::Editor,
         shows: "The bit-layout editor: click bits or type a number, and read the exact stored value, the rounding error and the neighbours.",
@@ -127,7 +127,7 @@ pub const WIDGET_DOCS: [WidgetDoc; 11] = [
         widget: Widget::Memory,
         shows: "The memory calculator: will a model fit, and where does the memory go, for training or inference.",
         params: &[
-            ("model", "a preset (qwen2-72b, mistral-7b, llama-3-8b, llama-3-70b, llama-3.1-405b, gpt2), params for a bare count or custom for your own shapes"),
+            ("model", "a preset (qwen2-72b, qwen2.5-7b, mistral-7b, mixtral-8x7b, llama-3.2-1b, llama-3-8b, llama-3-70b, llama-3.1-405b, gemma-2-9b, phi-3-mini, deepseek-v3, gpt2), params for a bare count or custom for your own shapes (or paste a config.json in the widget)"),
             ("params", "a parameter count: 7e9, 7B, 124M"),
             ("mode", "inference or training"),
             ("gpu", "the GPU"),
@@ -154,6 +154,16 @@ pub const WIDGET_DOCS: [WidgetDoc; 11] = [
             THEME,
         ],
         example: "policies=fp32,fp16-pure,fp16-amp&hard=20",
+    },
+    WidgetDoc {
+        widget: Widget::Tensor,
+        shows: "A tensor against every format: overflow, flush to zero, exact values and SQNR, from a file the reader opens (never uploaded), pasted numbers or a demo.",
+        params: &[
+            ("demo", "a demo tensor: weights, activations or gradients"),
+            ("scale", "none (default), tensor (one absmax scale) or block (MX per 32, int/nf4 per 64)"),
+            THEME,
+        ],
+        example: "demo=activations&scale=block",
     },
 ];
 

@@ -27,6 +27,7 @@ part!(fn quantize_widget in widget_quantize { view! { <super::plots::QuantizeWid
 part!(fn rounding_widget in widget_rounding { view! { <super::plots::RoundingWidget /> }.into_any() });
 part!(fn memory_widget in memory { view! { <super::memory::MemoryView inline=true /> }.into_any() });
 part!(fn trainer_widget in trainer { view! { <super::train::TrainView /> }.into_any() });
+part!(fn tensor_widget in tensor { view! { <super::tensor::TensorView inline=true /> }.into_any() });
 
 /// The loader of a widget's part.
 pub fn widget_part(widget: Widget) -> Part {
@@ -42,6 +43,7 @@ pub fn widget_part(widget: Widget) -> Part {
         Widget::Rounding => || Box::pin(rounding_widget()),
         Widget::Memory => || Box::pin(memory_widget()),
         Widget::Trainer => || Box::pin(trainer_widget()),
+        Widget::Tensor => || Box::pin(tensor_widget()),
     }
 }
 

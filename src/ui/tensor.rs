@@ -36,7 +36,11 @@ enum Source {
 }
 
 #[component]
-pub fn TensorView() -> impl IntoView {
+pub fn TensorView(
+    /// In an embed: no view heading or lede.
+    #[prop(optional)]
+    inline: bool,
+) -> impl IntoView {
     let url = expect_context::<UrlState>();
     let parsed = Memo::new(move |_| model::read(&url.query()));
     let state = Memo::new(move |_| parsed.with(|p| p.0));
@@ -86,33 +90,19 @@ pub fn TensorView() -> impl IntoView {
         run.set_value(run.get_value() + 1);
         status.set(Status::Busy { done: 0, total: 0 });
         spawn_local(async move {
-            match list_tensors(&f).await {
-                Ok(list) => {
-                    let first = list
-                        .iter()
-                        .position(|t| t.dtype.is_some() && t.elements() > 0);
-                    tensors.try_set(list.clone());
+            let listed = list_tensors(&f).await;
+            tensors.try_set(listed.as_ref().map_or(Vec::new(), Clone::clone));
+            match listed.and_then(first_readable) {
+                Ok(info) => {
                     file.set_value(Some(f.clone()));
-                    match first {
-                        Some(i) => {
-                            source.set_value(Some(Source::File(f, list[i].clone())));
-                            set_state(TensorState {
-                                demo: None,
-                                ..state.get_untracked()
-                            });
-                            start();
-                        }
-                        None => {
-                            status.try_set(Status::Failed(
-                                "This file holds no tensor of a type this page reads (F64, F32, \
-                                 F16, BF16, F8_E4M3, F8_E5M2, integers)."
-                                    .to_string(),
-                            ));
-                        }
-                    }
+                    source.set_value(Some(Source::File(f, info)));
+                    set_state(TensorState {
+                        demo: None,
+                        ..state.get_untracked()
+                    });
+                    start();
                 }
                 Err(message) => {
-                    tensors.try_set(Vec::new());
                     status.try_set(Status::Failed(message));
                 }
             }
@@ -128,16 +118,12 @@ pub fn TensorView() -> impl IntoView {
         ) else {
             return;
         };
-        match (info.dtype, info.elements()) {
-            (None, _) => status.set(Status::Failed(format!(
-                "{} is stored as {}, which this page does not read.",
-                info.name, info.dtype_name
-            ))),
-            (_, 0) => status.set(Status::Failed(format!("{} has no elements.", info.name))),
-            _ => {
+        match measurable(info) {
+            Ok(info) => {
                 source.set_value(Some(Source::File(f, info)));
                 start();
             }
+            Err(message) => status.set(Status::Failed(message)),
         }
     };
     let on_paste = move |ev: leptos::ev::Event| {
@@ -165,21 +151,11 @@ pub fn TensorView() -> impl IntoView {
             });
         }
     };
-    let cancel = move |_| {
-        run.set_value(run.get_value() + 1);
-        status.set(Status::Failed("Cancelled.".to_string()));
-    };
-    let notices = move || parsed.with(|p| p.1.iter().map(|n| n.0.clone()).collect::<Vec<_>>());
+    let cancel = move |_| stop(run, status);
     view! {
         <section class="tensor" aria-labelledby="view-title">
-            <div class="view-head">
-                <h1 id="view-title">"Your tensor"</h1>
-                <div class="share-buttons"><CopyLink /></div>
-            </div>
-            <p class="lede">
-                "What would each format do to your weights, activations or gradients? Open a .safetensors or .npy file, paste numbers, or try a demo tensor. The file never leaves this machine: it is read here, in your browser, a slice at a time."
-            </p>
-            <For each=notices key=|t| t.clone() let:text>
+            {head(inline)}
+            <For each=move || notices(parsed) key=|t| t.clone() let:text>
                 <p class="notice" role="status" data-testid="url-notice">{text}</p>
             </For>
             <div class="tensor-inputs">
@@ -190,38 +166,65 @@ pub fn TensorView() -> impl IntoView {
                 <Show when=move || tensors.with(|t| !t.is_empty())>
                     <label class="tensor-field">
                         <span>"tensor"</span>
-                        <select data-testid="tensor-pick" on:change=on_pick>
-                            {move || tensors.get().into_iter().enumerate().map(|(i, t)| {
-                                let label = format!("{} [{}] {} ({} elements)", t.name, t.shape.iter().map(u64::to_string).collect::<Vec<_>>().join(" x "), t.dtype_name, t.elements());
-                                view! { <option value=i.to_string()>{label}</option> }
-                            }).collect_view()}
-                        </select>
+                        <select data-testid="tensor-pick" on:change=on_pick>{move || tensor_options(&tensors.get())}</select>
                     </label>
                 </Show>
                 <label class="tensor-field">
                     <span>"or numbers (commas, spaces or new lines)"</span>
                     <textarea data-testid="tensor-paste" rows="3" spellcheck="false" placeholder="0.02, -0.013, 1.7e-3, ..." on:change=on_paste></textarea>
                 </label>
-                <div class="tensor-demos">
-                    <span>"or a demo:"</span>
-                    {Demo::ALL.into_iter().map(|d| view! {
-                        <button type="button" data-testid=format!("tensor-demo-{}", d.id()) title=d.recipe()
-                            on:click=move |_| set_state(TensorState { demo: Some(d), ..state.get_untracked() })>
-                            {d.id()}
-                        </button>
-                    }).collect_view()}
-                </div>
+                {demo_buttons(move |d| set_state(TensorState { demo: Some(d), ..state.get_untracked() }))}
                 <label class="tensor-field">
                     <span>"scaling"</span>
                     <select data-testid="tensor-scale" prop:value=move || state.get().scale.id() on:change=on_scale>
-                        <option value="none">"none: the values as they are"</option>
-                        <option value="tensor">"one absmax scale for the tensor"</option>
-                        <option value="block">"block scales, as deployed (MX per 32, int/nf4 per 64)"</option>
+                        {SCALES.map(|(id, text)| view! { <option value=id>{text}</option> })}
                     </select>
                 </label>
             </div>
             {move || status_view(status.get(), cancel)}
         </section>
+    }
+}
+
+/// The scaling menu.
+const SCALES: [(&str, &str); 3] = [
+    ("none", "none: the values as they are"),
+    ("tensor", "one absmax scale for the tensor"),
+    (
+        "block",
+        "block scales, as deployed (MX per 32, int/nf4 per 64)",
+    ),
+];
+
+/// The tensor menu: name, shape, type and size of each.
+fn tensor_options(tensors: &[TensorInfo]) -> impl IntoView {
+    tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let shape: Vec<String> = t.shape.iter().map(u64::to_string).collect();
+            let label = format!(
+                "{} [{}] {} ({} elements)",
+                t.name,
+                shape.join(" x "),
+                t.dtype_name,
+                t.elements()
+            );
+            view! { <option value=i.to_string()>{label}</option> }
+        })
+        .collect_view()
+}
+
+fn demo_buttons(choose: impl Fn(Demo) + Copy + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <div class="tensor-demos">
+            <span>"or a demo:"</span>
+            {Demo::ALL.into_iter().map(|d| view! {
+                <button type="button" data-testid=format!("tensor-demo-{}", d.id()) title=d.recipe() on:click=move |_| choose(d)>
+                    {d.id()}
+                </button>
+            }).collect_view()}
+        </div>
     }
 }
 
@@ -265,6 +268,54 @@ fn status_view(status: Status, cancel: impl Fn(leptos::ev::MouseEvent) + 'static
         }
         .into_any(),
     }
+}
+
+/// Cancel: the running run stops at its next slice.
+fn stop(run: StoredValue<u64>, status: RwSignal<Status>) {
+    run.set_value(run.get_value() + 1);
+    status.set(Status::Failed("Cancelled.".to_string()));
+}
+
+/// The heading (not in an embed) and the lede.
+fn head(inline: bool) -> impl IntoView {
+    view! {
+            <Show when=move || !inline>
+                <div class="view-head">
+                    <h1 id="view-title">"Your tensor"</h1>
+                    <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Tensor /></div>
+                </div>
+            </Show>
+            <p class="lede">
+                "What would each format do to your weights, activations or gradients? Open a .safetensors or .npy file, paste numbers, or try a demo tensor. The file never leaves this machine: it is read here, in your browser, a slice at a time."
+            </p>
+    }
+}
+
+fn notices(parsed: Memo<(TensorState, Vec<crate::route::Notice>)>) -> Vec<String> {
+    parsed.with(|p| p.1.iter().map(|n| n.0.clone()).collect())
+}
+
+/// A tensor this page can measure, or why not.
+fn measurable(info: TensorInfo) -> Result<TensorInfo, String> {
+    match (info.dtype, info.elements()) {
+        (None, _) => Err(format!(
+            "{} is stored as {}, which this page does not read.",
+            info.name, info.dtype_name
+        )),
+        (_, 0) => Err(format!("{} has no elements.", info.name)),
+        _ => Ok(info),
+    }
+}
+
+/// The first tensor of a file that can be measured.
+fn first_readable(list: Vec<TensorInfo>) -> Result<TensorInfo, String> {
+    list.into_iter()
+        .find(|t| t.dtype.is_some() && t.elements() > 0)
+        .ok_or_else(|| {
+            "This file holds no tensor of a type this page reads (F64, F32, F16, BF16, F8_E4M3, \
+             F8_E5M2, integers)."
+                .to_string()
+        })
 }
 
 /// Reads a file's header and lists its tensors.

@@ -140,3 +140,14 @@ test('a large file streams with progress and Cancel stops it', async () => {
   assertClean(problems);
   await context.close();
 });
+
+test('embed=tensor shows the table without the view heading', async () => {
+  const { page, context, problems } = await openApp(browser, site, '?embed=tensor&demo=activations&scale=block');
+  await page.locator('[data-testid=tensor-table]').waitFor();
+  assert.equal(await page.locator('h1#view-title').count(), 0);
+  // The outlier channels: with MX blocks of 32, a block holding an outlier flushes its small
+  // neighbours in MXFP4, so its flush share is far above that of the weights demo's.
+  assert.ok(Number(await attr(page, 'e2m1fn', 'underflow')) > 0.01);
+  assertClean(problems);
+  await context.close();
+});

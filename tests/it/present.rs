@@ -476,6 +476,11 @@ fn the_widget_reference_names_parameters_the_widgets_read() {
                 .into_iter()
                 .map(|n| n.0)
                 .collect(),
+            Widget::Tensor => precision_lab::present::tensor::read(query)
+                .1
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
         };
         if widget == Widget::Trainer {
             out.extend(BackendChoice::from_query(query).1.map(|n| n.0));
