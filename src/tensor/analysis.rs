@@ -113,6 +113,35 @@ impl Tally {
         }
     }
 
+    /// Adds values with what a scheme stored for each (`stored[i]` for `values[i]`: the value read
+    /// back, and whether it was clamped), for schemes with their own arithmetic (GGUF's).
+    pub fn add_stored(&mut self, values: &[f64], stored: &[(f64, bool)]) {
+        for (&x, &(value, clamped)) in values.iter().zip(stored) {
+            self.values += 1;
+            if !x.is_finite() {
+                self.non_finite += 1;
+                continue;
+            }
+            self.signal += x * x;
+            if x == 0.0 {
+                continue;
+            }
+            self.nonzero += 1;
+            if clamped {
+                self.overflow += 1;
+            }
+            if value == 0.0 {
+                self.underflow += 1;
+            }
+            let error = value - x;
+            if error == 0.0 {
+                self.exact += 1;
+            }
+            self.noise += error * error;
+            self.max_rel_error = self.max_rel_error.max((error / x).abs());
+        }
+    }
+
     /// The share of non-zero values, or `None` when there are none.
     pub fn share(&self, count: u64) -> Option<f64> {
         (self.nonzero > 0).then(|| count as f64 / self.nonzero as f64)

@@ -47,6 +47,58 @@ enum Scheme {
     Mx(Element),
     /// An fp32 absmax scale per block of `size`.
     Absmax(usize),
+    /// A GGUF block type, with llama.cpp's reference arithmetic.
+    Ggml(Ggml),
+}
+
+/// GGUF block types (ggml's `quantize_row_q8_0_ref` and `quantize_row_q4_0_ref`, ggml-quants.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ggml {
+    /// 32 values, int8 codes, an fp16 scale `absmax / 127`; `roundf` (ties away from zero).
+    Q8_0,
+    /// 32 values, 4-bit codes with an offset of 8, an fp16 scale `max / -8` (the signed value of
+    /// largest magnitude); `(int8_t)(x / d + 8.5)` truncates, capped at 15.
+    Q4_0,
+}
+
+/// What a GGUF block stores for each of its values (read back, clamped), in f32 as llama.cpp
+/// computes it.
+pub fn ggml_block(block: &[f64], kind: Ggml) -> Vec<(f64, bool)> {
+    let xs: Vec<f32> = block.iter().map(|&x| x as f32).collect();
+    let finite = |v: &&f32| v.is_finite();
+    match kind {
+        Ggml::Q8_0 => {
+            let amax = xs.iter().filter(finite).fold(0.0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+            let dh = half::f16::from_f32(d).to_f32();
+            xs.iter()
+                .map(|&v| {
+                    let q = (v * id).round() as i8;
+                    (f64::from(f32::from(q) * dh), false)
+                })
+                .collect()
+        }
+        Ggml::Q4_0 => {
+            let (mut amax, mut max) = (0.0f32, 0.0f32);
+            for &v in xs.iter().filter(finite) {
+                if amax < v.abs() {
+                    amax = v.abs();
+                    max = v;
+                }
+            }
+            let d = max / -8.0;
+            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+            let dh = half::f16::from_f32(d).to_f32();
+            xs.iter()
+                .map(|&v| {
+                    let q = (v * id + 8.5) as i8;
+                    let kept = q.min(15);
+                    (f64::from(f32::from(kept - 8) * dh), q > 15)
+                })
+                .collect()
+        }
+    }
 }
 
 /// One format's row.
@@ -110,6 +162,35 @@ impl Analysis {
                 how,
             });
         }
+        if mode == Mode::Block {
+            for (id, kind, bits, scheme, like) in [
+                (
+                    "q8_0",
+                    Ggml::Q8_0,
+                    8.5,
+                    "GGUF Q8_0: fp16 scale per 32 values",
+                    "int8",
+                ),
+                (
+                    "q4_0",
+                    Ggml::Q4_0,
+                    4.5,
+                    "GGUF Q4_0: fp16 scale per 32 values, offset 8",
+                    "int4",
+                ),
+            ] {
+                let format: Format = like.parse().expect("int8 and int4 are in the catalogue");
+                rows.push(Row {
+                    id,
+                    bits,
+                    scheme,
+                    tally: Tally::default(),
+                    kernel: Kernel::new(&format),
+                    format,
+                    how: Scheme::Ggml(kind),
+                });
+            }
+        }
         Analysis {
             rows,
             carry: Vec::new(),
@@ -151,6 +232,11 @@ impl Analysis {
                             _ => 1.0,
                         };
                         row.tally.add_with(block, &row.kernel, factor);
+                    }
+                }
+                Scheme::Ggml(kind) => {
+                    for block in values.chunks(32) {
+                        row.tally.add_stored(block, &ggml_block(block, kind));
                     }
                 }
                 Scheme::Absmax(size) => {

@@ -272,7 +272,7 @@ fn the_table_has_a_row_per_signed_format_and_block_rows_per_deployed_scheme() {
     let blocks = table(&[1.0], Mode::Block);
     assert_eq!(
         ids(&blocks),
-        ["e5m2", "e4m3fn", "e3m2fn", "e2m3fn", "e2m1fn", "int8", "int4", "nf4"]
+        ["e5m2", "e4m3fn", "e3m2fn", "e2m3fn", "e2m1fn", "int8", "int4", "nf4", "q8_0", "q4_0"]
     );
     // Bits per value with the scales: MXFP8 (32 x 8 + 8) / 32 = 8.25, MXFP4 4.25, int4 and nf4
     // with an fp32 scale per 64: 4.5.
@@ -475,4 +475,30 @@ fn the_fast_kernel_stores_every_value_as_the_exact_engine_does() {
             assert_eq!(s.overflowed, expected_overflow, "{} {x:e}", entry.name);
         }
     }
+}
+
+#[test]
+fn gguf_blocks_follow_llama_cpp_arithmetic_worked_by_hand() {
+    use precision_lab::tensor::report::{ggml_block, Ggml};
+    // Q8_0 with absmax 127: d = 1, codes = roundf(x), ties away from zero (not to even).
+    let stored = ggml_block(&[127.0, 0.5, -0.5, 1.49, 2.5], Ggml::Q8_0);
+    let values: Vec<f64> = stored.iter().map(|s| s.0).collect();
+    assert_eq!(values, [127.0, 1.0, -1.0, 1.0, 3.0]);
+    // Q4_0 with -8 the value of largest magnitude: d = -8 / -8 = 1, code = trunc(x + 8.5)
+    // capped at 15, read back as (code - 8) x d.
+    let block = [-8.0, 7.0, 7.5, 3.2, -0.5, 0.49];
+    let stored = ggml_block(&block, Ggml::Q4_0);
+    let values: Vec<f64> = stored.iter().map(|s| s.0).collect();
+    assert_eq!(values, [-8.0, 7.0, 7.0, 3.0, 0.0, 0.0]);
+    let clamped: Vec<bool> = stored.iter().map(|s| s.1).collect();
+    assert_eq!(clamped, [false, false, true, false, false, false]);
+    let mut t = Tally::default();
+    t.add_stored(&block, &stored);
+    assert_eq!((t.exact, t.overflow, t.underflow), (2, 1, 2));
+    // A positive extreme makes d negative: 8 and -1 come back exactly.
+    let stored = ggml_block(&[8.0, -1.0], Ggml::Q4_0);
+    assert_eq!((stored[0].0, stored[1].0), (8.0, -1.0));
+    // Both are rows of the block table, at 8.5 and 4.5 bits per value.
+    let a = table(&[1.0; 64], Mode::Block);
+    assert_eq!((row(&a, "q8_0").bits, row(&a, "q4_0").bits), (8.5, 4.5));
 }
