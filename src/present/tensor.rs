@@ -196,3 +196,59 @@ pub fn rows(analysis: &Analysis) -> Vec<RowText> {
     }
     out
 }
+
+/// The table as CSV: shares as fractions of the non-zero values, SQNR in dB ("inf": exact).
+pub fn csv(rows: &[RowText], scale: Mode) -> String {
+    let mut out = String::from(
+        "format,bits per value,scales,scaling,overflow,flushed to zero,exact,sqnr db,largest relative error,best at its width\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},\"{}\",{},{},{},{},{},{},{}\n",
+            r.id,
+            r.bits,
+            r.scheme,
+            scale.id(),
+            r.overflow.1,
+            r.underflow.1,
+            r.exact.1,
+            r.sqnr.1,
+            r.max_rel,
+            r.best
+        ));
+    }
+    out
+}
+
+/// The table as Markdown, as shown.
+pub fn markdown(rows: &[RowText], summary: &str) -> String {
+    let mut out = format!(
+        "{summary}\n\n| format | bits | scales | overflow | flushed to 0 | exact | SQNR | largest relative error |\n|---|---:|---|---:|---:|---:|---:|---:|\n"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {}{} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.name,
+            if r.best { " (best)" } else { "" },
+            r.bits,
+            r.scheme,
+            r.overflow.0,
+            r.underflow.0,
+            r.exact.0,
+            r.sqnr.0,
+            r.max_rel
+        ));
+    }
+    out
+}
+
+/// The rows by SQNR, highest first (exact first of all; undefined last), ties in table order.
+pub fn by_sqnr(mut rows: Vec<RowText>) -> Vec<RowText> {
+    let key = |r: &RowText| match r.sqnr.1.as_str() {
+        "" => f64::NEG_INFINITY,
+        "inf" => f64::INFINITY,
+        text => text.parse().unwrap_or(f64::NEG_INFINITY),
+    };
+    rows.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    rows
+}

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::url::{HistoryMode, UrlState};
-use super::widgets::CopyLink;
+use super::widgets::{CopyLink, DownloadLink};
 use crate::present::tensor::{self as model, RowText, TensorState};
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
 use crate::tensor::{absmax, Analysis, Demo, Mode};
@@ -181,7 +181,7 @@ pub fn TensorView(
                     </select>
                 </label>
             </div>
-            {move || status_view(status.get(), cancel)}
+            {move || status_view(status.get(), state.get().scale, cancel)}
         </section>
     }
 }
@@ -228,7 +228,11 @@ fn demo_buttons(choose: impl Fn(Demo) + Copy + Send + Sync + 'static) -> impl In
     }
 }
 
-fn status_view(status: Status, cancel: impl Fn(leptos::ev::MouseEvent) + 'static) -> AnyView {
+fn status_view(
+    status: Status,
+    scale: Mode,
+    cancel: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> AnyView {
     match status {
         Status::Idle => view! { <p class="help">"Nothing opened yet."</p> }.into_any(),
         Status::Busy { done, total } => view! {
@@ -242,8 +246,29 @@ fn status_view(status: Status, cancel: impl Fn(leptos::ev::MouseEvent) + 'static
             <p class="input-error" role="alert" data-testid="tensor-error">{message}</p>
         }
         .into_any(),
-        Status::Done { summary, rows } => view! {
+        Status::Done { summary, rows } => done_view(summary, rows, scale),
+    }
+}
+
+/// The table, with its downloads and the order chosen.
+fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
+    let csv = model::csv(&rows, scale);
+    let markdown = model::markdown(&rows, &summary);
+    let sorted = RwSignal::new(false);
+    let shown = move || {
+        if sorted.get() {
+            model::by_sqnr(rows.clone())
+        } else {
+            rows.clone()
+        }
+    };
+    view! {
             <p data-testid="tensor-summary">{summary}</p>
+            <div class="downloads">
+                <DownloadLink filename="precision-lab-tensor.csv" mime="text/csv" content=csv label="Download CSV" testid="tensor-csv" />
+                <DownloadLink filename="precision-lab-tensor.md" mime="text/markdown" content=markdown label="Download Markdown" testid="tensor-md" />
+                <label class="mem-check"><input type="checkbox" data-testid="tensor-sort" on:change=move |ev| sorted.set(event_target_checked(&ev)) />"best SQNR first"</label>
+            </div>
             <div class="table-scroll">
                 <table class="tensor-table" data-testid="tensor-table">
                     <thead><tr>
@@ -252,7 +277,7 @@ fn status_view(status: Status, cancel: impl Fn(leptos::ev::MouseEvent) + 'static
                         <th scope="col">"SQNR"</th><th scope="col">"largest relative error"</th>
                     </tr></thead>
                     <tbody>
-                        {rows.into_iter().map(|r| view! {
+                        {move || shown().into_iter().map(|r| view! {
                             <tr data-testid=format!("tensor-row-{}", r.id) class:best=r.best
                                 data-overflow=r.overflow.1 data-underflow=r.underflow.1 data-exact=r.exact.1 data-sqnr=r.sqnr.1>
                                 <th scope="row">{r.name}{r.best.then(|| view! { <span class="tensor-best" title="best at this bit width">" best"</span> })}</th>
@@ -264,10 +289,9 @@ fn status_view(status: Status, cancel: impl Fn(leptos::ev::MouseEvent) + 'static
                     </tbody>
                 </table>
             </div>
-            <p class="help">"Shares are of the non-zero values. Rounding to nearest, ties to even; past a format's largest value a value saturates (counted as overflow). SQNR: 10 log10 of the signal's energy over the error's."</p>
-        }
-        .into_any(),
+            <p class="help">"Shares are of the non-zero values. Rounding to nearest, ties to even (GGUF rows: llama.cpp's own rounding); past a format's largest value a value saturates (counted as overflow). SQNR: 10 log10 of the signal's energy over the error's."</p>
     }
+    .into_any()
 }
 
 /// Cancel: the running run stops at its next slice.

@@ -53,6 +53,14 @@ test('a demo opens from its URL and every format gets a row', async () => {
   assert.ok(Number(await attr(page, 'e2m1fn', 'underflow')) < 0.1);
   assert.ok(Number(await attr(page, 'e2m1fn', 'sqnr')) > 10);
   assert.equal(await page.locator('tr.best').count() >= 2, true);
+  // GGUF's block types are rows of the block table too.
+  assert.ok(Number(await attr(page, 'q4_0', 'sqnr')) > 10);
+  // Downloads carry the same numbers; "best SQNR first" reorders the rows.
+  const csv = decodeURIComponent((await page.getAttribute('[data-testid=tensor-csv]', 'href')).split(',').slice(1).join(','));
+  assert.match(csv, new RegExp(`^e2m1fn,4.25,"MX: E8M0 scale per 32 values",block,[^,]*,${await attr(page, 'e2m1fn', 'underflow')},`, 'm'));
+  await page.check('[data-testid=tensor-sort]');
+  const sqnrs = await page.locator('[data-testid^=tensor-row-]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-sqnr'))));
+  assert.deepEqual(sqnrs, [...sqnrs].sort((a, b) => b - a));
   await screenshot(page, 'tensor-demo-block');
   assertClean(problems);
   await context.close();

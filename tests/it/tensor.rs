@@ -502,3 +502,28 @@ fn gguf_blocks_follow_llama_cpp_arithmetic_worked_by_hand() {
     let a = table(&[1.0; 64], Mode::Block);
     assert_eq!((row(&a, "q8_0").bits, row(&a, "q4_0").bits), (8.5, 4.5));
 }
+
+#[test]
+fn the_table_downloads_as_csv_and_markdown_and_sorts_by_sqnr() {
+    let x = W.map(f64::from);
+    let rows = page::rows(&table(&x, Mode::None));
+    let csv = page::csv(&rows, Mode::None);
+    let fp16 = csv.lines().find(|l| l.starts_with("fp16,")).unwrap();
+    // fp16: 1/6 overflow, 1/6 flushed, half exact (worked above).
+    assert!(fp16.starts_with("fp16,16,\"as is\",none,0.16666666666666666,0.16666666666666666,0.5,"), "{fp16}");
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    let md = page::markdown(&rows, "six values");
+    assert!(md.starts_with("six values\n\n| format |"));
+    assert!(md.contains("| fp16 |") || md.contains("| fp16 (best) |"));
+    let sorted = page::by_sqnr(rows);
+    // fp32 keeps every value here (they are fp32 values): it comes first.
+    assert_eq!(sorted[0].id, "fp32");
+    assert!(sorted.windows(2).all(|w| {
+        let v = |r: &page::RowText| match r.sqnr.1.as_str() {
+            "" => f64::NEG_INFINITY,
+            "inf" => f64::INFINITY,
+            t => t.parse().unwrap(),
+        };
+        v(&w[0]) >= v(&w[1])
+    }));
+}
