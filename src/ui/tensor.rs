@@ -11,6 +11,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::url::{HistoryMode, UrlState};
 use super::widgets::{CopyLink, DownloadLink};
+use crate::plot::quantize;
+use crate::plot::{NamedFormat, Theme};
 use crate::present::tensor::{self as model, RowText, TensorState};
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
 use crate::tensor::{absmax, Analysis, Demo, Mode};
@@ -23,8 +25,17 @@ const VALUES_PER_TURN: usize = 16384;
 #[derive(Clone, Debug, PartialEq)]
 enum Status {
     Idle,
-    Busy { done: u64, total: u64 },
-    Done { summary: String, rows: Vec<RowText> },
+    Busy {
+        done: u64,
+        total: u64,
+    },
+    Done {
+        summary: String,
+        rows: Vec<RowText>,
+        /// An evenly strided sample of the values, for the histogram, and the largest magnitude.
+        sample: Vec<f64>,
+        absmax: f64,
+    },
     Failed(String),
 }
 
@@ -246,7 +257,62 @@ fn status_view(
             <p class="input-error" role="alert" data-testid="tensor-error">{message}</p>
         }
         .into_any(),
-        Status::Done { summary, rows } => done_view(summary, rows, scale),
+        Status::Done {
+            summary,
+            rows,
+            sample,
+            absmax,
+        } => view! {
+            {done_view(summary, rows, scale)}
+            <Histogram sample=sample absmax=absmax scale=scale />
+        }
+        .into_any(),
+    }
+}
+
+/// The histogram of log2 |x| against a chosen format's window: the Range & precision view's
+/// quantization plot, on the tensor's own values (an evenly strided sample of them).
+#[component]
+fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
+    let chosen = RwSignal::new("e4m3fn".to_string());
+    let options = crate::formats::catalogue()
+        .iter()
+        .filter(|e| e.format().signedness() == crate::formats::Signedness::Signed)
+        .map(|e| view! { <option value=e.name>{e.name}</option> })
+        .collect_view();
+    let plot = move |theme: Theme| {
+        let format: crate::formats::Format = chosen.get().parse().ok()?;
+        let factor = match scale {
+            Mode::Tensor if absmax > 0.0 && absmax.is_finite() => format.max_finite() / absmax,
+            _ => 1.0,
+        };
+        let named = NamedFormat::from(format);
+        let distribution = quantize::Distribution::Values(sample.clone());
+        let input = quantize::QuantizeInput {
+            format: &named,
+            distribution: &distribution,
+            scale: factor,
+            samples: sample.len(),
+            seed: 0,
+            rounding: crate::formats::Rounding::NearestEven,
+            overflow: crate::formats::Overflow::Saturate,
+            theme,
+        };
+        Some(quantize::quantize(&input).svg)
+    };
+    let plot_dark = plot.clone();
+    view! {
+        <figure class="tensor-chart">
+            <label class="tensor-field">
+                <span>"histogram against"</span>
+                <select data-testid="tensor-plot-format" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
+            </label>
+            <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || plot(Theme::Light).unwrap_or_default()></div>
+            <div class="tensor-chart-dark" inner_html=move || plot_dark(Theme::Dark).unwrap_or_default()></div>
+            <figcaption class="help">
+                {if scale == Mode::Block { "log2 |x| of the values against the format's range (block scales are not drawn: each block has its own)." } else { "log2 |x| of the values (times the scale, if any) against the format's range: what falls left of it flushes, what falls right overflows." }}
+            </figcaption>
+        </figure>
     }
 }
 
@@ -386,12 +452,26 @@ struct Pass {
     done: u64,
     non_finite: u64,
     zeros: u64,
+    /// Every `stride`-th value, for the histogram (at most about [`SAMPLE`] of them).
+    stride: u64,
+    sample: Vec<f64>,
 }
+
+/// Values the histogram shows at most.
+const SAMPLE: u64 = 4096;
 
 impl Pass {
     fn eat(&mut self, values: &[f64]) {
         if let Some(a) = &mut self.analysis {
             a.add(values);
+            let start = self.done;
+            self.sample.extend(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| (start + *i as u64).is_multiple_of(self.stride))
+                    .map(|(_, x)| *x),
+            );
             self.non_finite += values.iter().filter(|x| !x.is_finite()).count() as u64;
             self.zeros += values.iter().filter(|x| **x == 0.0).count() as u64;
         }
@@ -421,6 +501,8 @@ async fn analyse(
             done: 0,
             non_finite: 0,
             zeros: 0,
+            stride: total.div_ceil(SAMPLE).max(1),
+            sample: Vec::new(),
         };
         let progress = |p: &Pass| Status::Busy {
             done: p.done + pass * total,
@@ -466,6 +548,7 @@ async fn analyse(
         analysis: Some(mut analysis),
         non_finite,
         zeros,
+        sample,
         ..
     }) = result
     else {
@@ -478,5 +561,7 @@ async fn analyse(
              magnitude is {largest}."
         ),
         rows: model::rows(&analysis),
+        sample,
+        absmax: largest,
     })
 }

@@ -46,6 +46,12 @@ test('a demo opens from its URL and every format gets a row', async () => {
   assert.equal(await attr(page, 'fp16', 'overflow'), '0');
   assert.equal(await attr(page, 'e2m1fn', 'underflow'), '1');
   assert.equal(await page.locator('[data-testid=tensor-row-uint8]').count(), 0);
+  // The histogram of the weights against a chosen format's window.
+  const plotOf = () => page.innerHTML('[data-testid=tensor-plot]');
+  const e4m3 = await plotOf();
+  assert.match(e4m3, /<svg/);
+  await page.selectOption('[data-testid=tensor-plot-format]', 'bf16');
+  await page.waitForFunction((before) => document.querySelector('[data-testid=tensor-plot]').innerHTML !== before, e4m3);
   // Block scales rescue the 4-bit formats; the URL keeps the choice.
   await page.selectOption('[data-testid=tensor-scale]', 'block');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('scale') === 'block');

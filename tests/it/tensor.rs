@@ -510,7 +510,10 @@ fn the_table_downloads_as_csv_and_markdown_and_sorts_by_sqnr() {
     let csv = page::csv(&rows, Mode::None);
     let fp16 = csv.lines().find(|l| l.starts_with("fp16,")).unwrap();
     // fp16: 1/6 overflow, 1/6 flushed, half exact (worked above).
-    assert!(fp16.starts_with("fp16,16,\"as is\",none,0.16666666666666666,0.16666666666666666,0.5,"), "{fp16}");
+    assert!(
+        fp16.starts_with("fp16,16,\"as is\",none,0.16666666666666666,0.16666666666666666,0.5,"),
+        "{fp16}"
+    );
     assert_eq!(csv.lines().count(), rows.len() + 1);
     let md = page::markdown(&rows, "six values");
     assert!(md.starts_with("six values\n\n| format |"));
