@@ -12,7 +12,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]; };
 const kb = (n) => (n / 1024).toFixed(1);
 // BENCH=sizes,first,cold,click,plots runs only those sections (all by default).
-const only = new Set((process.env.BENCH ?? 'sizes,first,cold,click,plots,svg').split(','));
+const only = new Set((process.env.BENCH ?? 'sizes,first,cold,click,plots,svg,tensor').split(','));
 
 // 1. Transfer sizes of the whole site.
 if (only.has('sizes')) {
@@ -59,8 +59,8 @@ async function firstView(site, path) {
   await context.close();
   return result;
 }
-const ENTRY_PATHS = ['?view=learn', '?view=formats', '?embed=editor', '?view=plots', '?view=memory', '?view=train',
-  ...['same-value', 'facts', 'mx', 'range', 'precision', 'number-line', 'quantize', 'rounding', 'memory', 'trainer']
+const ENTRY_PATHS = ['?view=learn', '?view=formats', '?embed=editor', '?view=plots', '?view=memory', '?view=train', '?view=tensor',
+  ...['same-value', 'facts', 'mx', 'range', 'precision', 'number-line', 'quantize', 'rounding', 'memory', 'trainer', 'tensor']
     .map((w) => `?embed=${w}`)];
 const gzipSite = await serve(DIST, { encoding: 'gzip' });
 const brSite = await serve(DIST, { encoding: 'br' });
@@ -215,6 +215,47 @@ if (only.has('svg')) {
   }
   console.log(`| mean | ${Math.round(chars / formats.length)} | ${Math.round(elements / formats.length)} |`);
   await context.close();
+}
+
+// 7. The tensor view: a safetensors file of N fp32 values (TENSOR_N, default 1,000,000, a mix of
+// magnitudes with an outlier every 97th value) through every format, no scale; the time from
+// choosing the file to the table, and the longest task while it streams.
+if (only.has('tensor')) {
+  const n = Number(process.env.TENSOR_N ?? 1_000_000);
+  const data = Buffer.alloc(4 * n);
+  for (let i = 0; i < n; i += 1) data.writeFloatLE(Math.sin(i * 1.7) * 0.05 * (i % 97 === 0 ? 31 : 1), 4 * i);
+  let json = JSON.stringify({ w: { dtype: 'F32', shape: [n], data_offsets: [0, 4 * n] } });
+  while (json.length % 8) json += ' ';
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  const file = Buffer.concat([length, Buffer.from(json), data]);
+  console.log('\n## Your tensor: a file of fp32 values through every format (no scale)\n');
+  console.log('| values | seconds to the table | values per second | longest task while streaming, ms (0: none over 50) |\n|---:|---:|---:|---:|');
+  for (let run = 0; run < 3; run += 1) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(gzipSite.url('?view=tensor'));
+    await page.locator('[data-testid=tensor-file]').waitFor();
+    // Long tasks after the file has arrived: the task that hands the page a file from the test
+    // driver (about 0.4 s for 4 MB) is the driver's, not the page's.
+    await page.evaluate(() => {
+      window.__long = [];
+      window.__changed = Infinity;
+      document.querySelector('[data-testid=tensor-file]').addEventListener('change', () => { window.__changed = performance.now(); });
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push([e.startTime, e.duration]); }).observe({ type: 'longtask' });
+    });
+    await page.setInputFiles('[data-testid=tensor-file]', { name: 'w.safetensors', mimeType: 'application/octet-stream', buffer: file });
+    const t0 = await page.evaluate(() => performance.now());
+    await page.locator('[data-testid=tensor-progress]').waitFor({ state: 'attached' }).catch(() => {});
+    await page.locator('[data-testid=tensor-table]').waitFor({ timeout: 600_000 });
+    const t1 = await page.evaluate(() => performance.now());
+    const longest = await page.evaluate(() => Math.max(0, ...window.__long
+      .filter(([start, duration]) => start + duration > window.__changed + 1 && start > window.__changed)
+      .map(([, duration]) => duration)));
+    const secs = (t1 - t0) / 1000;
+    console.log(`| ${n.toLocaleString('en-US')} | ${secs.toFixed(2)} | ${Math.round(n / secs).toLocaleString('en-US')} | ${longest.toFixed(0)} |`);
+    await context.close();
+  }
 }
 
 await browser.close();

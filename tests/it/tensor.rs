@@ -530,3 +530,20 @@ fn the_table_downloads_as_csv_and_markdown_and_sorts_by_sqnr() {
         v(&w[0]) >= v(&w[1])
     }));
 }
+
+#[test]
+fn fp16_and_bf16_decode_tables_match_the_engine_code_for_code() {
+    use precision_lab::tensor::kernel::Kernel;
+    for id in ["fp16", "bf16"] {
+        let format: Format = id.parse().unwrap();
+        let kernel = Kernel::new(&format);
+        for code in 0..=u16::MAX {
+            let engine = format.decode(u64::from(code));
+            let table = kernel.decoded(code);
+            assert!(
+                engine.to_bits() == table.to_bits() || (engine.is_nan() && table.is_nan()),
+                "{id} {code:#06x}"
+            );
+        }
+    }
+}
