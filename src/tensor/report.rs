@@ -18,7 +18,9 @@ pub enum Mode {
     Tensor,
     /// A scale per block, as deployed: MX formats a power-of-two E8M0 scale per 32 values (OCP MX
     /// v1.0, the spec's floor rule); int8, int4 and nf4 an fp32 absmax per 64 values
-    /// (bitsandbytes' blockwise default). Other formats have no block scheme and are left out.
+    /// (bitsandbytes' blockwise default); and the deployed schemes beside them: GGUF's Q8_0 and
+    /// Q4_0, asymmetric int4 per 128 (GPTQ, AWQ). Other formats have no block scheme and are left
+    /// out.
     Block,
 }
 
@@ -49,6 +51,36 @@ enum Scheme {
     Absmax(usize),
     /// A GGUF block type, with llama.cpp's reference arithmetic.
     Ggml(Ggml),
+    /// Asymmetric int4 per group of 128 with a scale and a zero point (GPTQ/AWQ checkpoints).
+    Asymmetric,
+}
+
+/// Values per group of the asymmetric int4 scheme.
+pub const GROUP: usize = 128;
+
+/// What asymmetric 4-bit quantization stores for each value of a group (read back, clamped), as
+/// GPTQ's quantizer defines it (`find_params`, auto-gptq `quantization/quantizer.py`): the range
+/// is `[min(x, 0), max(x, 0)]` (an all-zero group gets `[-1, 1]`), the scale `(max - min) / 15`
+/// stored in fp16, the zero point `round(-min / scale)` (4 bits), a code
+/// `clamp(round(x / scale) + zero, 0, 15)` and the value `(code - zero) x scale`; rounding to
+/// nearest, ties to even, as `torch.round`.
+pub fn asymmetric_group(group: &[f64]) -> Vec<(f64, bool)> {
+    let finite = group.iter().filter(|x| x.is_finite());
+    let (mut lo, mut hi) = finite.fold((0.0f64, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    if lo == 0.0 && hi == 0.0 {
+        (lo, hi) = (-1.0, 1.0);
+    }
+    let scale32 = ((hi - lo) as f32) / 15.0;
+    let zero = (-(lo as f32) / scale32).round_ties_even().clamp(0.0, 15.0);
+    let scale = f64::from(half::f16::from_f32(scale32).to_f32());
+    group
+        .iter()
+        .map(|&x| {
+            let code = (x / scale).round_ties_even() + f64::from(zero);
+            let kept = code.clamp(0.0, 15.0);
+            ((kept - f64::from(zero)) * scale, kept != code)
+        })
+        .collect()
 }
 
 /// GGUF block types (ggml's `quantize_row_q8_0_ref` and `quantize_row_q4_0_ref`, ggml-quants.c).
@@ -125,7 +157,7 @@ pub struct Analysis {
 }
 
 /// Values per block handed to the block rows at once: a multiple of every block size.
-const CHUNK: usize = 64;
+const CHUNK: usize = 128;
 
 impl Analysis {
     /// The rows for `mode`; a per-tensor scale needs the tensor's `absmax` (from a first pass).
@@ -191,6 +223,19 @@ impl Analysis {
                 });
             }
         }
+        if mode == Mode::Block {
+            let format: Format = "int4".parse().expect("int4 is in the catalogue");
+            rows.push(Row {
+                id: "int4_asym",
+                // 4 bits, and per 128 values an fp16 scale and a 4-bit zero point.
+                bits: 4.0 + 20.0 / GROUP as f64,
+                scheme: "fp16 scale and 4-bit zero point per 128 values (GPTQ, AWQ)",
+                tally: Tally::default(),
+                kernel: Kernel::new(&format),
+                format,
+                how: Scheme::Asymmetric,
+            });
+        }
         Analysis {
             rows,
             carry: Vec::new(),
@@ -237,6 +282,11 @@ impl Analysis {
                 Scheme::Ggml(kind) => {
                     for block in values.chunks(32) {
                         row.tally.add_stored(block, &ggml_block(block, kind));
+                    }
+                }
+                Scheme::Asymmetric => {
+                    for group in values.chunks(GROUP) {
+                        row.tally.add_stored(group, &asymmetric_group(group));
                     }
                 }
                 Scheme::Absmax(size) => {

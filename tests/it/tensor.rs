@@ -272,7 +272,19 @@ fn the_table_has_a_row_per_signed_format_and_block_rows_per_deployed_scheme() {
     let blocks = table(&[1.0], Mode::Block);
     assert_eq!(
         ids(&blocks),
-        ["e5m2", "e4m3fn", "e3m2fn", "e2m3fn", "e2m1fn", "int8", "int4", "nf4", "q8_0", "q4_0"]
+        [
+            "e5m2",
+            "e4m3fn",
+            "e3m2fn",
+            "e2m3fn",
+            "e2m1fn",
+            "int8",
+            "int4",
+            "nf4",
+            "q8_0",
+            "q4_0",
+            "int4_asym"
+        ]
     );
     // Bits per value with the scales: MXFP8 (32 x 8 + 8) / 32 = 8.25, MXFP4 4.25, int4 and nf4
     // with an fp32 scale per 64: 4.5.
@@ -546,4 +558,26 @@ fn fp16_and_bf16_decode_tables_match_the_engine_code_for_code() {
             );
         }
     }
+}
+
+#[test]
+fn asymmetric_int4_groups_worked_by_hand() {
+    use precision_lab::tensor::report::asymmetric_group;
+    // Range [-1.5, 3]: scale 4.5 / 15 = 0.3, in fp16 0.300048828125 (1229/4096); zero point
+    // round(1.5 / 0.3) = 5. Codes round(x / scale) + 5: 0, 5, 15, 8; values (code - 5) x scale.
+    let s = 0.300048828125;
+    let stored = asymmetric_group(&[-1.5, 0.0, 3.0, 1.0]);
+    let values: Vec<f64> = stored.iter().map(|v| v.0).collect();
+    assert_eq!(values, [-5.0 * s, 0.0, 10.0 * s, 3.0 * s]);
+    assert!(stored.iter().all(|v| !v.1));
+    // The range always holds 0: [2, 3] is quantized over [0, 3], scale 0.2 -> fp16
+    // 0.199951171875, zero point 0.
+    let stored = asymmetric_group(&[3.0, 2.0]);
+    assert_eq!(
+        (stored[0].0, stored[1].0),
+        (15.0 * 0.199951171875, 10.0 * 0.199951171875)
+    );
+    // A row of the block table at 4 + 20/128 bits.
+    let a = table(&[1.0; 128], Mode::Block);
+    assert_eq!(row(&a, "int4_asym").bits, 4.15625);
 }
