@@ -380,3 +380,89 @@ fn byte_table(id: &str) -> Vec<f64> {
         Err(_) => vec![f64::NAN; 256],
     }
 }
+
+/// One member of a `.npz` archive (a ZIP file of `.npy` files, as `numpy.savez` writes it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZipEntry {
+    pub name: String,
+    /// 0: stored; 8: deflated (`numpy.savez_compressed`), which this reader does not inflate.
+    pub method: u16,
+    pub size: u64,
+    /// Offset of the member's local header.
+    pub local_offset: u64,
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from(u16::from_le_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+    ])))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u64> {
+    let s = b.get(at..at + 4)?;
+    Some(u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]])))
+}
+
+/// The ZIP magic that starts a `.npz` file.
+pub const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+
+/// Where the central directory is (offset, size), from the last bytes of the file (`tail`, up to
+/// 64 KiB + 22, ending at the end of the file). ZIP64 archives (over 4 GiB) are refused.
+pub fn zip_directory(tail: &[u8], file_len: u64) -> Result<(u64, u64), FileError> {
+    let end = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..].starts_with(b"PK\x05\x06"))
+        .ok_or_else(|| {
+            FileError("This .npz has no ZIP directory: it is truncated or not a ZIP.".into())
+        })?;
+    let read = |at| {
+        le32(tail, end + at).ok_or_else(|| FileError("The ZIP directory is cut short.".into()))
+    };
+    let (size, offset) = (read(12)?, read(16)?);
+    if size == 0xffff_ffff || offset == 0xffff_ffff {
+        return fail("This .npz is a ZIP64 archive (over 4 GiB), which this reader does not read: save its arrays one by one with numpy.save.");
+    }
+    if offset.saturating_add(size) > file_len {
+        return fail("The ZIP directory points past the end of the file: it is truncated.");
+    }
+    Ok((offset, size))
+}
+
+/// The members listed in a ZIP central directory.
+pub fn zip_entries(directory: &[u8]) -> Result<Vec<ZipEntry>, FileError> {
+    let bad = || FileError("The ZIP directory is corrupt.".into());
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at + 46 <= directory.len() {
+        if le32(directory, at) != Some(0x0201_4b50) {
+            return Err(bad());
+        }
+        let method = le16(directory, at + 10).ok_or_else(bad)? as u16;
+        let size = le32(directory, at + 24).ok_or_else(bad)?;
+        let name_len = le16(directory, at + 28).ok_or_else(bad)? as usize;
+        let extra = le16(directory, at + 30).ok_or_else(bad)? as usize;
+        let comment = le16(directory, at + 32).ok_or_else(bad)? as usize;
+        let local_offset = le32(directory, at + 42).ok_or_else(bad)?;
+        let name = directory.get(at + 46..at + 46 + name_len).ok_or_else(bad)?;
+        out.push(ZipEntry {
+            name: String::from_utf8_lossy(name).into_owned(),
+            method,
+            size,
+            local_offset,
+        });
+        at += 46 + name_len + extra + comment;
+    }
+    Ok(out)
+}
+
+/// Where a member's data starts, from its local header (the first 30 bytes at its offset).
+pub fn zip_data_start(local: &[u8], local_offset: u64) -> Result<u64, FileError> {
+    let bad = || FileError("A ZIP member's header is corrupt.".into());
+    if le32(local, 0) != Some(0x0403_4b50) {
+        return Err(bad());
+    }
+    let name_len = le16(local, 26).ok_or_else(bad)?;
+    let extra = le16(local, 28).ok_or_else(bad)?;
+    Ok(local_offset + 30 + name_len + extra)
+}

@@ -171,8 +171,8 @@ pub fn TensorView(
             </For>
             <div class="tensor-inputs">
                 <label class="tensor-field">
-                    <span>"a .safetensors or .npy file"</span>
-                    <input type="file" accept=".safetensors,.npy" data-testid="tensor-file" on:change=on_file />
+                    <span>"a .safetensors, .npy or .npz file"</span>
+                    <input type="file" accept=".safetensors,.npy,.npz" data-testid="tensor-file" on:change=on_file />
                 </label>
                 <Show when=move || tensors.with(|t| !t.is_empty())>
                     <label class="tensor-field">
@@ -412,6 +412,9 @@ fn first_readable(list: Vec<TensorInfo>) -> Result<TensorInfo, String> {
 async fn list_tensors(f: &web_sys::File) -> Result<Vec<TensorInfo>, String> {
     let len = f.size() as u64;
     let first = read_range(f, 0.0, 12.0_f64.min(len as f64)).await?;
+    if first.starts_with(file::ZIP_MAGIC) {
+        return list_npz(f, len).await;
+    }
     if first.starts_with(file::NPY_MAGIC) {
         let (n, start) = file::npy_header_len(&first).map_err(|e| e.0)?;
         let header = read_range(f, start as f64, (start + n) as f64).await?;
@@ -423,6 +426,48 @@ async fn list_tensors(f: &web_sys::File) -> Result<Vec<TensorInfo>, String> {
     let n = file::safetensors_header_len(&first, len).map_err(|e| e.0)?;
     let header = read_range(f, 8.0, (8 + n) as f64).await?;
     file::safetensors_tensors(&header, len).map_err(|e| e.0)
+}
+
+/// Most arrays of a `.npz` listed (each costs a few small reads).
+const MAX_NPZ_ARRAYS: usize = 1000;
+
+/// The arrays of a `.npz`: its ZIP directory, then each stored `.npy` member's header.
+async fn list_npz(f: &web_sys::File, len: u64) -> Result<Vec<TensorInfo>, String> {
+    let tail_len = len.min(65536 + 22);
+    let tail = read_range(f, (len - tail_len) as f64, len as f64).await?;
+    let (offset, size) = file::zip_directory(&tail, len).map_err(|e| e.0)?;
+    let directory = read_range(f, offset as f64, (offset + size) as f64).await?;
+    let entries = file::zip_entries(&directory).map_err(|e| e.0)?;
+    let mut out = Vec::new();
+    for e in entries.iter().filter(|e| e.name.ends_with(".npy")) {
+        if out.len() == MAX_NPZ_ARRAYS {
+            return Err(format!(
+                "This .npz holds more than {MAX_NPZ_ARRAYS} arrays."
+            ));
+        }
+        if e.method != 0 {
+            return Err(format!(
+                "{} is compressed (numpy.savez_compressed), which this page does not inflate: \
+                 save with numpy.savez or numpy.save.",
+                e.name
+            ));
+        }
+        let local = read_range(f, e.local_offset as f64, (e.local_offset + 30) as f64).await?;
+        let start = file::zip_data_start(&local, e.local_offset).map_err(|e| e.0)?;
+        let end = start.saturating_add(e.size).min(len);
+        let head = read_range(f, start as f64, (start + 12).min(end) as f64).await?;
+        let (n, skip) = file::npy_header_len(&head).map_err(|e| e.0)?;
+        let header =
+            read_range(f, (start + skip) as f64, (start + skip + n).min(end) as f64).await?;
+        let text = String::from_utf8_lossy(&header);
+        let mut t = file::npy_tensor(&text, start + skip + n, end).map_err(|e| e.0)?;
+        t.name = e.name.trim_end_matches(".npy").to_string();
+        out.push(t);
+    }
+    if out.is_empty() {
+        return Err("This .npz holds no .npy arrays.".to_string());
+    }
+    Ok(out)
 }
 
 async fn read_range(f: &web_sys::File, start: f64, end: f64) -> Result<Vec<u8>, String> {

@@ -21,6 +21,35 @@ function safetensors(header, data) {
   return Buffer.concat([length, Buffer.from(json), data]);
 }
 
+/// A ZIP of stored members, as numpy.savez writes it (CRCs 0: the reader does not check them).
+function zipStored(members) {
+  const parts = [];
+  const directory = [];
+  let at = 0;
+  for (const [name, data] of members) {
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(at, 42);
+    parts.push(local, Buffer.from(name), data);
+    directory.push(central, Buffer.from(name));
+    at += 30 + name.length + data.length;
+  }
+  const dir = Buffer.concat(directory);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(at, 16);
+  return Buffer.concat([...parts, dir, end]);
+}
+
 const W = [1.0, -2.5, 0.1, 65504.0, 70000.0, 1e-8];
 function twoTensors() {
   const w = Buffer.alloc(24);
@@ -101,6 +130,12 @@ test('an npy file and pasted numbers are read too', async () => {
   await choose(page, 'x.npy', Buffer.concat([head, data]));
   await page.locator('[data-testid=tensor-table]').waitFor();
   assert.match(await page.textContent('[data-testid=tensor-summary]'), /3 values, 0 zero, 1 NaN or infinite/);
+  // The same array twice in a .npz (numpy.savez: a ZIP of stored .npy members).
+  const npyFile = Buffer.concat([head, data]);
+  await choose(page, 'x.npz', zipStored([['first.npy', npyFile], ['second.npy', npyFile]]));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=tensor-pick] option').length === 2);
+  assert.deepEqual(await page.locator('[data-testid=tensor-pick] option').allTextContents(), ['first [3] <f2 (3 elements)', 'second [3] <f2 (3 elements)']);
+  await page.locator('[data-testid=tensor-table]').waitFor();
   await page.fill('[data-testid=tensor-paste]', '[0.1, 0.2, zebra]');
   await page.press('[data-testid=tensor-paste]', 'Tab');
   await page.locator('[data-testid=tensor-error]').waitFor();

@@ -130,7 +130,7 @@ fn npy_files_of_both_byte_orders_are_read() {
     let npy = |descr: &str, shape: &str, data: &[u8]| -> Vec<u8> {
         let mut dict =
             format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-        while (10 + dict.len() + 1) % 64 != 0 {
+        while !(10 + dict.len() + 1).is_multiple_of(64) {
             dict.push(' ');
         }
         dict.push('\n');
@@ -580,4 +580,86 @@ fn asymmetric_int4_groups_worked_by_hand() {
     // A row of the block table at 4 + 20/128 bits.
     let a = table(&[1.0; 128], Mode::Block);
     assert_eq!(row(&a, "int4_asym").bits, 4.15625);
+}
+
+/// A ZIP of stored (uncompressed) members, as `numpy.savez` writes it (CRCs left 0: the reader
+/// does not check them).
+fn zip_stored(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let (mut out, mut directory) = (Vec::new(), Vec::new());
+    for (name, data) in members {
+        let offset = out.len() as u32;
+        let mut local = vec![0u8; 30];
+        local[..4].copy_from_slice(&0x0403_4b50u32.to_le_bytes());
+        local[18..22].copy_from_slice(&(data.len() as u32).to_le_bytes());
+        local[22..26].copy_from_slice(&(data.len() as u32).to_le_bytes());
+        local[26..28].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&local);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        let mut central = vec![0u8; 46];
+        central[..4].copy_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central[20..24].copy_from_slice(&(data.len() as u32).to_le_bytes());
+        central[24..28].copy_from_slice(&(data.len() as u32).to_le_bytes());
+        central[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        central[42..46].copy_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(&central);
+        directory.extend_from_slice(name.as_bytes());
+    }
+    let at = out.len() as u32;
+    out.extend_from_slice(&directory);
+    let mut end = vec![0u8; 22];
+    end[..4].copy_from_slice(&0x0605_4b50u32.to_le_bytes());
+    end[12..16].copy_from_slice(&(directory.len() as u32).to_le_bytes());
+    end[16..20].copy_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&end);
+    out
+}
+
+#[test]
+fn an_npz_lists_its_arrays_and_each_reads_like_an_npy() {
+    use precision_lab::tensor::file::{zip_data_start, zip_directory, zip_entries};
+    let npy = |data: &[u8]| -> Vec<u8> {
+        let mut dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".to_string();
+        while !(10 + dict.len() + 1).is_multiple_of(64) {
+            dict.push(' ');
+        }
+        dict.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        out.extend_from_slice(dict.as_bytes());
+        out.extend_from_slice(data);
+        out
+    };
+    let a: Vec<u8> = [1.5f32, -2.0]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    let b: Vec<u8> = [0.25f32, 8.0]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    let file = zip_stored(&[("w.npy", npy(&a)), ("b.npy", npy(&b))]);
+    let len = file.len() as u64;
+    let (offset, size) = zip_directory(&file, len).unwrap();
+    let entries = zip_entries(&file[offset as usize..(offset + size) as usize]).unwrap();
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["w.npy", "b.npy"]);
+    let e = &entries[1];
+    let start = zip_data_start(&file[e.local_offset as usize..], e.local_offset).unwrap();
+    let (n, skip) = npy_header_len(&file[start as usize..]).unwrap();
+    let header =
+        std::str::from_utf8(&file[(start + skip) as usize..(start + skip + n) as usize]).unwrap();
+    let t = npy_tensor(header, start + skip + n, start + e.size).unwrap();
+    assert_eq!(values(&file, &t), [0.25, 8.0]);
+    // A cut-off archive has no directory; a corrupt directory says so.
+    assert!(zip_directory(&file[..file.len() - 30], len - 30)
+        .unwrap_err()
+        .0
+        .contains("no ZIP directory"));
+    assert!(
+        zip_entries(b"PK\x01\x02 not really a directory entry, just bytes....")
+            .unwrap_err()
+            .0
+            .contains("corrupt")
+    );
 }
