@@ -105,7 +105,7 @@ pub struct RowText {
     /// SQNR in dB as text, and as `data-sqnr` ("inf" when exact, "" when undefined).
     pub sqnr: (String, String),
     pub max_rel: String,
-    /// The highest SQNR among the rows of the same whole number of bits.
+    /// The highest SQNR among the rows of the same whole number of bits (when there are several).
     pub best: bool,
 }
 
@@ -192,7 +192,12 @@ pub fn rows(analysis: &Analysis) -> Vec<RowText> {
             let theirs = sqnr(&other.tally).unwrap_or(f64::NEG_INFINITY);
             other.bits.floor() == bits && (theirs > mine || (theirs == mine && j < i))
         });
-        text.best = !beaten && mine > f64::NEG_INFINITY;
+        let rivals = analysis
+            .rows
+            .iter()
+            .filter(|other| other.bits.floor() == bits)
+            .count();
+        text.best = !beaten && rivals > 1 && mine > f64::NEG_INFINITY;
     }
     out
 }

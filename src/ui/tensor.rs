@@ -321,6 +321,12 @@ fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
     let csv = model::csv(&rows, scale);
     let markdown = model::markdown(&rows, &summary);
     let sorted = RwSignal::new(false);
+    // One scheme for every row (no scale, or one per tensor): said once above the table.
+    let uniform = rows
+        .first()
+        .map(|r| r.scheme)
+        .filter(|first| rows.iter().all(|r| r.scheme == *first));
+    let scheme_column = uniform.is_none();
     let shown = move || {
         if sorted.get() {
             model::by_sqnr(rows.clone())
@@ -330,6 +336,7 @@ fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
     };
     view! {
             <p data-testid="tensor-summary">{summary}</p>
+            {uniform.map(|scheme| view! { <p class="help" data-testid="tensor-scheme">{format!("Scales: {scheme}.")}</p> })}
             <div class="downloads">
                 <DownloadLink filename="precision-lab-tensor.csv" mime="text/csv" content=csv label="Download CSV" testid="tensor-csv" />
                 <DownloadLink filename="precision-lab-tensor.md" mime="text/markdown" content=markdown label="Download Markdown" testid="tensor-md" />
@@ -338,7 +345,7 @@ fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
             <div class="table-scroll">
                 <table class="tensor-table" data-testid="tensor-table">
                     <thead><tr>
-                        <th scope="col">"format"</th><th scope="col">"bits"</th><th scope="col">"scales"</th>
+                        <th scope="col">"format"</th><th scope="col">"bits"</th>{scheme_column.then(|| view! { <th scope="col">"scales"</th> })}
                         <th scope="col">"overflow"</th><th scope="col">"flushed to 0"</th><th scope="col">"exact"</th>
                         <th scope="col">"SQNR"</th><th scope="col">"largest relative error"</th>
                     </tr></thead>
@@ -347,7 +354,7 @@ fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
                             <tr data-testid=format!("tensor-row-{}", r.id) class:best=r.best
                                 data-overflow=r.overflow.1 data-underflow=r.underflow.1 data-exact=r.exact.1 data-sqnr=r.sqnr.1>
                                 <th scope="row">{r.name}{r.best.then(|| view! { <span class="tensor-best" title="best at this bit width">" best"</span> })}</th>
-                                <td class="num">{r.bits}</td><td>{r.scheme}</td>
+                                <td class="num">{r.bits}</td>{scheme_column.then(|| view! { <td>{r.scheme}</td> })}
                                 <td class="num">{r.overflow.0}</td><td class="num">{r.underflow.0}</td><td class="num">{r.exact.0}</td>
                                 <td class="num">{r.sqnr.0}</td><td class="num">{r.max_rel}</td>
                             </tr>
