@@ -22,6 +22,7 @@
 //! are drawn exactly from the format's structure or sampled at a few hundred points, so a redraw
 //! stays cheap.
 
+pub mod errors;
 mod frame;
 pub mod memory;
 pub mod number_line;

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::url::{HistoryMode, UrlState};
 use super::widgets::{CopyLink, DownloadLink};
-use crate::plot::quantize;
+use crate::plot::{errors, quantize};
 use crate::plot::{NamedFormat, Theme};
 use crate::present::tensor::{self as model, RowText, TensorState};
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
@@ -275,6 +275,8 @@ fn status_view(
 #[component]
 fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
     let chosen = RwSignal::new("e4m3fn".to_string());
+    // The plots are drawn from the sample, twice (light and dark) each.
+    let error_sample = sample.clone();
     let options = crate::formats::catalogue()
         .iter()
         .filter(|e| e.format().signedness() == crate::formats::Signedness::Signed)
@@ -301,6 +303,25 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
         Some(quantize::quantize(&input).svg)
     };
     let plot_dark = plot.clone();
+    let error_plot = {
+        let sample = error_sample;
+        move |theme: Theme| {
+            let format: crate::formats::Format = chosen.get().parse().ok()?;
+            let factor = match scale {
+                Mode::Tensor if absmax > 0.0 && absmax.is_finite() => format.max_finite() / absmax,
+                _ => 1.0,
+            };
+            let named = NamedFormat::from(format);
+            let input = errors::ErrorInput {
+                format: &named,
+                values: &sample,
+                scale: factor,
+                theme,
+            };
+            Some(errors::errors(&input).svg)
+        }
+    };
+    let error_dark = error_plot.clone();
     view! {
         <figure class="tensor-chart">
             <label class="tensor-field">
@@ -309,6 +330,8 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
             </label>
             <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || plot(Theme::Light).unwrap_or_default()></div>
             <div class="tensor-chart-dark" inner_html=move || plot_dark(Theme::Dark).unwrap_or_default()></div>
+            <div class="tensor-chart-light" data-testid="tensor-errors" inner_html=move || error_plot(Theme::Light).unwrap_or_default()></div>
+            <div class="tensor-chart-dark" inner_html=move || error_dark(Theme::Dark).unwrap_or_default()></div>
             <figcaption class="help">
                 {if scale == Mode::Block { "log2 |x| of the values against the format's range (block scales are not drawn: each block has its own)." } else { "log2 |x| of the values (times the scale, if any) against the format's range: what falls left of it flushes, what falls right overflows." }}
             </figcaption>

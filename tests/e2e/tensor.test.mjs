@@ -79,6 +79,8 @@ test('a demo opens from its URL and every format gets a row', async () => {
   const plotOf = () => page.innerHTML('[data-testid=tensor-plot]');
   const e4m3 = await plotOf();
   assert.match(e4m3, /<svg/);
+  // And the error distribution in that format: the weights' relative errors in binades.
+  assert.match(await page.innerHTML('[data-testid=tensor-errors]'), /data-bins="-?\d+:\d+/);
   await page.selectOption('[data-testid=tensor-plot-format]', 'bf16');
   await page.waitForFunction((before) => document.querySelector('[data-testid=tensor-plot]').innerHTML !== before, e4m3);
   // Block scales rescue the 4-bit formats; the URL keeps the choice.

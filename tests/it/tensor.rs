@@ -663,3 +663,34 @@ fn an_npz_lists_its_arrays_and_each_reads_like_an_npy() {
             .contains("corrupt")
     );
 }
+
+#[test]
+fn the_error_plot_counts_exact_flushed_and_binades_worked_by_hand() {
+    use precision_lab::plot::errors::{error_counts, errors, ErrorInput};
+    use precision_lab::plot::{NamedFormat, Theme};
+    let fp16: Format = "fp16".parse().unwrap();
+    let named = NamedFormat::from(fp16);
+    // 1 is exact; 1e-8 flushes; 1 + 2^-11 and 3 + 2^-10 are ties that round to even (1 and 3),
+    // relative errors 2^-11 / (1 + 2^-11) and 2^-10 / (3 + 2^-10), both in the binade of 2^-12.
+    let values = [
+        1.0,
+        1e-8,
+        1.0 + 2f64.powi(-11),
+        3.0 + 2f64.powi(-10),
+        0.0,
+        f64::NAN,
+    ];
+    let input = ErrorInput {
+        format: &named,
+        values: &values,
+        scale: 1.0,
+        theme: Theme::Light,
+    };
+    let counts = error_counts(&input);
+    assert_eq!((counts.values, counts.exact, counts.flushed), (4, 1, 1));
+    assert_eq!(counts.bins, [(-12, 2)]);
+    let plot = errors(&input);
+    assert!(plot.svg.contains("data-bins=\"-12:2\""));
+    assert!(plot.caption.contains("exact: 25"), "{}", plot.caption);
+    assert_eq!(plot.svg, errors(&input).svg);
+}
