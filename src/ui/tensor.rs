@@ -248,7 +248,7 @@ fn status_view(
         Status::Idle => view! { <p class="help">"Nothing opened yet."</p> }.into_any(),
         Status::Busy { done, total } => view! {
             <div class="tensor-busy" role="status">
-                <progress data-testid="tensor-progress" max=total.max(1).to_string() value=done.to_string()></progress>
+                <progress data-testid="tensor-progress" aria-label="Reading the tensor" max=total.max(1).to_string() value=done.to_string()></progress>
                 <button type="button" data-testid="tensor-cancel" on:click=cancel>"Cancel"</button>
             </div>
         }
