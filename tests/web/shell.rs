@@ -6,13 +6,13 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use super::{container, find, set_search, settle};
 
 #[wasm_bindgen_test]
-async fn nav_lists_the_five_views_and_clicking_one_shows_it() {
+async fn nav_lists_the_six_views_and_clicking_one_shows_it() {
     set_search("?view=plots");
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), precision_lab::ui::App);
     settle().await;
     let links = root.query_selector_all(".site-nav a").expect("selector");
-    assert_eq!(links.length(), 5);
+    assert_eq!(links.length(), 6);
     assert_eq!(
         find(&root, "main").get_attribute("data-view").as_deref(),
         Some("plots")
