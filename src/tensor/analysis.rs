@@ -79,37 +79,12 @@ impl Tally {
 
     /// [`Tally::add_with_factor`] with a kernel made once for many slices.
     pub fn add_with(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
-        let mut kept = Vec::with_capacity(values.len());
-        let mut scaled = Vec::with_capacity(values.len());
-        for &x in values {
-            self.values += 1;
-            if !x.is_finite() {
-                self.non_finite += 1;
-                continue;
-            }
-            self.signal += x * x;
-            if x == 0.0 {
-                continue;
-            }
-            self.nonzero += 1;
-            kept.push(x);
-            scaled.push(x * factor);
-        }
+        let kept: Vec<f64> = values.iter().copied().filter(|&x| self.admit(x)).collect();
+        let scaled: Vec<f64> = kept.iter().map(|x| x * factor).collect();
         let mut stored = Vec::with_capacity(scaled.len());
         kernel.store(&scaled, &mut stored);
         for ((&x, &input), s) in kept.iter().zip(&scaled).zip(&stored) {
-            if s.overflowed {
-                self.overflow += 1;
-            }
-            if s.value == 0.0 {
-                self.underflow += 1;
-            }
-            let error = s.value / factor - x;
-            if error == 0.0 && s.value == input {
-                self.exact += 1;
-            }
-            self.noise += error * error;
-            self.max_rel_error = self.max_rel_error.max((error / x).abs());
+            self.count(x, s.value / factor, s.overflowed, s.value == input);
         }
     }
 
@@ -117,29 +92,42 @@ impl Tally {
     /// back, and whether it was clamped), for schemes with their own arithmetic (GGUF's).
     pub fn add_stored(&mut self, values: &[f64], stored: &[(f64, bool)]) {
         for (&x, &(value, clamped)) in values.iter().zip(stored) {
-            self.values += 1;
-            if !x.is_finite() {
-                self.non_finite += 1;
-                continue;
+            if self.admit(x) {
+                self.count(x, value, clamped, true);
             }
-            self.signal += x * x;
-            if x == 0.0 {
-                continue;
-            }
-            self.nonzero += 1;
-            if clamped {
-                self.overflow += 1;
-            }
-            if value == 0.0 {
-                self.underflow += 1;
-            }
-            let error = value - x;
-            if error == 0.0 {
-                self.exact += 1;
-            }
-            self.noise += error * error;
-            self.max_rel_error = self.max_rel_error.max((error / x).abs());
         }
+    }
+
+    /// Counts an input; true for a finite non-zero one, which [`Tally::count`] then measures.
+    fn admit(&mut self, x: f64) -> bool {
+        self.values += 1;
+        if !x.is_finite() {
+            self.non_finite += 1;
+            return false;
+        }
+        self.signal += x * x;
+        if x == 0.0 {
+            return false;
+        }
+        self.nonzero += 1;
+        true
+    }
+
+    /// Measures a finite non-zero `x` read back as `value`; `code_exact`: the stored code was
+    /// the scaled input itself (not a rounding that happened to come back to `x`).
+    fn count(&mut self, x: f64, value: f64, overflowed: bool, code_exact: bool) {
+        if overflowed {
+            self.overflow += 1;
+        }
+        if value == 0.0 {
+            self.underflow += 1;
+        }
+        let error = value - x;
+        if error == 0.0 && code_exact {
+            self.exact += 1;
+        }
+        self.noise += error * error;
+        self.max_rel_error = self.max_rel_error.max((error / x).abs());
     }
 
     /// The share of non-zero values, or `None` when there are none.
