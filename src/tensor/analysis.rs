@@ -22,11 +22,18 @@ impl Scaling {
     pub fn factor(&self, format: &Format) -> f64 {
         match *self {
             Scaling::None => 1.0,
-            Scaling::Tensor { absmax } if absmax > 0.0 && absmax.is_finite() => {
-                format.max_finite() / absmax
-            }
-            Scaling::Tensor { .. } => 1.0,
+            Scaling::Tensor { absmax } => absmax_factor(format, absmax),
         }
+    }
+}
+
+/// The factor that puts `absmax` on `format`'s largest finite value; 1 when there is no
+/// magnitude to scale (0, or not finite). Per tensor, or per block with the block's absmax.
+pub fn absmax_factor(format: &Format, absmax: f64) -> f64 {
+    if absmax > 0.0 && absmax.is_finite() {
+        format.max_finite() / absmax
+    } else {
+        1.0
     }
 }
 

@@ -9,7 +9,7 @@ pub mod file;
 pub mod kernel;
 pub mod report;
 
-pub use analysis::{absmax, Scaling, Tally};
+pub use analysis::{absmax, absmax_factor, Scaling, Tally};
 pub use demo::Demo;
 pub use file::{Dtype, Endian, FileError, TensorInfo};
 pub use report::{Analysis, Mode, Row};

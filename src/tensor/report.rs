@@ -3,7 +3,7 @@
 //! stream through [`Analysis::add`] in slices of any size; block rows see whole blocks whatever
 //! the slices are.
 
-use super::analysis::Tally;
+use super::analysis::{absmax, absmax_factor, Tally};
 use super::kernel::Kernel;
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::{catalogue, Format, Signedness};
@@ -143,7 +143,6 @@ pub struct Row {
     /// The scheme in words ("E8M0 scale per 32 values").
     pub scheme: &'static str,
     pub tally: Tally,
-    format: Format,
     kernel: Kernel,
     how: Scheme,
 }
@@ -171,14 +170,11 @@ impl Analysis {
             let bits = f64::from(format.total_bits());
             let (how, scheme, bits) = match mode {
                 Mode::None => (Scheme::Whole(1.0), "as is", bits),
-                Mode::Tensor => {
-                    let factor = if absmax > 0.0 && absmax.is_finite() {
-                        format.max_finite() / absmax
-                    } else {
-                        1.0
-                    };
-                    (Scheme::Whole(factor), "one scale for the tensor", bits)
-                }
+                Mode::Tensor => (
+                    Scheme::Whole(absmax_factor(&format, absmax)),
+                    "one scale for the tensor",
+                    bits,
+                ),
                 Mode::Block => match block_scheme(entry.name) {
                     Some((how, scheme, extra)) => (how, scheme, bits + extra),
                     None => continue,
@@ -190,7 +186,6 @@ impl Analysis {
                 scheme,
                 tally: Tally::default(),
                 kernel: Kernel::new(&format),
-                format,
                 how,
             });
         }
@@ -218,7 +213,6 @@ impl Analysis {
                     scheme,
                     tally: Tally::default(),
                     kernel: Kernel::new(&format),
-                    format,
                     how: Scheme::Ggml(kind),
                 });
             }
@@ -232,7 +226,6 @@ impl Analysis {
                 scheme: "fp16 scale and 4-bit zero point per 128 values (GPTQ, AWQ)",
                 tally: Tally::default(),
                 kernel: Kernel::new(&format),
-                format,
                 how: Scheme::Asymmetric,
             });
         }
@@ -291,14 +284,10 @@ impl Analysis {
                 }
                 Scheme::Absmax(size) => {
                     for block in values.chunks(size) {
-                        let absmax = super::analysis::absmax(block);
+                        let largest = absmax(block);
                         // The scale is stored in fp32, as bitsandbytes keeps its absmax.
-                        let stored = f64::from(absmax as f32);
-                        let factor = if stored > 0.0 {
-                            row.format.max_finite() / stored
-                        } else {
-                            1.0
-                        };
+                        let stored = f64::from(largest as f32);
+                        let factor = absmax_factor(&row.kernel.format, stored);
                         row.tally.add_with(block, &row.kernel, factor);
                     }
                 }

@@ -15,7 +15,7 @@ use crate::plot::{errors, quantize};
 use crate::plot::{NamedFormat, Theme};
 use crate::present::tensor::{self as model, RowText, TensorState};
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
-use crate::tensor::{absmax, Analysis, Demo, Mode};
+use crate::tensor::{absmax, absmax_factor, Analysis, Demo, Mode};
 
 /// Bytes read from a file at a time.
 const SLICE: f64 = 65536.0;
@@ -270,27 +270,29 @@ fn status_view(
     }
 }
 
-/// The histogram of log2 |x| against a chosen format's window: the Range & precision view's
-/// quantization plot, on the tensor's own values (an evenly strided sample of them).
+/// The histogram of log2 |x| against a chosen format's window (the Range & precision view's
+/// quantization plot) and the error distribution in that format, on the tensor's own values (an
+/// evenly strided sample of them).
 #[component]
 fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
     let chosen = RwSignal::new("e4m3fn".to_string());
-    // The plots are drawn from the sample, twice (light and dark) each.
-    let error_sample = sample.clone();
     let options = crate::formats::catalogue()
         .iter()
         .filter(|e| e.format().signedness() == crate::formats::Signedness::Signed)
         .map(|e| view! { <option value=e.name>{e.name}</option> })
         .collect_view();
-    let plot = move |theme: Theme| {
-        let format: crate::formats::Format = chosen.get().parse().ok()?;
+    // Both plots in one theme: (values against the window, errors), empty for an unknown format.
+    let draw = move |theme: Theme| -> (String, String) {
+        let Ok(format) = chosen.get().parse::<crate::formats::Format>() else {
+            return Default::default();
+        };
         let factor = match scale {
-            Mode::Tensor if absmax > 0.0 && absmax.is_finite() => format.max_finite() / absmax,
+            Mode::Tensor => absmax_factor(&format, absmax),
             _ => 1.0,
         };
         let named = NamedFormat::from(format);
         let distribution = quantize::Distribution::Values(sample.clone());
-        let input = quantize::QuantizeInput {
+        let window = quantize::quantize(&quantize::QuantizeInput {
             format: &named,
             distribution: &distribution,
             scale: factor,
@@ -299,39 +301,28 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
             rounding: crate::formats::Rounding::NearestEven,
             overflow: crate::formats::Overflow::Saturate,
             theme,
-        };
-        Some(quantize::quantize(&input).svg)
+        });
+        let errors = errors::errors(&errors::ErrorInput {
+            format: &named,
+            values: &sample,
+            scale: factor,
+            theme,
+        });
+        (window.svg, errors.svg)
     };
-    let plot_dark = plot.clone();
-    let error_plot = {
-        let sample = error_sample;
-        move |theme: Theme| {
-            let format: crate::formats::Format = chosen.get().parse().ok()?;
-            let factor = match scale {
-                Mode::Tensor if absmax > 0.0 && absmax.is_finite() => format.max_finite() / absmax,
-                _ => 1.0,
-            };
-            let named = NamedFormat::from(format);
-            let input = errors::ErrorInput {
-                format: &named,
-                values: &sample,
-                scale: factor,
-                theme,
-            };
-            Some(errors::errors(&input).svg)
-        }
-    };
-    let error_dark = error_plot.clone();
+    let draw_dark = draw.clone();
+    let light = Memo::new(move |_| draw(Theme::Light));
+    let dark = Memo::new(move |_| draw_dark(Theme::Dark));
     view! {
         <figure class="tensor-chart">
             <label class="tensor-field">
                 <span>"histogram against"</span>
                 <select data-testid="tensor-plot-format" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
             </label>
-            <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || plot(Theme::Light).unwrap_or_default()></div>
-            <div class="tensor-chart-dark" inner_html=move || plot_dark(Theme::Dark).unwrap_or_default()></div>
-            <div class="tensor-chart-light" data-testid="tensor-errors" inner_html=move || error_plot(Theme::Light).unwrap_or_default()></div>
-            <div class="tensor-chart-dark" inner_html=move || error_dark(Theme::Dark).unwrap_or_default()></div>
+            <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || light.with(|p| p.0.clone())></div>
+            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.0.clone())></div>
+            <div class="tensor-chart-light" data-testid="tensor-errors" inner_html=move || light.with(|p| p.1.clone())></div>
+            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.1.clone())></div>
             <figcaption class="help">
                 {if scale == Mode::Block { "log2 |x| of the values against the format's range (block scales are not drawn: each block has its own)." } else { "log2 |x| of the values (times the scale, if any) against the format's range: what falls left of it flushes, what falls right overflows." }}
             </figcaption>
