@@ -124,28 +124,14 @@ pub fn errors(input: &ErrorInput<'_>) -> Plot {
             "start",
             &format!("Relative error in {label}"),
         );
-        let mut d = String::new();
-        for (e, n) in &counts.bins {
-            let (a, b) = (x.map(f64::from(*e)), x.map(f64::from(*e) + 1.0));
-            let t = y.map(*n as f64);
-            d.push_str(&format!("M{a} {} V{t} H{b} V{} Z ", y.px_lo, y.px_lo));
-        }
-        doc.el("path")
-            .attr("d", d.trim_end())
-            .attr("fill", palette.series(0).hex())
-            .attr("stroke", palette.background.hex())
-            .attr("stroke-width", 0.5)
-            .attr("data-series", "errors")
-            .attr(
-                "data-bins",
-                counts
-                    .bins
-                    .iter()
-                    .map(|(e, n)| format!("{e}:{n}"))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )
-            .title(&format!("{label}: values per binade of relative error"));
+        svg::binade_bars(
+            doc,
+            (&x, &y),
+            &counts.bins,
+            palette,
+            "errors",
+            &format!("{label}: values per binade of relative error"),
+        );
         doc.text(8, PANEL.3 + 40, FONT, palette.text, "start", &summary);
         Ok(())
     });

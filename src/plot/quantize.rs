@@ -299,26 +299,14 @@ pub fn quantize_with_stats(input: &QuantizeInput<'_>) -> (Plot, Quantization) {
                 .attr("data-region", region.name())
                 .end();
         }
-        let mut d = String::new();
-        for (e, n) in &hist {
-            let (a, b) = (x.map(f64::from(*e)), x.map(f64::from(*e) + 1.0));
-            let t = y.map(*n as f64);
-            d.push_str(&format!("M{a} {} V{t} H{b} V{} Z ", y.px_lo, y.px_lo));
-        }
-        doc.el("path")
-            .attr("d", d.trim_end())
-            .attr("fill", palette.series(0).hex())
-            .attr("stroke", palette.background.hex())
-            .attr("stroke-width", 0.5)
-            .attr("data-series", "histogram")
-            .attr(
-                "data-bins",
-                hist.iter()
-                    .map(|(e, n)| format!("{e}:{n}"))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )
-            .title(&format!("{label}: values per binade of |x · scale|"));
+        svg::binade_bars(
+            doc,
+            (&x, &y),
+            &hist,
+            palette,
+            "histogram",
+            &format!("{label}: values per binade of |x · scale|"),
+        );
         let line1 = format!(
             "→ 0: {} · subnormal: {} · overflow: {}",
             svg::percent(stats.share(stats.underflowed)),

@@ -91,3 +91,30 @@ fn fallback(size: (u32, u32), title: &str, message: &str, palette: &Palette) -> 
     );
     finish("", &doc.into_string(), size, title, palette)
 }
+
+/// A histogram by binade: one bar per `(e, n)` from `2^e` to `2^(e+1)` on a log2 `x` axis, `n`
+/// high on `y`, as one path whose `data-bins` lists `e:n` (what the tests read).
+pub(crate) fn binade_bars(
+    doc: &mut Doc,
+    (x, y): (&Axis, &Axis),
+    bins: &[(i32, usize)],
+    palette: &Palette,
+    series: &str,
+    title: &str,
+) {
+    let mut d = String::new();
+    for (e, n) in bins {
+        let (a, b) = (x.map(f64::from(*e)), x.map(f64::from(*e) + 1.0));
+        let t = y.map(*n as f64);
+        d.push_str(&format!("M{a} {} V{t} H{b} V{} Z ", y.px_lo, y.px_lo));
+    }
+    let listed: Vec<String> = bins.iter().map(|(e, n)| format!("{e}:{n}")).collect();
+    doc.el("path")
+        .attr("d", d.trim_end())
+        .attr("fill", palette.series(0).hex())
+        .attr("stroke", palette.background.hex())
+        .attr("stroke-width", 0.5)
+        .attr("data-series", series)
+        .attr("data-bins", listed.join(","))
+        .title(title);
+}
