@@ -367,6 +367,7 @@ fn offload_moves_the_states_to_host_memory() {
         .map(|id| on_gpu.term(id).unwrap().per_device.get())
         .sum();
     assert_eq!(r.per_device.get(), on_gpu.per_device.get() - moved_bytes);
+    assert_eq!(r.host_per_device.get(), moved_bytes);
     assert_eq!(r.host_total.get(), 8 * moved_bytes);
     // Offloading the weights needs ZeRO-3; there the GPU keeps one gathered layer.
     inputs.training.offload = inputs::Offload::All;

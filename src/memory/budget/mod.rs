@@ -123,8 +123,10 @@ pub struct Report {
     /// Pipeline stages (training; 1 in inference). `terms` are the fullest stage's GPU; each
     /// term's `total` sums every stage.
     pub pipeline_parallel: u64,
-    /// What ZeRO-Offload keeps in host (CPU) memory: per GPU's process, and over all of them.
+    /// What ZeRO-Offload keeps in host (CPU) memory: its terms, their sum for one GPU's process,
+    /// and over all of them.
     pub host: Vec<Term>,
+    pub host_per_device: Bytes,
     pub host_total: Bytes,
     /// Total parameters of the model.
     pub n_params: u128,
@@ -298,6 +300,7 @@ impl Entry {
 fn finish(inputs: &Inputs, ledger: Ledger, largest: Largest) -> Report {
     let per_device = Bytes(ledger.terms.iter().map(|t| t.per_device.get()).sum());
     let total = Bytes(ledger.terms.iter().map(|t| t.total.get()).sum());
+    let host_per_device = Bytes(ledger.host.iter().map(|t| t.per_device.get()).sum());
     let host_total = Bytes(ledger.host.iter().map(|t| t.total.get()).sum());
     let capacity = inputs.hardware.gpu.capacity();
     let fit = if per_device <= capacity {
@@ -318,6 +321,7 @@ fn finish(inputs: &Inputs, ledger: Ledger, largest: Largest) -> Report {
         data_parallel: ledger.data_parallel,
         pipeline_parallel: ledger.pipeline_parallel,
         host: ledger.host,
+        host_per_device,
         host_total,
         n_params: ledger.n_params,
         n_trainable: ledger.n_trainable,

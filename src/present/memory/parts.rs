@@ -3,18 +3,17 @@
 
 use super::both;
 use crate::memory::units::group_thousands;
-use crate::memory::{Bytes, Inputs, Report, UnitLead};
+use crate::memory::{Inputs, Report, UnitLead};
 
 /// What ZeRO-Offload keeps in host memory, in a sentence; `None` when nothing is offloaded.
 pub fn host_sentence(report: &Report, lead: UnitLead) -> Option<String> {
     if report.host.is_empty() {
         return None;
     }
-    let per_process = Bytes(report.host.iter().map(|t| t.per_device.get()).sum());
     Some(format!(
         "In CPU memory: {} for each GPU's process, {} for all {} together. The GPU figures above \
          leave it out; the host needs it on top of what the framework itself uses.",
-        both(per_process, lead),
+        both(report.host_per_device, lead),
         both(report.host_total, lead),
         report.devices
     ))

@@ -592,14 +592,13 @@ fn report_view(
                 </table>
             </div>
             {model::host_sentence(report, lead).map(|sentence| {
-                let per_process: u128 = report.host.iter().map(|t| t.per_device.get()).sum();
                 let lines = model::host_rows(report, lead)
                     .into_iter()
                     .map(|(id, bytes, text)| view! { <li data-testid=format!("mem-host-row-{id}") data-bytes=bytes>{text}</li> })
                     .collect_view();
                 view! {
                     <h2 class="small-heading">"Host (CPU) memory"</h2>
-                    <p data-testid="mem-host" data-bytes=per_process.to_string() data-total-bytes=report.host_total.get().to_string()>{sentence}</p>
+                    <p data-testid="mem-host" data-bytes=report.host_per_device.get().to_string() data-total-bytes=report.host_total.get().to_string()>{sentence}</p>
                     <ul class="mem-detail">{lines}</ul>
                 }
             })}
