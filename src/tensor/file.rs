@@ -163,7 +163,8 @@ pub fn safetensors_tensors(header: &[u8], file_len: u64) -> Result<Vec<TensorInf
     let Value::Object(map) = value else {
         return fail("The header is not a JSON object: the file is corrupt.");
     };
-    let data_len = file_len - data_start;
+    // The caller read the header from this file, so this is its data's length.
+    let data_len = file_len.saturating_sub(data_start);
     let mut out = Vec::new();
     for (name, entry) in &map {
         if name == "__metadata__" {

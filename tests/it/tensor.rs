@@ -21,6 +21,21 @@ fn safetensors(header: &str, data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A `.npy` file, version 1.0: the magic, the version, a u16 header length, the dict padded with
+/// spaces and a new line to a multiple of 64 bytes, then the data.
+fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while !(10 + dict.len() + 1).is_multiple_of(64) {
+        dict.push(' ');
+    }
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
 /// Reads a whole safetensors file as the page does: the length, the header, the tensors.
 fn read(file: &[u8]) -> Result<Vec<TensorInfo>, String> {
     let len = file.len() as u64;
@@ -127,19 +142,6 @@ fn a_per_tensor_scale_puts_the_largest_value_on_the_format_maximum() {
 #[test]
 fn npy_files_of_both_byte_orders_are_read() {
     // Version 1.0: magic, version, a u16 header length, the dict padded to 64 bytes with '\n'.
-    let npy = |descr: &str, shape: &str, data: &[u8]| -> Vec<u8> {
-        let mut dict =
-            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-        while !(10 + dict.len() + 1).is_multiple_of(64) {
-            dict.push(' ');
-        }
-        dict.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-        out.extend_from_slice(dict.as_bytes());
-        out.extend_from_slice(data);
-        out
-    };
     let parse = |file: &[u8]| {
         let (n, start) = npy_header_len(file).map_err(|e| e.0)?;
         let header = std::str::from_utf8(&file[start as usize..(start + n) as usize]).unwrap();
@@ -217,7 +219,10 @@ fn broken_files_get_a_sentence() {
     );
     let t = read(&file).unwrap();
     assert_eq!(t[0].elements(), 0);
-    let tally = Tally::default();
+    let fp16: Format = "fp16".parse().unwrap();
+    let mut tally = Tally::default();
+    tally.add(&values(&file, &t[0]), &fp16, &Scaling::None);
+    assert_eq!(tally.values, 0);
     assert_eq!((tally.share(0), tally.sqnr_db()), (None, None));
     // Too short to be anything.
     assert!(read(b"abc").unwrap_err().contains("shorter than"));
@@ -618,18 +623,7 @@ fn zip_stored(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
 #[test]
 fn an_npz_lists_its_arrays_and_each_reads_like_an_npy() {
     use precision_lab::tensor::file::{zip_data_start, zip_directory, zip_entries};
-    let npy = |data: &[u8]| -> Vec<u8> {
-        let mut dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".to_string();
-        while !(10 + dict.len() + 1).is_multiple_of(64) {
-            dict.push(' ');
-        }
-        dict.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-        out.extend_from_slice(dict.as_bytes());
-        out.extend_from_slice(data);
-        out
-    };
+    let npy = |data: &[u8]| npy("<f4", "(2,)", data);
     let a: Vec<u8> = [1.5f32, -2.0]
         .iter()
         .flat_map(|x| x.to_le_bytes())
