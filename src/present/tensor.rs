@@ -165,11 +165,9 @@ pub fn rows(analysis: &Analysis) -> Vec<RowText> {
             RowText {
                 id: r.id,
                 name,
-                bits: if r.bits.fract() == 0.0 {
-                    format!("{}", r.bits)
-                } else {
-                    format!("{:.2}", r.bits)
-                },
+                // Exact: every figure is a whole number plus a scale's bits over a power of two
+                // (8.25, 4.5, 4.15625), which the shortest decimal writes in full.
+                bits: r.bits.to_string(),
                 scheme: r.scheme,
                 overflow: share(t, t.overflow),
                 underflow: share(t, t.underflow),

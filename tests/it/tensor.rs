@@ -585,6 +585,10 @@ fn asymmetric_int4_groups_worked_by_hand() {
     // A row of the block table at 4 + 20/128 bits.
     let a = table(&[1.0; 128], Mode::Block);
     assert_eq!(row(&a, "int4_asym").bits, 4.15625);
+    // Shown in full, not rounded to 4.16.
+    let shown = page::rows(&a);
+    let asym = shown.iter().find(|r| r.id == "int4_asym").unwrap();
+    assert_eq!(asym.bits, "4.15625");
 }
 
 /// A ZIP of stored (uncompressed) members, as `numpy.savez` writes it (CRCs left 0: the reader
