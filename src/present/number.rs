@@ -56,6 +56,9 @@ pub fn short(x: f64) -> String {
 /// assert_eq!(sig(0.00390625, 3), "0.00391");
 /// assert_eq!(sig(123456.0, 3), "1.23e5");
 /// assert_eq!(sig(0.0, 3), "0");
+/// assert_eq!(sig(-9.9996, 4), "-10");
+/// assert_eq!(sig(100.0, 3), "100");
+/// assert_eq!(sig(-0.000123456, 2), "-0.00012");
 /// ```
 pub fn sig(x: f64, digits: usize) -> String {
     if !x.is_finite() || x == 0.0 {
@@ -67,11 +70,25 @@ pub fn sig(x: f64, digits: usize) -> String {
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let mantissa = trim_zeros(mantissa);
     if (-4..digits as i32).contains(&exponent) {
-        // Plain notation from the rounded digits, so it shows exactly `digits` significant digits
-        // (never trailing zeros that would claim more).
-        let value: f64 = format!("{mantissa}e{exponent}").parse().unwrap_or(x);
-        let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
-        trim_zeros(&format!("{value:.decimals$}")).to_string()
+        // Plain notation from the rounded digits, by moving the decimal point: exactly `digits`
+        // significant digits at most, never trailing zeros that would claim more (and no
+        // decimal parse, whose tables would weigh on every page that shows a number).
+        let (sign, mantissa) = match mantissa.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", mantissa),
+        };
+        let figures: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        // The value is 0.<figures> x 10^point.
+        let point = exponent + 1;
+        let plain = if point <= 0 {
+            format!("0.{}{figures}", "0".repeat(point.unsigned_abs() as usize))
+        } else if point as usize >= figures.len() {
+            format!("{figures}{}", "0".repeat(point as usize - figures.len()))
+        } else {
+            let (whole, fraction) = figures.split_at(point as usize);
+            format!("{whole}.{fraction}")
+        };
+        format!("{sign}{}", trim_zeros(&plain))
     } else {
         format!("{mantissa}e{exponent}")
     }

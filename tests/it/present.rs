@@ -305,6 +305,40 @@ fn data_values_parse_back_to_the_same_f64() {
     let _ = (Rounding::NearestEven, Overflow::Default);
 }
 
+/// `sig`'s plain notation moves the decimal point in its rounded digits; it must say what the
+/// f64 nearest those digits says when printed with as many decimals (the way it was computed
+/// before): the same digits, the same value, for magnitudes across its plain range.
+#[test]
+fn sig_plain_notation_is_the_value_of_its_digits() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // Magnitudes from 1e-6 to 1e6, both signs, 1 to 8 significant digits.
+        let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
+        let v = 10f64.powf(unit * 12.0 - 6.0) * if x & 1 == 0 { 1.0 } else { -1.0 };
+        let digits = 1 + (i % 8);
+        let text = sig(v, digits);
+        let scientific = format!("{:.*e}", digits - 1, v);
+        let (_, exponent) = scientific.split_once('e').unwrap();
+        let exponent: i32 = exponent.parse().unwrap();
+        if !(-4..digits as i32).contains(&exponent) {
+            assert!(text.contains('e'), "{v:e} with {digits} digits: {text}");
+            continue;
+        }
+        let nearest: f64 = scientific.parse().unwrap();
+        let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
+        let expected = format!("{nearest:.decimals$}");
+        let expected = if expected.contains('.') {
+            expected.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &expected
+        };
+        assert_eq!(text, expected, "{v:e} with {digits} digits");
+    }
+}
+
 /// The shortest decimal that reads back names the value itself: for an integer code it is the
 /// integer, and no format counts a decimal that only reads back because it saturates.
 #[test]
