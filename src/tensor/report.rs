@@ -6,7 +6,8 @@
 use super::analysis::{absmax, absmax_factor, Tally};
 use super::kernel::Kernel;
 use crate::formats::mx::{self, Element, ScaleRounding};
-use crate::formats::{catalogue, Format, Signedness};
+use crate::formats::nvfp4::{self, TensorScale};
+use crate::formats::{catalogue, Format, Rounding, Signedness};
 
 /// The scaling of a table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -19,8 +20,8 @@ pub enum Mode {
     /// A scale per block, as deployed: MX formats a power-of-two E8M0 scale per 32 values (OCP MX
     /// v1.0, the spec's floor rule); int8, int4 and nf4 an fp32 absmax per 64 values
     /// (bitsandbytes' blockwise default); and the deployed schemes beside them: GGUF's Q8_0 and
-    /// Q4_0, asymmetric int4 per 128 (GPTQ, AWQ). Other formats have no block scheme and are left
-    /// out.
+    /// Q4_0, asymmetric int4 per 128 (GPTQ, AWQ), NVFP4 (E4M3 per 16 under an fp32 tensor scale,
+    /// which needs the tensor's absmax). Other formats have no block scheme and are left out.
     Block,
 }
 
@@ -31,6 +32,11 @@ impl Mode {
             Mode::Tensor => "tensor",
             Mode::Block => "block",
         }
+    }
+
+    /// Whether the table needs the tensor's absmax before it starts (a first pass over the file).
+    pub fn needs_absmax(self) -> bool {
+        self != Mode::None
     }
 
     pub fn from_id(id: &str) -> Option<Mode> {
@@ -53,6 +59,8 @@ enum Scheme {
     Ggml(Ggml),
     /// Asymmetric int4 per group of 128 with a scale and a zero point (GPTQ/AWQ checkpoints).
     Asymmetric,
+    /// NVFP4: E2M1 in blocks of 16 with an E4M3 scale, under the tensor's fp32 scale.
+    Nvfp4(TensorScale),
 }
 
 /// Values per group of the asymmetric int4 scheme.
@@ -218,6 +226,15 @@ impl Analysis {
             }
         }
         if mode == Mode::Block {
+            let format: Format = "e2m1fn".parse().expect("e2m1fn is in the catalogue");
+            rows.push(Row {
+                id: "nvfp4",
+                bits: nvfp4::BITS_PER_ELEMENT,
+                scheme: "NVFP4: E4M3 scale per 16 values, fp32 scale per tensor",
+                tally: Tally::default(),
+                kernel: Kernel::new(&format),
+                how: Scheme::Nvfp4(TensorScale::of(absmax as f32)),
+            });
             let format: Format = "int4".parse().expect("int4 is in the catalogue");
             rows.push(Row {
                 id: "int4_asym",
@@ -275,6 +292,23 @@ impl Analysis {
                 Scheme::Ggml(kind) => {
                     for block in values.chunks(32) {
                         row.tally.add_stored(block, &ggml_block(block, kind));
+                    }
+                }
+                Scheme::Nvfp4(tensor) => {
+                    for block in values.chunks(nvfp4::BLOCK_SIZE) {
+                        // NaN and infinities are counted apart and left out of the table, so
+                        // they do not spoil their block-mates (they would make its scale NaN).
+                        let finite: Vec<f64> = block
+                            .iter()
+                            .map(|&x| if x.is_finite() { x } else { 0.0 })
+                            .collect();
+                        let stored = nvfp4::quantize_block(&finite, &tensor, Rounding::NearestEven);
+                        let stored: Vec<(f64, bool)> = stored
+                            .elements
+                            .iter()
+                            .map(|e| (e.value, e.clamped))
+                            .collect();
+                        row.tally.add_stored(block, &stored);
                     }
                 }
                 Scheme::Asymmetric => {

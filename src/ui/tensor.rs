@@ -203,7 +203,7 @@ const SCALES: [(&str, &str); 3] = [
     ("tensor", "one absmax scale for the tensor"),
     (
         "block",
-        "block scales, as deployed (MX per 32, int/nf4 per 64)",
+        "block scales, as deployed (MX per 32, NVFP4 per 16, int/nf4 per 64, GGUF, GPTQ)",
     ),
 ];
 
@@ -546,7 +546,7 @@ impl Pass {
     }
 }
 
-/// Streams `source` through the analysis (twice for a per-tensor scale: its absmax first).
+/// Streams `source` through the analysis (twice when a scale needs the tensor's absmax first).
 async fn analyse(
     source: Source,
     mode: Mode,
@@ -557,7 +557,7 @@ async fn analyse(
         Source::Values(label, v) => (label.clone(), v.len() as u64),
         Source::File(_, t) => (format!("{} ({})", t.name, t.dtype_name), t.elements()),
     };
-    let passes = if mode == Mode::Tensor { 2 } else { 1 };
+    let passes = if mode.needs_absmax() { 2 } else { 1 };
     let mut largest = 0.0f64;
     let mut result = None;
     for pass in 0..passes {

@@ -92,6 +92,8 @@ test('a demo opens from its URL and every format gets a row', async () => {
   assert.equal(await page.locator('tr.best').count() >= 2, true);
   // GGUF's block types are rows of the block table too.
   assert.ok(Number(await attr(page, 'q4_0', 'sqnr')) > 10);
+  // NVFP4 (E4M3 per 16 under an fp32 tensor scale) keeps more of a 4-bit tensor than MXFP4.
+  assert.ok(Number(await attr(page, 'nvfp4', 'sqnr')) > Number(await attr(page, 'e2m1fn', 'sqnr')));
   // Downloads carry the same numbers; "best SQNR first" reorders the rows.
   const csv = decodeURIComponent((await page.getAttribute('[data-testid=tensor-csv]', 'href')).split(',').slice(1).join(','));
   assert.match(csv, new RegExp(`^e2m1fn,4.25,"MX: E8M0 scale per 32 values",block,[^,]*,${await attr(page, 'e2m1fn', 'underflow')},`, 'm'));

@@ -10,6 +10,7 @@ mod explain;
 mod facts;
 mod fast;
 mod mx;
+mod nvfp4;
 mod oracle;
 mod parse;
 mod stochastic;

@@ -288,6 +288,7 @@ fn the_table_has_a_row_per_signed_format_and_block_rows_per_deployed_scheme() {
             "nf4",
             "q8_0",
             "q4_0",
+            "nvfp4",
             "int4_asym"
         ]
     );
@@ -317,6 +318,19 @@ fn mxfp4_blocks_worked_by_hand() {
     let t = row(&a, "e2m1fn").tally;
     assert_eq!((t.overflow, t.exact, t.underflow), (0, 0, 31));
     assert_eq!(t.noise, 31.0 + 4.0 * 4.0);
+    // NVFP4 on the same 32 values: 16 to a block, so the outlier only takes its own block's ones
+    // with it. Tensor amax 100: S_enc = 26.88; the outlier's block scale 448 makes its step
+    // 448 / 26.88 / 2 = 8.3, so its 15 ones flush to zero (100 itself reads back within 1e-5);
+    // the second block's amax 1 asks for s = 26.88 / 6 = 4.48, E4M3 4.5 (0 1001 001): the ones
+    // scale to 26.88 / 4.5 = 5.97 and round to 6, read back 6 x 4.5 / 26.88 = 1.0045.
+    let t = row(&a, "nvfp4").tally;
+    assert_eq!((t.overflow, t.exact, t.underflow), (0, 0, 15));
+    let second = 6.0 * 4.5 / f64::from(26.88f32) - 1.0;
+    assert!(
+        (t.noise - 15.0 - 16.0 * second * second).abs() < 1e-6,
+        "{}",
+        t.noise
+    );
     // nf4 with an absmax per 64: every value equal to the absmax is stored exactly.
     let a = table(&[3.0; 64], Mode::Block);
     assert_eq!(row(&a, "nf4").tally.exact, 64);
