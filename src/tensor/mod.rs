@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod demo;
 pub mod file;
+pub mod ggml;
 pub mod kernel;
 pub mod report;
 

@@ -4,6 +4,7 @@
 //! the slices are.
 
 use super::analysis::{absmax, absmax_factor, Tally};
+use super::ggml::{ggml_block, Ggml, QK_K};
 use super::kernel::Kernel;
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::nvfp4::{self, TensorScale};
@@ -19,8 +20,8 @@ pub enum Mode {
     Tensor,
     /// A scale per block, as deployed: MX formats a power-of-two E8M0 scale per 32 values (OCP MX
     /// v1.0, the spec's floor rule); int8, int4 and nf4 an fp32 absmax per 64 values
-    /// (bitsandbytes' blockwise default); and the deployed schemes beside them: GGUF's Q8_0 and
-    /// Q4_0, asymmetric int4 per 128 (GPTQ, AWQ), NVFP4 (E4M3 per 16 under an fp32 tensor scale,
+    /// (bitsandbytes' blockwise default); and the deployed schemes beside them: GGUF's Q8_0, Q4_0
+    /// and Q4_K, asymmetric int4 per 128 (GPTQ, AWQ), NVFP4 (E4M3 per 16 under an fp32 tensor scale,
     /// which needs the tensor's absmax). Other formats have no block scheme and are left out.
     Block,
 }
@@ -91,56 +92,6 @@ pub fn asymmetric_group(group: &[f64]) -> Vec<(f64, bool)> {
         .collect()
 }
 
-/// GGUF block types (ggml's `quantize_row_q8_0_ref` and `quantize_row_q4_0_ref`, ggml-quants.c).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ggml {
-    /// 32 values, int8 codes, an fp16 scale `absmax / 127`; `roundf` (ties away from zero).
-    Q8_0,
-    /// 32 values, 4-bit codes with an offset of 8, an fp16 scale `max / -8` (the signed value of
-    /// largest magnitude); `(int8_t)(x / d + 8.5)` truncates, capped at 15.
-    Q4_0,
-}
-
-/// What a GGUF block stores for each of its values (read back, clamped), in f32 as llama.cpp
-/// computes it.
-pub fn ggml_block(block: &[f64], kind: Ggml) -> Vec<(f64, bool)> {
-    let xs: Vec<f32> = block.iter().map(|&x| x as f32).collect();
-    let finite = |v: &&f32| v.is_finite();
-    match kind {
-        Ggml::Q8_0 => {
-            let amax = xs.iter().filter(finite).fold(0.0f32, |m, v| m.max(v.abs()));
-            let d = amax / 127.0;
-            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-            let dh = half::f16::from_f32(d).to_f32();
-            xs.iter()
-                .map(|&v| {
-                    let q = (v * id).round() as i8;
-                    (f64::from(f32::from(q) * dh), false)
-                })
-                .collect()
-        }
-        Ggml::Q4_0 => {
-            let (mut amax, mut max) = (0.0f32, 0.0f32);
-            for &v in xs.iter().filter(finite) {
-                if amax < v.abs() {
-                    amax = v.abs();
-                    max = v;
-                }
-            }
-            let d = max / -8.0;
-            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-            let dh = half::f16::from_f32(d).to_f32();
-            xs.iter()
-                .map(|&v| {
-                    let q = (v * id + 8.5) as i8;
-                    let kept = q.min(15);
-                    (f64::from(f32::from(kept - 8) * dh), q > 15)
-                })
-                .collect()
-        }
-    }
-}
-
 /// One format's row.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -164,7 +115,7 @@ pub struct Analysis {
 }
 
 /// Values per block handed to the block rows at once: a multiple of every block size.
-const CHUNK: usize = 128;
+const CHUNK: usize = QK_K;
 
 impl Analysis {
     /// The rows for `mode`; a per-tensor scale needs the tensor's `absmax` (from a first pass).
@@ -211,6 +162,13 @@ impl Analysis {
                     Ggml::Q4_0,
                     4.5,
                     "GGUF Q4_0: fp16 scale per 32 values, offset 8",
+                    "int4",
+                ),
+                (
+                    "q4_k",
+                    Ggml::Q4K,
+                    4.5,
+                    "GGUF Q4_K: 6-bit scale and min per 32, fp16 scales per 256",
                     "int4",
                 ),
             ] {
@@ -290,7 +248,7 @@ impl Analysis {
                     }
                 }
                 Scheme::Ggml(kind) => {
-                    for block in values.chunks(32) {
+                    for block in values.chunks(kind.block_len()) {
                         row.tally.add_stored(block, &ggml_block(block, kind));
                     }
                 }

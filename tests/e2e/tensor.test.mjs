@@ -92,7 +92,9 @@ test('a demo opens from its URL and every format gets a row', async () => {
   assert.equal(await page.locator('tr.best').count() >= 2, true);
   // GGUF's block types are rows of the block table too.
   assert.ok(Number(await attr(page, 'q4_0', 'sqnr')) > 10);
-  // NVFP4 (E4M3 per 16 under an fp32 tensor scale) keeps more of a 4-bit tensor than MXFP4.
+  // Q4_K's super-blocks (a scale and a min per 32) keep more than Q4_0's one scale per 32; NVFP4
+  // (E4M3 per 16 under an fp32 tensor scale) keeps more of a 4-bit tensor than MXFP4.
+  assert.ok(Number(await attr(page, 'q4_k', 'sqnr')) > Number(await attr(page, 'q4_0', 'sqnr')));
   assert.ok(Number(await attr(page, 'nvfp4', 'sqnr')) > Number(await attr(page, 'e2m1fn', 'sqnr')));
   // Downloads carry the same numbers; "best SQNR first" reorders the rows.
   const csv = decodeURIComponent((await page.getAttribute('[data-testid=tensor-csv]', 'href')).split(',').slice(1).join(','));

@@ -288,6 +288,7 @@ fn the_table_has_a_row_per_signed_format_and_block_rows_per_deployed_scheme() {
             "nf4",
             "q8_0",
             "q4_0",
+            "q4_k",
             "nvfp4",
             "int4_asym"
         ]
@@ -510,7 +511,7 @@ fn the_fast_kernel_stores_every_value_as_the_exact_engine_does() {
 
 #[test]
 fn gguf_blocks_follow_llama_cpp_arithmetic_worked_by_hand() {
-    use precision_lab::tensor::report::{ggml_block, Ggml};
+    use precision_lab::tensor::ggml::{ggml_block, Ggml};
     // Q8_0 with absmax 127: d = 1, codes = roundf(x), ties away from zero (not to even).
     let stored = ggml_block(&[127.0, 0.5, -0.5, 1.49, 2.5], Ggml::Q8_0);
     let values: Vec<f64> = stored.iter().map(|s| s.0).collect();
@@ -532,6 +533,47 @@ fn gguf_blocks_follow_llama_cpp_arithmetic_worked_by_hand() {
     // Both are rows of the block table, at 8.5 and 4.5 bits per value.
     let a = table(&[1.0; 64], Mode::Block);
     assert_eq!((row(&a, "q8_0").bits, row(&a, "q4_0").bits), (8.5, 4.5));
+}
+
+#[test]
+fn q4_k_quantizes_the_sub_block_scales_themselves() {
+    use precision_lab::tensor::ggml::{ggml_block, Ggml};
+    // Seven sub-blocks of 32 hold 0.5 k and one (the second) 0.0625 k, k = 0..15 twice. Each
+    // sits on a 16-level grid from 0, so llama.cpp's search keeps its own scale (0.5 or 0.0625)
+    // with min 0 and zero error. Then the scales are stored in 6 bits under one fp16 d:
+    // d = fp16(0.5 / 63), the 0.5 sub-blocks get sc = 63 and the small one
+    // sc = round(0.0625 x 63 / 0.5) = round(7.875) = 8, so its step is 8 d = 0.0635 instead of
+    // 0.0625 (1.6% too large); every code stays k (round(0.984 k) = k for k up to 15).
+    let values: Vec<f64> = (0..256)
+        .map(|i| {
+            let k = (i % 16) as f64;
+            if i / 32 == 1 { 0.0625 * k } else { 0.5 * k }
+        })
+        .collect();
+    let stored = ggml_block(&values, Ggml::Q4K);
+    let d = half::f16::from_f32(0.5f32 / 63.0).to_f32();
+    for (i, (&x, &(read, clamped))) in values.iter().zip(&stored).enumerate() {
+        let k = (i % 16) as f32;
+        let sc = if i / 32 == 1 { 8.0 } else { 63.0 };
+        assert_eq!(read, f64::from(d * sc * k), "value {i}: {x}");
+        assert!(!clamped);
+    }
+    assert!((stored[47].0 / values[47] - 1.0 - 0.0158).abs() < 1e-3);
+    // Shifted down by 2 the grid needs a min: each sub-block's is 2 (stored as m = 63 under
+    // dmin = fp16(2 / 63)), read back as d x 63 x k - dmin x 63.
+    let shifted: Vec<f64> = (0..256).map(|i| 0.5 * (i % 16) as f64 - 2.0).collect();
+    let stored = ggml_block(&shifted, Ggml::Q4K);
+    let dmin = half::f16::from_f32(2.0f32 / 63.0).to_f32();
+    for (i, &(read, _)) in stored.iter().enumerate() {
+        let k = (i % 16) as f32;
+        assert_eq!(read, f64::from(d * 63.0 * k - dmin * 63.0), "value {i}");
+    }
+    // A short last super-block is padded with zeros that are not reported.
+    assert_eq!(ggml_block(&values[..40], Ggml::Q4K).len(), 40);
+    // A row of the block table at 4.5 bits: 4-bit codes, 12 bits of scale and min per 32 and two
+    // fp16 per 256: (256 x 4 + 8 x 12 + 32) / 256.
+    let a = table(&values, Mode::Block);
+    assert_eq!(row(&a, "q4_k").bits, (256.0 * 4.0 + 8.0 * 12.0 + 32.0) / 256.0);
 }
 
 #[test]
