@@ -103,10 +103,22 @@ pub struct TensorInfo {
     pub dtype_name: String,
     pub endian: Endian,
     pub shape: Vec<u64>,
-    /// Absolute byte offset of the first element in the file.
+    /// Absolute byte offset of the first element in the file (in the inflated member when
+    /// `deflated`).
     pub offset: u64,
     /// Bytes of data.
     pub bytes: u64,
+    /// For an array of a compressed `.npz`: where its deflated bytes are in the file.
+    pub deflated: Option<Deflated>,
+}
+
+/// A deflated `.npz` member's place in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deflated {
+    /// Offset of the first compressed byte.
+    pub start: u64,
+    /// Compressed bytes.
+    pub compressed: u64,
 }
 
 impl TensorInfo {
@@ -218,6 +230,7 @@ pub fn safetensors_tensors(header: &[u8], file_len: u64) -> Result<Vec<TensorInf
             }
         }
         out.push(TensorInfo {
+            deflated: None,
             name: name.clone(),
             dtype,
             dtype_name,
@@ -327,6 +340,7 @@ pub fn npy_tensor(header: &str, data_start: u64, file_len: u64) -> Result<Tensor
         ));
     }
     Ok(TensorInfo {
+        deflated: None,
         name: "array".to_string(),
         dtype,
         dtype_name: descr.to_string(),
@@ -386,9 +400,12 @@ fn byte_table(id: &str) -> Vec<f64> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZipEntry {
     pub name: String,
-    /// 0: stored; 8: deflated (`numpy.savez_compressed`), which this reader does not inflate.
+    /// 0: stored; 8: deflated (`numpy.savez_compressed`, read through [`Inflater`]).
     pub method: u16,
+    /// Bytes of the member once inflated (its `.npy`).
     pub size: u64,
+    /// Bytes of the member in the archive.
+    pub compressed: u64,
     /// Offset of the member's local header.
     pub local_offset: u64,
 }
@@ -405,11 +422,20 @@ fn le32(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]])))
 }
 
+fn le64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// A 32-bit ZIP field that says "see the ZIP64 record" (APPNOTE.TXT 4.4.8, 4.5.3).
+const ZIP64_MARK: u64 = 0xffff_ffff;
+
 /// The ZIP magic that starts a `.npz` file.
 pub const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// Where the central directory is (offset, size), from the last bytes of the file (`tail`, up to
-/// 64 KiB + 22, ending at the end of the file). ZIP64 archives (over 4 GiB) are refused.
+/// 64 KiB + 22, ending at the end of the file). A ZIP64 archive (over 4 GiB, PKWARE's
+/// APPNOTE.TXT 4.3.14-4.3.15) keeps them in its ZIP64 end record, found through the locator
+/// just before the end record.
 pub fn zip_directory(tail: &[u8], file_len: u64) -> Result<(u64, u64), FileError> {
     let end = (0..tail.len().saturating_sub(21))
         .rev()
@@ -420,9 +446,9 @@ pub fn zip_directory(tail: &[u8], file_len: u64) -> Result<(u64, u64), FileError
     let read = |at| {
         le32(tail, end + at).ok_or_else(|| FileError("The ZIP directory is cut short.".into()))
     };
-    let (size, offset) = (read(12)?, read(16)?);
-    if size == 0xffff_ffff || offset == 0xffff_ffff {
-        return fail("This .npz is a ZIP64 archive (over 4 GiB), which this reader does not read: save its arrays one by one with numpy.save.");
+    let (mut size, mut offset) = (read(12)?, read(16)?);
+    if size == ZIP64_MARK || offset == ZIP64_MARK {
+        (size, offset) = zip64_directory(tail, end, file_len)?;
     }
     if offset.saturating_add(size) > file_len {
         return fail("The ZIP directory points past the end of the file: it is truncated.");
@@ -430,7 +456,27 @@ pub fn zip_directory(tail: &[u8], file_len: u64) -> Result<(u64, u64), FileError
     Ok((offset, size))
 }
 
-/// The members listed in a ZIP central directory.
+/// The directory's (size, offset) from a ZIP64 end record; `end` is where the classic end
+/// record starts in `tail`.
+fn zip64_directory(tail: &[u8], end: usize, file_len: u64) -> Result<(u64, u64), FileError> {
+    let bad = || FileError("This .npz's ZIP64 records are missing or corrupt.".into());
+    let locator = end.checked_sub(20).ok_or_else(bad)?;
+    if le32(tail, locator) != Some(0x0706_4b50) {
+        return Err(bad());
+    }
+    let record = le64(tail, locator + 8).ok_or_else(bad)?;
+    let tail_start = file_len - tail.len() as u64;
+    let at = usize::try_from(record.checked_sub(tail_start).ok_or_else(bad)?).map_err(|_| bad())?;
+    if le32(tail, at) != Some(0x0606_4b50) {
+        return Err(bad());
+    }
+    Ok((
+        le64(tail, at + 40).ok_or_else(bad)?,
+        le64(tail, at + 48).ok_or_else(bad)?,
+    ))
+}
+
+/// The members listed in a ZIP central directory (ZIP64 sizes and offsets included).
 pub fn zip_entries(directory: &[u8]) -> Result<Vec<ZipEntry>, FileError> {
     let bad = || FileError("The ZIP directory is corrupt.".into());
     let mut out = Vec::new();
@@ -440,16 +486,42 @@ pub fn zip_entries(directory: &[u8]) -> Result<Vec<ZipEntry>, FileError> {
             return Err(bad());
         }
         let method = le16(directory, at + 10).ok_or_else(bad)? as u16;
-        let size = le32(directory, at + 24).ok_or_else(bad)?;
+        let mut compressed = le32(directory, at + 20).ok_or_else(bad)?;
+        let mut size = le32(directory, at + 24).ok_or_else(bad)?;
         let name_len = le16(directory, at + 28).ok_or_else(bad)? as usize;
         let extra = le16(directory, at + 30).ok_or_else(bad)? as usize;
         let comment = le16(directory, at + 32).ok_or_else(bad)? as usize;
-        let local_offset = le32(directory, at + 42).ok_or_else(bad)?;
+        let mut local_offset = le32(directory, at + 42).ok_or_else(bad)?;
         let name = directory.get(at + 46..at + 46 + name_len).ok_or_else(bad)?;
+        let extras = directory
+            .get(at + 46 + name_len..at + 46 + name_len + extra)
+            .ok_or_else(bad)?;
+        // The ZIP64 extra field (id 1) holds, in this order, each field marked 0xffffffff.
+        let mut x = 0;
+        while x + 4 <= extras.len() {
+            let (id, len) = (
+                le16(extras, x).ok_or_else(bad)?,
+                le16(extras, x + 2).ok_or_else(bad)?,
+            );
+            if id == 1 {
+                let mut field = x + 4;
+                for value in [&mut size, &mut compressed, &mut local_offset] {
+                    if *value == ZIP64_MARK {
+                        *value = le64(extras, field).ok_or_else(bad)?;
+                        field += 8;
+                    }
+                }
+            }
+            x += 4 + len as usize;
+        }
+        if [size, compressed, local_offset].contains(&ZIP64_MARK) {
+            return Err(bad());
+        }
         out.push(ZipEntry {
             name: String::from_utf8_lossy(name).into_owned(),
             method,
             size,
+            compressed,
             local_offset,
         });
         at += 46 + name_len + extra + comment;
@@ -466,4 +538,47 @@ pub fn zip_data_start(local: &[u8], local_offset: u64) -> Result<u64, FileError>
     let name_len = le16(local, 26).ok_or_else(bad)?;
     let extra = le16(local, 28).ok_or_else(bad)?;
     Ok(local_offset + 30 + name_len + extra)
+}
+
+/// Inflates a deflated ZIP member (raw DEFLATE, RFC 1951) a slice at a time, through
+/// `miniz_oxide`'s streaming inflater: a compressed member of any size in constant memory.
+pub struct Inflater {
+    state: Box<miniz_oxide::inflate::stream::InflateState>,
+    done: bool,
+}
+
+impl Default for Inflater {
+    fn default() -> Self {
+        Inflater {
+            state: miniz_oxide::inflate::stream::InflateState::new_boxed(
+                miniz_oxide::DataFormat::Raw,
+            ),
+            done: false,
+        }
+    }
+}
+
+impl Inflater {
+    /// Inflates the next compressed bytes, appending what they give to `out`.
+    pub fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), FileError> {
+        use miniz_oxide::inflate::stream::inflate;
+        use miniz_oxide::{MZFlush, MZStatus};
+        let mut buffer = [0u8; 32 * 1024];
+        while !self.done {
+            let r = inflate(&mut self.state, input, &mut buffer, MZFlush::None);
+            input = &input[r.bytes_consumed..];
+            out.extend_from_slice(&buffer[..r.bytes_written]);
+            let stuck = r.bytes_consumed == 0 && r.bytes_written == 0;
+            match r.status {
+                Ok(MZStatus::StreamEnd) => self.done = true,
+                Ok(_) if input.is_empty() && r.bytes_written < buffer.len() => break,
+                Ok(_) if stuck => break,
+                Ok(_) => {}
+                // More input needed, none given: wait for the next slice.
+                Err(miniz_oxide::MZError::Buf) if input.is_empty() => break,
+                Err(_) => return fail("A compressed array of this .npz is corrupt."),
+            }
+        }
+        Ok(())
+    }
 }

@@ -466,15 +466,22 @@ async fn list_npz(f: &web_sys::File, len: u64) -> Result<Vec<TensorInfo>, String
                 "This .npz holds more than {MAX_NPZ_ARRAYS} arrays."
             ));
         }
-        if e.method != 0 {
-            return Err(format!(
-                "{} is compressed (numpy.savez_compressed), which this page does not inflate: \
-                 save with numpy.savez or numpy.save.",
-                e.name
-            ));
-        }
         let local = read_range(f, e.local_offset as f64, (e.local_offset + 30) as f64).await?;
         let start = file::zip_data_start(&local, e.local_offset).map_err(|e| e.0)?;
+        match e.method {
+            0 => {}
+            8 => {
+                out.push(deflated_npy(f, e, start, len).await?);
+                continue;
+            }
+            m => {
+                return Err(format!(
+                    "{} is compressed with ZIP method {m}, which this page does not read \
+                     (numpy writes stored or deflated members).",
+                    e.name
+                ))
+            }
+        }
         let end = start.saturating_add(e.size).min(len);
         let head = read_range(f, start as f64, (start + 12).min(end) as f64).await?;
         let (n, skip) = file::npy_header_len(&head).map_err(|e| e.0)?;
@@ -489,6 +496,45 @@ async fn list_npz(f: &web_sys::File, len: u64) -> Result<Vec<TensorInfo>, String
         return Err("This .npz holds no .npy arrays.".to_string());
     }
     Ok(out)
+}
+
+/// The header of a deflated `.npy` member (`numpy.savez_compressed`): its first compressed bytes
+/// inflated until the header is whole.
+async fn deflated_npy(
+    f: &web_sys::File,
+    e: &file::ZipEntry,
+    start: u64,
+    len: u64,
+) -> Result<TensorInfo, String> {
+    let end = start.saturating_add(e.compressed).min(len);
+    let mut inflater = file::Inflater::default();
+    let mut head = Vec::new();
+    let mut at = start;
+    // A .npy header is at most 4 GiB by its format and a few hundred bytes in practice: read
+    // until it is whole, giving up after 1 MiB of compressed bytes.
+    let header = loop {
+        if let Ok((n, skip)) = file::npy_header_len(&head) {
+            if head.len() as u64 >= skip + n {
+                break (n, skip);
+            }
+        }
+        if at >= end || at - start > 1 << 20 {
+            return Err(format!("{}: its .npy header could not be read.", e.name));
+        }
+        let to = (at + 16 * 1024).min(end);
+        let bytes = read_range(f, at as f64, to as f64).await?;
+        inflater.push(&bytes, &mut head).map_err(|e| e.0)?;
+        at = to;
+    };
+    let (n, skip) = header;
+    let text = String::from_utf8_lossy(&head[skip as usize..(skip + n) as usize]);
+    let mut t = file::npy_tensor(&text, skip + n, e.size).map_err(|e| e.0)?;
+    t.name = e.name.trim_end_matches(".npy").to_string();
+    t.deflated = Some(file::Deflated {
+        start,
+        compressed: end - start,
+    });
+    Ok(t)
 }
 
 async fn read_range(f: &web_sys::File, start: f64, end: f64) -> Result<Vec<u8>, String> {
@@ -509,6 +555,55 @@ async fn next_turn() {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// Streams a deflated `.npz` array: compressed slices inflated one after the other, the header's
+/// bytes skipped, whole elements decoded (a partial element waits for the next slice).
+async fn stream_deflated(
+    f: &web_sys::File,
+    t: &TensorInfo,
+    p: &mut Pass,
+    status: RwSignal<Status>,
+    progress: impl Fn(&Pass) -> Status,
+    still: impl Fn() -> bool,
+) -> Result<(), String> {
+    let dtype: Dtype = t.dtype.ok_or("This tensor's type is not read.")?;
+    let Some(place) = t.deflated else {
+        return Ok(());
+    };
+    let size = dtype.size();
+    let mut inflater = file::Inflater::default();
+    let (mut at, end) = (place.start, place.start + place.compressed);
+    let (mut skip, mut left) = (t.offset, t.bytes);
+    let (mut bytes, mut values) = (Vec::new(), Vec::new());
+    // Compressed slices a quarter of a plain one: they inflate to several times their size.
+    let slice = (SLICE as u64 / 4).max(1);
+    while at < end && left > 0 {
+        let to = (at + slice).min(end);
+        let compressed = read_range(f, at as f64, to as f64).await?;
+        if !still() {
+            return Err("Cancelled.".to_string());
+        }
+        inflater.push(&compressed, &mut bytes).map_err(|e| e.0)?;
+        let header = skip.min(bytes.len() as u64);
+        bytes.drain(..header as usize);
+        skip -= header;
+        let whole = (bytes.len() as u64).min(left) / size * size;
+        values.clear();
+        decode(dtype, t.endian, &bytes[..whole as usize], &mut values);
+        p.eat(&values);
+        bytes.drain(..whole as usize);
+        left -= whole;
+        at = to;
+        status.try_set(progress(p));
+        next_turn().await;
+    }
+    if left > 0 {
+        return Err(format!(
+            "The compressed array ends {left} bytes early: the file is truncated or corrupt."
+        ));
+    }
+    Ok(())
 }
 
 /// What a pass over the values gathers.
@@ -585,6 +680,9 @@ async fn analyse(
                     }
                     status.try_set(progress(&p));
                 }
+            }
+            Source::File(f, t) if t.deflated.is_some() => {
+                stream_deflated(f, t, &mut p, status, progress, still).await?;
             }
             Source::File(f, t) => {
                 let dtype: Dtype = t.dtype.ok_or("This tensor's type is not read.")?;

@@ -4,6 +4,7 @@
 // request to another origin).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
 import { serve, launch, screenshot, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
@@ -21,21 +22,25 @@ function safetensors(header, data) {
   return Buffer.concat([length, Buffer.from(json), data]);
 }
 
-/// A ZIP of stored members, as numpy.savez writes it (CRCs 0: the reader does not check them).
-function zipStored(members) {
+/// A ZIP of stored members, as numpy.savez writes it (CRCs 0: the reader does not check them);
+/// with `deflate`, compressed as numpy.savez_compressed writes it.
+function zipStored(members, deflate = false) {
   const parts = [];
   const directory = [];
   let at = 0;
-  for (const [name, data] of members) {
+  for (const [name, raw] of members) {
+    const data = deflate ? deflateRawSync(raw) : raw;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(deflate ? 8 : 0, 8);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(raw.length, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(deflate ? 8 : 0, 10);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(raw.length, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(at, 42);
     parts.push(local, Buffer.from(name), data);
@@ -142,6 +147,20 @@ test('an npy file and pasted numbers are read too', async () => {
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=tensor-pick] option').length === 2);
   assert.deepEqual(await page.locator('[data-testid=tensor-pick] option').allTextContents(), ['first [3] <f2 (3 elements)', 'second [3] <f2 (3 elements)']);
   await page.locator('[data-testid=tensor-table]').waitFor();
+  // numpy.savez_compressed: the members are deflated; 100,000 fp16 values of a repeating
+  // pattern compress to a few hundred bytes and stream back through the inflater.
+  const many = Buffer.alloc(200000);
+  for (let i = 0; i < 100000; i++) many.writeUInt16LE([0x3c00, 0xc000, 0x3800, 0x0000][i % 4], 2 * i);
+  let bigDict = "{'descr': '<f2', 'fortran_order': False, 'shape': (100000,), }";
+  while ((10 + bigDict.length + 1) % 64) bigDict += ' ';
+  bigDict += '\n';
+  const bigHead = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([bigDict.length, 0]), Buffer.from(bigDict)]);
+  await choose(page, 'c.npz', zipStored([['small.npy', npyFile], ['big.npy', Buffer.concat([bigHead, many])]], true));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=tensor-pick] option')].some((o) => /big/.test(o.textContent)));
+  await page.selectOption('[data-testid=tensor-pick]', '1');
+  await page.waitForFunction(() => /big.*100000 values, 25000 zero/.test(document.querySelector('[data-testid=tensor-summary]')?.textContent ?? ''));
+  // 1, -2 and 0.5 are fp16 values, so every non-zero one is kept exactly.
+  assert.equal(await attr(page, 'fp16', 'exact'), '1');
   await page.fill('[data-testid=tensor-paste]', '[0.1, 0.2, zebra]');
   await page.press('[data-testid=tensor-paste]', 'Tab');
   await page.locator('[data-testid=tensor-error]').waitFor();

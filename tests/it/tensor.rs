@@ -547,7 +547,11 @@ fn q4_k_quantizes_the_sub_block_scales_themselves() {
     let values: Vec<f64> = (0..256)
         .map(|i| {
             let k = (i % 16) as f64;
-            if i / 32 == 1 { 0.0625 * k } else { 0.5 * k }
+            if i / 32 == 1 {
+                0.0625 * k
+            } else {
+                0.5 * k
+            }
         })
         .collect();
     let stored = ggml_block(&values, Ggml::Q4K);
@@ -573,7 +577,10 @@ fn q4_k_quantizes_the_sub_block_scales_themselves() {
     // A row of the block table at 4.5 bits: 4-bit codes, 12 bits of scale and min per 32 and two
     // fp16 per 256: (256 x 4 + 8 x 12 + 32) / 256.
     let a = table(&values, Mode::Block);
-    assert_eq!(row(&a, "q4_k").bits, (256.0 * 4.0 + 8.0 * 12.0 + 32.0) / 256.0);
+    assert_eq!(
+        row(&a, "q4_k").bits,
+        (256.0 * 4.0 + 8.0 * 12.0 + 32.0) / 256.0
+    );
 }
 
 #[test]
@@ -716,6 +723,124 @@ fn an_npz_lists_its_arrays_and_each_reads_like_an_npy() {
             .0
             .contains("corrupt")
     );
+}
+
+/// A ZIP as `numpy.savez_compressed` writes it (deflated members), and, with `zip64`, with every
+/// size and offset in ZIP64 records instead (APPNOTE.TXT 4.3.14-4.3.15, 4.5.3), as an archive over
+/// 4 GiB must.
+fn zip_deflated(members: &[(&str, Vec<u8>)], zip64: bool) -> Vec<u8> {
+    let (mut out, mut directory) = (Vec::new(), Vec::new());
+    for (name, data) in members {
+        let packed = miniz_oxide::deflate::compress_to_vec(data, 6);
+        let offset = out.len() as u64;
+        let mut local = vec![0u8; 30];
+        local[..4].copy_from_slice(&0x0403_4b50u32.to_le_bytes());
+        local[8..10].copy_from_slice(&8u16.to_le_bytes());
+        local[26..28].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&local);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&packed);
+        let mark = |v: u64| if zip64 { 0xffff_ffffu32 } else { v as u32 };
+        let mut central = vec![0u8; 46];
+        central[..4].copy_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central[10..12].copy_from_slice(&8u16.to_le_bytes());
+        central[20..24].copy_from_slice(&mark(packed.len() as u64).to_le_bytes());
+        central[24..28].copy_from_slice(&mark(data.len() as u64).to_le_bytes());
+        central[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        let mut extra = Vec::new();
+        if zip64 {
+            // An unrelated extra field first, then ZIP64's: size, compressed size, offset.
+            extra.extend_from_slice(&[0x55, 0x54, 1, 0, 7]);
+            extra.extend_from_slice(&1u16.to_le_bytes());
+            extra.extend_from_slice(&24u16.to_le_bytes());
+            for v in [data.len() as u64, packed.len() as u64, offset] {
+                extra.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        central[30..32].copy_from_slice(&(extra.len() as u16).to_le_bytes());
+        central[42..46]
+            .copy_from_slice(&(if zip64 { 0xffff_ffff } else { offset as u32 }).to_le_bytes());
+        directory.extend_from_slice(&central);
+        directory.extend_from_slice(name.as_bytes());
+        directory.extend_from_slice(&extra);
+    }
+    let at = out.len() as u64;
+    out.extend_from_slice(&directory);
+    let mut end = vec![0u8; 22];
+    end[..4].copy_from_slice(&0x0605_4b50u32.to_le_bytes());
+    if zip64 {
+        let record_at = out.len() as u64;
+        let mut record = vec![0u8; 56];
+        record[..4].copy_from_slice(&0x0606_4b50u32.to_le_bytes());
+        record[40..48].copy_from_slice(&(directory.len() as u64).to_le_bytes());
+        record[48..56].copy_from_slice(&at.to_le_bytes());
+        out.extend_from_slice(&record);
+        let mut locator = vec![0u8; 20];
+        locator[..4].copy_from_slice(&0x0706_4b50u32.to_le_bytes());
+        locator[8..16].copy_from_slice(&record_at.to_le_bytes());
+        out.extend_from_slice(&locator);
+        end[12..20].copy_from_slice(&[0xff; 8]);
+    } else {
+        end[12..16].copy_from_slice(&(directory.len() as u32).to_le_bytes());
+        end[16..20].copy_from_slice(&(at as u32).to_le_bytes());
+    }
+    out.extend_from_slice(&end);
+    out
+}
+
+#[test]
+fn a_compressed_npz_inflates_slice_by_slice_and_zip64_records_are_followed() {
+    use precision_lab::tensor::file::{zip_data_start, zip_directory, zip_entries, Inflater};
+    let data: Vec<u8> = (0..3000)
+        .map(|i| (i % 7) as f32 * 0.5 - 1.0)
+        .flat_map(|x: f32| x.to_le_bytes())
+        .collect();
+    let member = npy("<f4", "(3000,)", &data);
+    for zip64 in [false, true] {
+        let file = zip_deflated(
+            &[
+                ("small.npy", npy("<f4", "(1,)", &2f32.to_le_bytes())),
+                ("w.npy", member.clone()),
+            ],
+            zip64,
+        );
+        let len = file.len() as u64;
+        let (offset, size) = zip_directory(&file, len).unwrap();
+        let entries = zip_entries(&file[offset as usize..(offset + size) as usize]).unwrap();
+        let e = &entries[1];
+        assert_eq!(
+            (e.name.as_str(), e.method, e.size),
+            ("w.npy", 8, member.len() as u64)
+        );
+        assert!(e.compressed < e.size / 10, "{} of {}", e.compressed, e.size);
+        let start = zip_data_start(&file[e.local_offset as usize..], e.local_offset).unwrap();
+        // Fed 7 compressed bytes at a time, it gives back the .npy byte for byte.
+        let mut inflater = Inflater::default();
+        let mut out = Vec::new();
+        for piece in file[start as usize..(start + e.compressed) as usize].chunks(7) {
+            inflater.push(piece, &mut out).unwrap();
+        }
+        assert_eq!(out, member, "zip64 {zip64}");
+        let (n, skip) = npy_header_len(&out).unwrap();
+        let header = std::str::from_utf8(&out[skip as usize..(skip + n) as usize]).unwrap();
+        let t = npy_tensor(header, skip + n, e.size).unwrap();
+        let read = values(&out, &t);
+        assert_eq!((read.len(), read[3], read[6]), (3000, 0.5, 2.0));
+    }
+    // Corrupt compressed bytes say so; a ZIP64 end record that is not there says so.
+    let mut out = Vec::new();
+    assert!(Inflater::default()
+        .push(&[0xff; 64], &mut out)
+        .unwrap_err()
+        .0
+        .contains("corrupt"));
+    let mut file = zip_deflated(&[("w.npy", member)], true);
+    let n = file.len();
+    file[n - 22 - 20] = 0; // the locator's signature
+    assert!(zip_directory(&file, n as u64)
+        .unwrap_err()
+        .0
+        .contains("ZIP64"));
 }
 
 #[test]
