@@ -190,6 +190,37 @@ fn scale_by(x: f64, power: i32) -> f64 {
     x * pow2(half) * pow2(power - half)
 }
 
+/// The block's shared exponent `log2(X)` for its largest magnitude `amax` (finite, at least 0),
+/// clamped to E8M0's -127..=127.
+pub fn shared_exponent(amax: f64, element: Element, scale_rounding: ScaleRounding) -> i32 {
+    if amax == 0.0 {
+        // All zeros: log2(0) is -inf, so the smallest scale (code 0x00, 2^-127); every element is 0.
+        return -127;
+    }
+    match scale_rounding {
+        ScaleRounding::Floor => floor_log2(amax) - element.emax(),
+        ScaleRounding::RoundUp => {
+            let max_elem = element.format().max_finite();
+            let guess = floor_log2(amax) - floor_log2(max_elem);
+            if scale_by(amax, -guess) <= max_elem {
+                guess
+            } else {
+                guess + 1
+            }
+        }
+        ScaleRounding::NearestEven => {
+            let max_elem = element.format().max_finite();
+            let scale_format: Format = "e8m0fnu".parse().expect("e8m0fnu is in the catalogue");
+            let ratio = Exact::from_f64(amax)
+                .divide(&Exact::from_f64(max_elem))
+                .expect("max_elem is positive");
+            let code = scale_format.encode_exact(&ratio, Rounding::NearestEven, Overflow::Saturate);
+            code as i32 - 127
+        }
+    }
+    .clamp(-127, 127)
+}
+
 /// Quantizes up to 32 values into one MX block.
 pub fn quantize_block(
     values: &[f64],
@@ -203,8 +234,6 @@ pub fn quantize_block(
         return Err(MxError::TooLong(values.len()));
     }
     let format = element.format();
-    let max_elem = format.max_finite();
-    let scale_format: Format = "e8m0fnu".parse().expect("e8m0fnu is in the catalogue");
     let bits_per_element = element.bits_per_element();
     let amax = values.iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
     if values.iter().any(|v| !v.is_finite()) {
@@ -237,31 +266,7 @@ pub fn quantize_block(
             bits_per_element,
         });
     }
-    let shared_exponent = if amax == 0.0 {
-        // All zeros: log2(0) is -inf, so the smallest scale (code 0x00, 2^-127); every element is 0.
-        -127
-    } else {
-        match scale_rounding {
-            ScaleRounding::Floor => floor_log2(amax) - element.emax(),
-            ScaleRounding::RoundUp => {
-                let guess = floor_log2(amax) - floor_log2(max_elem);
-                if scale_by(amax, -guess) <= max_elem {
-                    guess
-                } else {
-                    guess + 1
-                }
-            }
-            ScaleRounding::NearestEven => {
-                let ratio = Exact::from_f64(amax)
-                    .divide(&Exact::from_f64(max_elem))
-                    .expect("max_elem is positive");
-                let code =
-                    scale_format.encode_exact(&ratio, Rounding::NearestEven, Overflow::Saturate);
-                code as i32 - 127
-            }
-        }
-    }
-    .clamp(-127, 127);
+    let shared_exponent = shared_exponent(amax, element, scale_rounding);
     let scale = pow2(shared_exponent);
     let elements = values
         .iter()

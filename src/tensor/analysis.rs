@@ -86,12 +86,12 @@ impl Tally {
 
     /// [`Tally::add_with_factor`] with a kernel made once for many slices.
     pub fn add_with(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
-        let kept: Vec<f64> = values.iter().copied().filter(|&x| self.admit(x)).collect();
-        let scaled: Vec<f64> = kept.iter().map(|x| x * factor).collect();
-        let mut stored = Vec::with_capacity(scaled.len());
-        kernel.store(&scaled, &mut stored);
-        for ((&x, &input), s) in kept.iter().zip(&scaled).zip(&stored) {
-            self.count(x, s.value / factor, s.overflowed, s.value == input);
+        for &x in values {
+            if self.admit(x) {
+                let scaled = x * factor;
+                let s = kernel.store_one(scaled);
+                self.count(x, s.value / factor, s.overflowed, s.value == scaled);
+            }
         }
     }
 
@@ -134,7 +134,11 @@ impl Tally {
             self.exact += 1;
         }
         self.noise += error * error;
-        self.max_rel_error = self.max_rel_error.max((error / x).abs());
+        // A division only for a candidate: the product is within 2^-53 of the quotient's bound,
+        // and the margin keeps every value that could raise the maximum.
+        if error.abs() >= self.max_rel_error * x.abs() * (1.0 - 1e-15) {
+            self.max_rel_error = self.max_rel_error.max((error / x).abs());
+        }
     }
 
     /// The share of non-zero values, or `None` when there are none.

@@ -80,13 +80,13 @@ fn nearest_int(f: f32) -> i32 {
 /// a search over `nstep + 1` trial scales that minimises the weighted squared error. Returns
 /// (scale, the min as a positive offset, codes).
 fn make_qkx2_quants(
-    x: &[f32],
-    weights: &[f32],
+    x: &[f32; 32],
+    weights: &[f32; 32],
     nmax: i32,
     rmin: f32,
     rdelta: f32,
     nstep: i32,
-) -> (f32, f32, Vec<u8>) {
+) -> (f32, f32, [u8; 32]) {
     let n = x.len();
     let (mut min, mut max) = (x[0], x[0]);
     let mut sum_w = weights[0];
@@ -106,12 +106,12 @@ fn make_qkx2_quants(
         min = 0.0;
     }
     if max == min {
-        return (0.0, -min, vec![0; n]);
+        return (0.0, -min, [0; 32]);
     }
     let nmax_f = nmax as f32;
     let mut iscale = nmax_f / (max - min);
     let mut scale = 1.0 / iscale;
-    let mut codes = vec![0u8; n];
+    let mut codes = [0u8; 32];
     let mut best_error = 0.0f32;
     for i in 0..n {
         let l = nearest_int(iscale * (x[i] - min)).clamp(0, nmax);
@@ -119,7 +119,7 @@ fn make_qkx2_quants(
         let diff = scale * l as f32 + min - x[i];
         best_error += weights[i] * (diff * diff);
     }
-    let mut trial = vec![0u8; n];
+    let mut trial = [0u8; 32];
     for is in 0..=nstep {
         iscale = (rmin + rdelta * is as f32 + nmax_f) / (max - min);
         let (mut sum_l, mut sum_l2, mut sum_xl) = (0.0f32, 0.0f32, 0.0f32);
@@ -146,7 +146,7 @@ fn make_qkx2_quants(
                 cur_error += weights[i] * (diff * diff);
             }
             if cur_error < best_error {
-                codes.copy_from_slice(&trial);
+                codes = trial;
                 best_error = cur_error;
                 scale = this_scale;
                 min = this_min;
@@ -170,10 +170,12 @@ pub fn q4_k_superblock(values: &[f64]) -> Vec<(f64, bool)> {
     let mut codes = vec![0u8; QK_K];
     let (mut max_scale, mut max_min) = (0.0f32, 0.0f32);
     for j in 0..QK_K / 32 {
-        let sub = &x[32 * j..32 * j + 32];
+        let sub: &[f32; 32] = x[32 * j..32 * j + 32]
+            .try_into()
+            .expect("a sub-block is 32 values");
         let sum_x2 = sub.iter().fold(0.0f32, |s, v| s + v * v);
         let av_x = (sum_x2 / 32.0).sqrt();
-        let weights: Vec<f32> = sub.iter().map(|v| av_x + v.abs()).collect();
+        let weights = sub.map(|v| av_x + v.abs());
         let (scale, min, l) = make_qkx2_quants(sub, &weights, 15, -1.0, 0.1, 20);
         codes[32 * j..32 * j + 32].copy_from_slice(&l);
         scales[j] = scale;

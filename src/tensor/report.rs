@@ -239,10 +239,14 @@ impl Analysis {
                 Scheme::Mx(element) => {
                     for block in values.chunks(mx::BLOCK_SIZE) {
                         // The spec's scale: a power of two, so dividing by it again is exact.
-                        let factor = match mx::quantize_block(block, element, ScaleRounding::Floor)
-                        {
-                            Ok(b) if b.scale.is_finite() && b.scale > 0.0 => 1.0 / b.scale,
-                            _ => 1.0,
+                        // A NaN or infinity makes an MX block's scale NaN; such values are counted
+                        // apart, so the rest of their block is stored unscaled.
+                        let factor = if block.iter().all(|x| x.is_finite()) {
+                            let amax = block.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                            let e = mx::shared_exponent(amax, element, ScaleRounding::Floor);
+                            1.0 / 2f64.powi(e)
+                        } else {
+                            1.0
                         };
                         row.tally.add_with(block, &row.kernel, factor);
                     }

@@ -17,10 +17,38 @@ use crate::present::tensor::{self as model, RowText, TensorState};
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
 use crate::tensor::{absmax, absmax_factor, Analysis, Demo, Mode};
 
-/// Bytes read from a file at a time.
-const SLICE: f64 = 65536.0;
-/// Values analysed between two yields to the page.
+/// Bytes read from a file at a time (a read costs a round trip through the browser, so few and
+/// large; the values are then analysed a turn's worth at a time).
+const SLICE: f64 = 4.0 * 1024.0 * 1024.0;
+/// Values analysed between two looks at the clock.
 const VALUES_PER_TURN: usize = 16384;
+/// Milliseconds of work before the page gets a turn (a frame stays well under 50 ms).
+const TURN_MS: f64 = 25.0;
+
+/// Gives the page a turn once `TURN_MS` of work has passed since the last one: yielding after
+/// every slice would spend most of the time waiting (a chained `setTimeout` waits at least 4 ms).
+struct Turns {
+    last: f64,
+}
+
+impl Turns {
+    fn new() -> Turns {
+        Turns { last: now() }
+    }
+
+    async fn maybe_yield(&mut self) {
+        if now() - self.last > TURN_MS {
+            next_turn().await;
+            self.last = now();
+        }
+    }
+}
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Status {
@@ -576,8 +604,10 @@ async fn stream_deflated(
     let (mut at, end) = (place.start, place.start + place.compressed);
     let (mut skip, mut left) = (t.offset, t.bytes);
     let (mut bytes, mut values) = (Vec::new(), Vec::new());
-    // Compressed slices a quarter of a plain one: they inflate to several times their size.
-    let slice = (SLICE as u64 / 4).max(1);
+    // Compressed slices of 16 KiB: they inflate to several times their size (up to a thousand
+    // times for runs of zeros), and each is analysed before the next is read.
+    let slice = 16 * 1024;
+    let mut turns = Turns::new();
     while at < end && left > 0 {
         let to = (at + slice).min(end);
         let compressed = read_range(f, at as f64, to as f64).await?;
@@ -589,14 +619,16 @@ async fn stream_deflated(
         bytes.drain(..header as usize);
         skip -= header;
         let whole = (bytes.len() as u64).min(left) / size * size;
-        values.clear();
-        decode(dtype, t.endian, &bytes[..whole as usize], &mut values);
-        p.eat(&values);
+        for part in bytes[..whole as usize].chunks(VALUES_PER_TURN * size as usize) {
+            values.clear();
+            decode(dtype, t.endian, part, &mut values);
+            p.eat(&values);
+            status.try_set(progress(p));
+            turns.maybe_yield().await;
+        }
         bytes.drain(..whole as usize);
         left -= whole;
         at = to;
-        status.try_set(progress(p));
-        next_turn().await;
     }
     if left > 0 {
         return Err(format!(
@@ -671,9 +703,10 @@ async fn analyse(
         };
         match &source {
             Source::Values(_, v) => {
+                let mut turns = Turns::new();
                 for part in v.chunks(VALUES_PER_TURN) {
                     p.eat(part);
-                    next_turn().await;
+                    turns.maybe_yield().await;
                     // A newer run or Cancel owns the status now.
                     if !still() {
                         return Err("Cancelled.".to_string());
@@ -691,17 +724,21 @@ async fn analyse(
                 let mut at = t.offset as f64;
                 let end = (t.offset + t.bytes) as f64;
                 let mut values = Vec::new();
+                let mut turns = Turns::new();
                 while at < end {
                     let to = (at + slice).min(end);
                     let bytes = read_range(f, at, to).await?;
-                    if !still() {
-                        return Err("Cancelled.".to_string());
+                    for part in bytes.chunks(VALUES_PER_TURN * dtype.size() as usize) {
+                        if !still() {
+                            return Err("Cancelled.".to_string());
+                        }
+                        values.clear();
+                        decode(dtype, t.endian, part, &mut values);
+                        p.eat(&values);
+                        status.try_set(progress(&p));
+                        turns.maybe_yield().await;
                     }
-                    values.clear();
-                    decode(dtype, t.endian, &bytes, &mut values);
-                    p.eat(&values);
                     at = to;
-                    status.try_set(progress(&p));
                 }
             }
         }

@@ -476,6 +476,18 @@ fn the_fast_kernel_stores_every_value_as_the_exact_engine_does() {
             0.1,
             1.0 / 3.0,
         ]);
+        // Scaled values are not f32s: log-uniform magnitudes from a quarter of the smallest
+        // subnormal to twice the largest value, both signs.
+        let (lo, hi) = (format.min_positive().log2() - 2.0, max.log2() + 1.0);
+        let mut state = 99u64;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let x = (lo + u * (hi - lo)).exp2();
+            xs.push(if state & 1 == 0 { x } else { -x });
+        }
         xs.retain(|x| *x != 0.0);
         let kernel = Kernel::new(&format);
         let mut stored = Vec::new();
@@ -609,23 +621,6 @@ fn the_table_downloads_as_csv_and_markdown_and_sorts_by_sqnr() {
         };
         v(&w[0]) >= v(&w[1])
     }));
-}
-
-#[test]
-fn fp16_and_bf16_decode_tables_match_the_engine_code_for_code() {
-    use precision_lab::tensor::kernel::Kernel;
-    for id in ["fp16", "bf16"] {
-        let format: Format = id.parse().unwrap();
-        let kernel = Kernel::new(&format);
-        for code in 0..=u16::MAX {
-            let engine = format.decode(u64::from(code));
-            let table = kernel.decoded(code);
-            assert!(
-                engine.to_bits() == table.to_bits() || (engine.is_nan() && table.is_nan()),
-                "{id} {code:#06x}"
-            );
-        }
-    }
 }
 
 #[test]
