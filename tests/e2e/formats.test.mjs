@@ -198,6 +198,29 @@ test('the MX block editor quantizes with a shared E8M0 scale', async () => {
   await context.close();
 });
 
+test('the block editor shows NVFP4: E4M3 block scales under a tensor scale', async () => {
+  // 20 values: a block of 16 and one of 4. amax 10.5 gives the tensor scale S = 2688 / 10.5 = 256.
+  // Block 1 asks for s = 10.5 x 256 / 6 = 448 (E4M3 0x7e); block 2's amax 1e-3 asks for
+  // 1e-3 x 256 / 6 = 0.0427, E4M3 0.04296875 = 2^-5 x 1.375 (0 0010 011, 0x13); its 1e-6 is
+  // flushed to zero.
+  const values = [10.5, 6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1e-3, -5e-4, 1e-6, 0];
+  const { page, context, problems } = await open(`?view=formats&mxel=nvfp4&mx=${values.join(',')}`);
+  const summary = await text(page, 'mx-summary');
+  assert.match(summary, /S = 448 × 6 \/ 10.5 = 256/);
+  assert.match(summary, /block 1: s = 448 \(E4M3 0x7e\); block 2: s = 0.04296875 \(E4M3 0x13\)/);
+  assert.match(summary, /4.5 bits per element/);
+  assert.equal(await page.locator('[data-testid=mx-table] tbody tr').count(), 20);
+  assert.match(await page.textContent('[data-testid=mx-row-18]'), /flushed to zero/);
+  // MX's scale rounding does not apply to NVFP4's E4M3 scale.
+  assert.equal(await page.isDisabled('[data-testid=mx-scale]'), true);
+  // Back to MX from the menu: one block of up to 32, the URL follows.
+  await page.selectOption('[data-testid=mx-element]', 'mxfp4-e2m1');
+  await page.waitForFunction(() => /X = 2\^/.test(document.querySelector('[data-testid=mx-summary]').textContent));
+  assert.equal(new URL(page.url()).searchParams.get('mxel'), 'mxfp4-e2m1');
+  assertClean(problems);
+  await context.close();
+});
+
 test('no serious or critical accessibility violations (axe-core)', async () => {
   for (const scheme of ['light', 'dark']) {
     const { page, context } = await open('?view=formats&format=e4m3fn&value=0.3', { colorScheme: scheme, bypassCSP: true });

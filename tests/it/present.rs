@@ -1,10 +1,11 @@
 //! The view models: the Formats view's URL state and readouts, checked against the engine and
 //! against values worked out by hand.
 
+use precision_lab::formats::block::BlockFormat;
 use precision_lab::formats::{mx::Element, Format, Overflow, Rounding};
 use precision_lab::present::formats::{
     bit_cells, code_hex, fact_rows, facts_csv, facts_markdown, parse_values, same_value_rows,
-    specials, Field, FormatChoice, FormatsState, MxState, Readout, Source, FACT_COLUMNS,
+    specials, Blocks, Field, FormatChoice, FormatsState, MxState, Readout, Source, FACT_COLUMNS,
 };
 use precision_lab::present::number::{data_value, short, sig};
 use precision_lab::route::Query;
@@ -266,11 +267,31 @@ fn mx_state_reads_values_and_rejects_bad_ones() {
     let (query, _) = Query::parse("?mxel=mxfp4-e2m1&mxscale=up&mx=1,2,3,-6.5");
     let (s, notices) = MxState::from_query(&query);
     assert!(notices.is_empty());
-    assert_eq!((s.element, s.values.len()), (Element::Fp4E2M1, 4));
-    let block = s.block().unwrap();
+    assert_eq!(
+        (s.element, s.values.len()),
+        (BlockFormat::Mx(Element::Fp4E2M1), 4)
+    );
+    let Blocks::Mx(block) = s.block().unwrap() else {
+        panic!("an MX block")
+    };
     // Round-up: the smallest X with 6.5 / X <= 6 is 2, so nothing clamps.
     assert_eq!(block.scale, 2.0);
     assert!(block.elements.iter().all(|e| !e.clamped));
+    // NVFP4 from the URL: 20 values make a block of 16 and one of 4 under one tensor scale.
+    let (query, _) =
+        Query::parse("?mxel=nvfp4&mx=10.5,6,0.25,0.75,2.5,5,1,1,1,1,1,1,1,1,1,1,-3,0,0,0.001");
+    let (s, notices) = MxState::from_query(&query);
+    assert!(notices.is_empty());
+    let Blocks::Nvfp4(tensor, blocks) = s.block().unwrap() else {
+        panic!("NVFP4 blocks")
+    };
+    // amax 10.5: S_enc = 2688 / 10.5 = 256; the first block asks for s = 10.5 x 256 / 6 = 448.
+    assert_eq!((tensor.encode, blocks.len()), (256.0, 2));
+    assert_eq!((blocks[0].scale, blocks[0].elements.len()), (448.0, 16));
+    assert_eq!(blocks[1].elements.len(), 4);
+    let mut round_trip = Query::default();
+    s.write(&mut round_trip);
+    assert_eq!(round_trip.get("mxel"), Some("nvfp4"));
     assert!(parse_values("1, x")
         .unwrap_err()
         .contains("not a finite number"));

@@ -1,8 +1,11 @@
-//! The MX block editor: its state in the URL, the values typed or drawn, and their texts.
+//! The block editor (MX and NVFP4): its state in the URL, the values typed or drawn, and their
+//! texts.
 
 use crate::base::detmath;
 use crate::base::rng::{SplitMix64, GOLDEN_GAMMA};
-use crate::formats::mx::{self, Element, ScaleRounding};
+use crate::formats::block::BlockFormat;
+use crate::formats::mx::{self, ScaleRounding};
+use crate::formats::{nvfp4, Rounding};
 use crate::present::number::grouped;
 use crate::route::{shorten, Notice, Query};
 
@@ -11,23 +14,20 @@ use super::notice;
 /// The MX block editor's state, as the URL holds it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MxState {
-    /// Element format.
-    pub element: Element,
+    /// The block format (an MX element format, or NVFP4).
+    pub element: BlockFormat,
     /// How the shared scale is rounded.
     pub scale_rounding: ScaleRounding,
     /// The values (1 to 32).
     pub values: Vec<f64>,
 }
 
-/// URL ids of the MX element formats.
-pub const MX_ELEMENTS: [(&str, Element); 6] = [
-    ("mxfp8-e4m3", Element::Fp8E4M3),
-    ("mxfp8-e5m2", Element::Fp8E5M2),
-    ("mxfp6-e3m2", Element::Fp6E3M2),
-    ("mxfp6-e2m3", Element::Fp6E2M3),
-    ("mxfp4-e2m1", Element::Fp4E2M1),
-    ("mxint8", Element::Int8),
-];
+/// A quantized block editor's values: MX blocks, or NVFP4 blocks under their tensor scale.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Blocks {
+    Mx(mx::Block),
+    Nvfp4(nvfp4::TensorScale, Vec<nvfp4::Block>),
+}
 
 /// URL ids and labels of the scale rounding rules.
 pub const MX_SCALE_ROUNDINGS: [(&str, &str, ScaleRounding); 3] = [
@@ -55,7 +55,7 @@ pub const MX_DISTRIBUTIONS: [(&str, &str); 4] = [
 impl Default for MxState {
     fn default() -> Self {
         MxState {
-            element: Element::Fp8E4M3,
+            element: BlockFormat::Mx(mx::Element::Fp8E4M3),
             scale_rounding: ScaleRounding::Floor,
             values: draw_block("outlier", 1),
         }
@@ -127,9 +127,9 @@ impl MxState {
         let mut notices = Vec::new();
         let mut state = MxState::default();
         if let Some(id) = query.get("mxel") {
-            match MX_ELEMENTS.iter().find(|(eid, _)| *eid == id) {
-                Some((_, element)) => state.element = *element,
-                None => notices.push(notice("mxel", id, "unknown MX element format")),
+            match BlockFormat::from_id(id) {
+                Some(element) => state.element = element,
+                None => notices.push(notice("mxel", id, "unknown block format")),
             }
         }
         if let Some(id) = query.get("mxscale") {
@@ -149,10 +149,7 @@ impl MxState {
 
     /// Writes the MX state's parameters.
     pub fn write(&self, query: &mut Query) {
-        let element = MX_ELEMENTS
-            .iter()
-            .find(|(_, e)| *e == self.element)
-            .map_or("mxfp8-e4m3", |(id, _)| id);
+        let element = self.element.id();
         let scale = MX_SCALE_ROUNDINGS
             .iter()
             .find(|(_, _, r)| *r == self.scale_rounding)
@@ -162,10 +159,19 @@ impl MxState {
         query.set("mx", &values_text(&self.values));
     }
 
-    /// Quantizes the block.
-    pub fn block(&self) -> Result<mx::Block, String> {
-        mx::quantize_block(&self.values, self.element, self.scale_rounding)
-            .map_err(|e| e.to_string())
+    /// Quantizes the values: one MX block, or NVFP4 blocks of 16 under the values' tensor scale.
+    pub fn block(&self) -> Result<Blocks, String> {
+        match self.element {
+            BlockFormat::Mx(element) => {
+                mx::quantize_block(&self.values, element, self.scale_rounding)
+                    .map(Blocks::Mx)
+                    .map_err(|e| e.to_string())
+            }
+            BlockFormat::Nvfp4 => {
+                let (tensor, blocks) = nvfp4::quantize(&self.values, Rounding::NearestEven);
+                Ok(Blocks::Nvfp4(tensor, blocks))
+            }
+        }
     }
 }
 

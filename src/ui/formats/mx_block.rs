@@ -1,8 +1,10 @@
-//! The MX block editor: up to 32 values, one shared E8M0 scale, each element's code and error.
+//! The block editor: up to 32 values in an MX block (one shared E8M0 scale) or in NVFP4 blocks of
+//! 16 (an E4M3 scale each, under the values' fp32 tensor scale), each element's code and error.
 
-use crate::formats::mx;
+use crate::formats::block::BlockFormat;
+use crate::formats::{mx, nvfp4};
 use crate::present::formats::{
-    self as model, MxState, MX_DISTRIBUTIONS, MX_ELEMENTS, MX_SCALE_ROUNDINGS,
+    self as model, Blocks, MxState, MX_DISTRIBUTIONS, MX_SCALE_ROUNDINGS,
 };
 use crate::present::number::{data_value, short, sig};
 use crate::ui::url::{HistoryMode, UrlState};
@@ -28,9 +30,9 @@ pub(super) fn MxEditor() -> impl IntoView {
         change(&mut next);
         set(next);
     };
-    let elements = MX_ELEMENTS
+    let elements = BlockFormat::ALL
         .iter()
-        .map(|(id, e)| view! { <option value=*id>{e.name()}</option> })
+        .map(|b| view! { <option value=b.id()>{b.name()}</option> })
         .collect_view();
     let scales = MX_SCALE_ROUNDINGS
         .iter()
@@ -41,12 +43,8 @@ pub(super) fn MxEditor() -> impl IntoView {
         .map(|(id, label)| view! { <option value=*id>{*label}</option> })
         .collect_view();
     let dist = RwSignal::new(String::from("normal"));
-    let element_id = move || {
-        MX_ELEMENTS
-            .iter()
-            .find(|(_, e)| *e == state.get().element)
-            .map_or("", |(id, _)| id)
-    };
+    let element_id = move || state.get().element.id();
+    let is_nvfp4 = move || state.get().element == BlockFormat::Nvfp4;
     let scale_id = move || {
         MX_SCALE_ROUNDINGS
             .iter()
@@ -55,17 +53,19 @@ pub(super) fn MxEditor() -> impl IntoView {
     };
     view! {
         <section class="mx" aria-labelledby=labelled_by>
-            <h2 id=title_id>"MX block formats"</h2>
-            <p class="help">"OCP Microscaling: 32 values share one power-of-two E8M0 scale X; each element stores P = V / X rounded into a small format and reads back as X × P."</p>
+            <h2 id=title_id>"Block formats: MX and NVFP4"</h2>
+            <p class="help">"OCP Microscaling: 32 values share one power-of-two E8M0 scale X; each element stores P = V / X rounded into a small format and reads back as X × P. NVFP4: 16 values share an E4M3 scale s (any of E4M3's values, not only powers of two) under one fp32 scale for the whole tensor, S = 448 × 6 / amax; each E2M1 element q reads back as q × s / S."</p>
             <div class="controls-row">
                 <label><span>"element format"</span>
                     <select data-testid="mx-element" prop:value=element_id on:change=move |ev| {
                         let id = event_target_value(&ev);
-                        if let Some((_, e)) = MX_ELEMENTS.iter().find(|(eid, _)| *eid == id) { let e = *e; edit(&move |s| s.element = e) }
+                        if let Some(e) = BlockFormat::from_id(&id) { edit(&move |s| s.element = e) }
                     }>{elements}</select>
                 </label>
                 <label><span>"scale rounding"</span>
-                    <select data-testid="mx-scale" prop:value=scale_id on:change=move |ev| {
+                    <select data-testid="mx-scale" prop:value=scale_id prop:disabled=is_nvfp4
+                        title=move || if is_nvfp4() { "NVFP4's E4M3 block scale is rounded to nearest; this choice is MX's" } else { "" }
+                        on:change=move |ev| {
                         let id = event_target_value(&ev);
                         if let Some((_, _, r)) = MX_SCALE_ROUNDINGS.iter().find(|(sid, _, _)| *sid == id) { let r = *r; edit(&move |s| s.scale_rounding = r) }
                     }>{scales}</select>
@@ -90,7 +90,8 @@ pub(super) fn MxEditor() -> impl IntoView {
             <p class="input-error" role="alert" data-testid="mx-error">{move || error.get()}</p>
             {move || match block.get() {
                 Err(why) => view! { <p class="input-error">{why}</p> }.into_any(),
-                Ok(block) => mx_block_view(&block).into_any(),
+                Ok(Blocks::Mx(block)) => mx_block_view(&block).into_any(),
+                Ok(Blocks::Nvfp4(tensor, blocks)) => nvfp4_view(&tensor, &blocks).into_any(),
             }}
         </section>
     }
@@ -131,6 +132,72 @@ fn mx_block_view(block: &mx::Block) -> impl IntoView {
         <div class="table-scroll" tabindex="0" role="region" aria-label="MX block elements, scrollable">
             <table data-testid="mx-table">
                 <thead><tr><th scope="col">"#"</th><th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// NVFP4 blocks: the tensor scale, each block's E4M3 scale, and each element.
+fn nvfp4_view(tensor: &nvfp4::TensorScale, blocks: &[nvfp4::Block]) -> impl IntoView {
+    let e2m1 = BlockFormat::Nvfp4.element_format();
+    let e4m3: crate::formats::Format = "e4m3fn".parse().expect("e4m3fn is in the catalogue");
+    let elements = || blocks.iter().flat_map(|b| b.elements.iter());
+    let clamps = elements().filter(|e| e.clamped).count();
+    let flushed = elements()
+        .filter(|e| e.value == 0.0 && e.input != 0.0)
+        .count();
+    let scales = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            format!(
+                "block {}: s = {} (E4M3 {})",
+                i + 1,
+                short(b.scale),
+                model::code_hex(&e4m3, b.scale_code)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let summary = format!(
+        "tensor scale S = 448 × 6 / {} = {}; {scales}; {} bits per element; {clamps} clamped, \
+         {flushed} flushed to zero",
+        short(f64::from(tensor.amax)),
+        short(f64::from(tensor.encode)),
+        BlockFormat::Nvfp4.bits_per_element(),
+    );
+    let rows = blocks
+        .iter()
+        .enumerate()
+        .flat_map(|(b, block)| block.elements.iter().map(move |e| (b, e)))
+        .enumerate()
+        .map(|(i, (b, e))| {
+            let note = if e.clamped {
+                "clamped"
+            } else if e.value == 0.0 && e.input != 0.0 {
+                "flushed to zero"
+            } else {
+                ""
+            };
+            view! {
+                <tr class:clamped=e.clamped data-testid=format!("mx-row-{i}")>
+                    <td>{i}</td>
+                    <td>{b + 1}</td>
+                    <td class="mono">{short(e.input)}</td>
+                    <td class="mono">{model::code_hex(&e2m1, e.code)}</td>
+                    <td class="mono">{short(e.value)}</td>
+                    <td class="mono" data-value=data_value(e.abs_error)>{sig(e.abs_error, 3)}</td>
+                    <td>{note}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p data-testid="mx-summary">{summary}</p>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="NVFP4 block elements, scrollable">
+            <table data-testid="mx-table">
+                <thead><tr><th scope="col">"#"</th><th scope="col">"block"</th><th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
