@@ -119,7 +119,7 @@ fn e2m1() -> Format {
     "e2m1fn".parse().expect("e2m1fn is in the catalogue")
 }
 
-/// Quantizes up to 16 values (one block) under the tensor's scale; `rounding` rounds the
+/// Quantizes one block (16 values, or the 256 of a 16x16 tile) under the tensor's scale; `rounding` rounds the
 /// elements (nearest-even, or stochastic for gradients); the block scale is always nearest-even.
 pub fn quantize_block(values: &[f64], tensor: &TensorScale, rounding: Rounding) -> Block {
     let (scale_format, element_format) = (e4m3(), e2m1());
@@ -150,10 +150,16 @@ pub fn quantize_block(values: &[f64], tensor: &TensorScale, rounding: Rounding) 
     let encode = (1.0 / (scale * tensor.decode)).min(f32::MAX);
     let elements = values
         .iter()
-        .map(|&input| {
+        .enumerate()
+        .map(|(i, &input)| {
             let scaled = (input as f32) * encode;
             let clipped = scaled.clamp(-E2M1_MAX, E2M1_MAX);
-            let code = element_format.encode(f64::from(clipped), rounding, Overflow::Saturate);
+            // Stochastic rounding draws for each element apart (a seed derived from its index).
+            let code = element_format.encode(
+                f64::from(clipped),
+                rounding.for_element(i),
+                Overflow::Saturate,
+            );
             let element_value = element_format.decode(code);
             // q x s is exact; one division by S_enc (not a product with the rounded S_dec), so a
             // value that is stored exactly reads back exactly.
@@ -180,13 +186,41 @@ pub fn quantize_block(values: &[f64], tensor: &TensorScale, rounding: Rounding) 
     }
 }
 
-/// Quantizes a tensor in consecutive blocks of 16 (the last may be shorter), with its own tensor
-/// scale.
+/// Quantizes a tensor in consecutive blocks of 16 (1x16: the last may be shorter), with its own
+/// tensor scale.
 pub fn quantize(values: &[f64], rounding: Rounding) -> (TensorScale, Vec<Block>) {
     let tensor = TensorScale::for_values(values);
     let blocks = values
         .chunks(BLOCK_SIZE)
-        .map(|chunk| quantize_block(chunk, &tensor, rounding))
+        .enumerate()
+        .map(|(b, chunk)| quantize_block(chunk, &tensor, rounding.for_element(b)))
         .collect();
+    (tensor, blocks)
+}
+
+/// Quantizes a row-major matrix of `cols` columns in 16x16 tiles, one E4M3 scale per tile (the
+/// recipe's weights, so that a weight and its transpose share their quantization:
+/// arXiv:2509.25149 section 4; Transformer Engine's `quant_tile_shape=(16, 16)`). Tiles go in
+/// row-major order, each tile's elements row by row; edge tiles may be smaller.
+pub fn quantize_2d(values: &[f64], cols: usize, rounding: Rounding) -> (TensorScale, Vec<Block>) {
+    let tensor = TensorScale::for_values(values);
+    let cols = cols.max(1);
+    let rows = values.len().div_ceil(cols);
+    let mut blocks = Vec::new();
+    for top in (0..rows).step_by(BLOCK_SIZE) {
+        for left in (0..cols).step_by(BLOCK_SIZE) {
+            let tile: Vec<f64> = (top..(top + BLOCK_SIZE).min(rows))
+                .flat_map(|r| {
+                    let row = r * cols;
+                    values[(row + left).min(values.len())
+                        ..(row + (left + BLOCK_SIZE).min(cols)).min(values.len())]
+                        .iter()
+                        .copied()
+                })
+                .collect();
+            let index = blocks.len();
+            blocks.push(quantize_block(&tile, &tensor, rounding.for_element(index)));
+        }
+    }
     (tensor, blocks)
 }

@@ -1,7 +1,9 @@
 //! NVFP4 on hand-worked blocks: scale codes and element codes written out here, worked from the
 //! recipe's definitions (E2M1 values 0, 0.5, 1, 1.5, 2, 3, 4, 6; E4M3 codes `s eeee mmm`, bias 7).
 
-use precision_lab::formats::nvfp4::{quantize, quantize_block, TensorScale, BITS_PER_ELEMENT};
+use precision_lab::formats::nvfp4::{
+    quantize, quantize_2d, quantize_block, TensorScale, BITS_PER_ELEMENT,
+};
 use precision_lab::formats::Rounding;
 
 /// E2M1 code of a value: sign bit 3, then the index among 0, 0.5, 1, 1.5, 2, 3, 4, 6.
@@ -95,4 +97,77 @@ fn nan_and_infinity_are_told_apart_from_values() {
     assert_eq!(blocks[0].scale_code, 0x7f);
     assert!(blocks[0].elements.iter().all(|e| e.value.is_nan()));
     assert_eq!(BITS_PER_ELEMENT, 4.5);
+}
+
+#[test]
+fn weights_in_16x16_tiles_share_one_scale_per_tile() {
+    // A 32 x 32 matrix of ones with one outlier of 100 at row 3, column 20: in 16x16 tiles only
+    // the top-right tile (rows 0-15, columns 16-31) has amax 100, so only its 255 ones flush to
+    // zero; the three other tiles have amax 1 and keep every one.
+    let mut w = vec![1.0; 32 * 32];
+    w[3 * 32 + 20] = 100.0;
+    let (tensor, tiles) = quantize_2d(&w, 32, Rounding::NearestEven);
+    assert_eq!((tensor.amax, tiles.len()), (100.0, 4));
+    assert!(tiles.iter().all(|t| t.elements.len() == 256));
+    // The outlier's tile has the scale a 1x16 block with amax 100 gets: 448.
+    let alone = quantize_block(&[100.0], &tensor, Rounding::NearestEven);
+    assert_eq!(
+        (tiles[1].scale, tiles[1].scale_code),
+        (alone.scale, alone.scale_code)
+    );
+    let zeros = |t: &precision_lab::formats::nvfp4::Block| {
+        t.elements.iter().filter(|e| e.value == 0.0).count()
+    };
+    assert_eq!(
+        [
+            zeros(&tiles[0]),
+            zeros(&tiles[1]),
+            zeros(&tiles[2]),
+            zeros(&tiles[3])
+        ],
+        [0, 255, 0, 0]
+    );
+    // Row by row in 1x16 blocks the outlier takes only its own block of 16 with it.
+    let (_, rows) = quantize(&w, Rounding::NearestEven);
+    assert_eq!(rows.iter().map(zeros).sum::<usize>(), 15);
+    // A 20 x 20 matrix has edge tiles: 16x16, 16x4, 4x16, 4x4.
+    let (_, edges) = quantize_2d(&[0.5; 400], 20, Rounding::NearestEven);
+    let sizes: Vec<usize> = edges.iter().map(|t| t.elements.len()).collect();
+    assert_eq!(sizes, [256, 64, 64, 16]);
+}
+
+#[test]
+fn stochastic_rounding_of_elements_is_unbiased_and_seeded() {
+    // S_enc = 256 and each block led by a 6 gets s = 256 (as above), so each x reads back as its
+    // own E2M1 rounding: 0.3 lies between 0 and 0.5 and should come back as 0.5 with
+    // probability 0.6, 0.3 on average.
+    let tensor = TensorScale::of(10.5);
+    let mut block = vec![0.3; 16];
+    block[0] = 6.0;
+    let seeded = |seed: u64| {
+        (0..256u64)
+            .flat_map(|b| {
+                let q = quantize_block(
+                    &block,
+                    &tensor,
+                    Rounding::Stochastic {
+                        seed: seed * 1000 + b,
+                    },
+                );
+                assert_eq!(q.scale, 256.0);
+                q.elements.into_iter().skip(1).map(|e| e.value)
+            })
+            .collect::<Vec<f64>>()
+    };
+    let draws = seeded(1);
+    assert!(draws.iter().all(|v| *v == 0.0 || *v == 0.5));
+    let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+    assert!((mean - 0.3).abs() < 0.02, "mean {mean}");
+    // The same seed gives the same draws; another seed other draws.
+    assert_eq!(draws, seeded(1));
+    assert_ne!(draws, seeded(2));
+    // Nearest-even takes every 0.3 up to 0.5 (0.2 away, 0 is 0.3 away): a bias of +0.2 on
+    // every one, which stochastic rounding removes on average.
+    let even = quantize_block(&block, &tensor, Rounding::NearestEven);
+    assert!(even.elements[1..].iter().all(|e| e.value == 0.5));
 }
