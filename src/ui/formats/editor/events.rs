@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
-use web_sys::{Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent};
+use web_sys::{Element, Event, HtmlElement, KeyboardEvent};
 
-use super::{set_attr, Dom};
+use super::{prop, set_attr, Dom};
 use crate::formats::{catalogue, parse_input, FloatSpec, Overflow, Rounding, Structure};
 use crate::present::formats::{self as model, FormatChoice, FormatsState, Source};
 use crate::route::Query;
@@ -66,16 +66,15 @@ impl Drop for Listeners {
 
 /// The value of a form field.
 fn value_of(e: &Element) -> String {
-    if let Some(input) = e.dyn_ref::<HtmlInputElement>() {
-        if input.type_() == "checkbox" {
-            return if input.checked() { "on" } else { "off" }.into();
+    if e.get_attribute("type").as_deref() == Some("checkbox") {
+        return if prop(e, "checked").is_truthy() {
+            "on"
+        } else {
+            "off"
         }
-        input.value()
-    } else if let Some(select) = e.dyn_ref::<HtmlSelectElement>() {
-        select.value()
-    } else {
-        String::new()
+        .into();
     }
+    prop(e, "value").as_string().unwrap_or_default()
 }
 
 fn handle(

@@ -16,8 +16,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+use web_sys::Element;
 
 use super::Editor;
 use crate::formats::{catalogue, Group, Overflow, Rounding};
@@ -141,15 +140,24 @@ fn set_num(e: &Element, value: f64, text: &str) {
 
 /// Sets a form field's value unless it already shows it (so typing keeps its caret).
 fn set_value(e: &Element, value: &str) {
-    if let Some(input) = e.dyn_ref::<HtmlInputElement>() {
-        if input.value() != value {
-            input.set_value(value);
-        }
-    } else if let Some(select) = e.dyn_ref::<HtmlSelectElement>() {
-        if select.value() != value {
-            select.set_value(value);
-        }
+    if prop(e, "value").as_string().as_deref() != Some(value) {
+        set_prop(e, "value", &value.into());
     }
+}
+
+/// A property of a form field (`value`, `checked`), through `Reflect` as Leptos's `prop:` does:
+/// typed bindings for each element type would each be one more import of the main module.
+pub(super) fn prop(e: &Element, name: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(e, &name.into()).unwrap_or_default()
+}
+
+fn set_prop(e: &Element, name: &str, value: &wasm_bindgen::JsValue) {
+    let _ = js_sys::Reflect::set(e, &name.into(), value);
+}
+
+/// Sets the `class` attribute (one binding shared with every other attribute).
+fn set_class(e: &Element, class: &str) {
+    let _ = e.set_attribute("class", class);
 }
 
 fn option(value: &str, label: &str) -> Element {
@@ -234,7 +242,7 @@ impl Dom {
             let _ = family.append_child(&option(id, label));
         }
         let custom_error = el("p");
-        custom_error.set_class_name("input-error");
+        set_class(&custom_error, "input-error");
         let _ = custom_error.set_attribute("role", "alert");
         let _ = custom_error.set_attribute("data-testid", "custom-error");
 
@@ -247,7 +255,7 @@ impl Dom {
         let errors = fragment(ERRORS);
         let more = fragment(MORE);
         let specials_list = el("dl");
-        specials_list.set_class_name("specials");
+        set_class(&specials_list, "specials");
         let _ = specials_list.set_attribute("data-testid", "specials");
         let aside = root
             .query_selector("aside")
@@ -329,7 +337,7 @@ impl Dom {
         let first = self.root.first_element_child();
         for text in notices {
             let p = el("p");
-            p.set_class_name("notice");
+            set_class(&p, "notice");
             let _ = p.set_attribute("role", "status");
             let _ = p.set_attribute("data-testid", "url-notice");
             p.set_text_content(Some(text));
@@ -364,11 +372,8 @@ impl Dom {
             let current = |key: &str| q.get(key).unwrap_or_default().to_string();
             for input in &self.custom_fields {
                 let key = input.get_attribute("data-key").unwrap_or_default();
-                if let Some(check) = input
-                    .dyn_ref::<HtmlInputElement>()
-                    .filter(|i| i.type_() == "checkbox")
-                {
-                    check.set_checked(current(&key) == "on");
+                if input.get_attribute("type").as_deref() == Some("checkbox") {
+                    set_prop(input, "checked", &(current(&key) == "on").into());
                 } else {
                     set_value(input, &current(&key));
                 }
@@ -387,7 +392,7 @@ impl Dom {
             self.legend.set_text_content(None);
             for (field, label) in legend {
                 let swatch = el("span");
-                swatch.set_class_name(&format!("swatch {}", field.class()));
+                set_class(&swatch, &format!("swatch {}", field.class()));
                 swatch.set_text_content(Some(&label));
                 let _ = self.legend.append_child(&swatch);
             }
@@ -417,9 +422,9 @@ impl Dom {
                     // The digit and the index are drawn by CSS from these attributes, so the
                     // accessible name is exactly the aria-label.
                     let digit = el("span");
-                    digit.set_class_name("bit-value");
+                    set_class(&digit, "bit-value");
                     let pos = el("span");
-                    pos.set_class_name("bit-pos");
+                    set_class(&pos, "bit-pos");
                     let _ = pos.set_attribute("data-pos", &index.to_string());
                     let _ = button.append_child(&digit);
                     let _ = button.append_child(&pos);
@@ -533,7 +538,7 @@ impl Dom {
             let dt = el("dt");
             dt.set_text_content(Some(k));
             let dd = el("dd");
-            dd.set_class_name("mono");
+            set_class(&dd, "mono");
             dd.set_text_content(Some(v));
             let _ = self.specials_list.append_child(&dt);
             let _ = self.specials_list.append_child(&dd);
