@@ -24,7 +24,7 @@ import { cpus } from 'node:os';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { optimizeAll } from './site/optimize.mjs';
 import { planPacks, linkModule, parseSplitJs } from './site/packs.mjs';
 import { loaderHtml, ENTRIES, WEIGHTS, REQUEST_BYTES } from './site/loader.mjs';
@@ -137,7 +137,11 @@ let html = readFileSync(indexPath, 'utf8');
 // the six connections go to the wasm, the JS and the packs.
 const sheets = [...html.matchAll(/\s*<link rel="stylesheet" href="\.\/([\w.-]+\.css)"[^>]*\/>/g)];
 if (sheets.length === 0) throw new Error('build-site: no stylesheets in index.html');
-const css = sheets.map((m) => readFileSync(join(staging, m[1]), 'utf8')).join('\n');
+// Minified (esbuild: comments and whitespace out, colours and numbers shortened; 7.1 -> 5.7 KB
+// gzip on every page's first view). Our sheets keep their meaning: no rule depends on order
+// esbuild would change.
+const css = (await transform(sheets.map((m) => readFileSync(join(staging, m[1]), 'utf8')).join('\n'),
+  { loader: 'css', minify: true })).code;
 for (const m of sheets) rmSync(join(staging, m[1]));
 html = html.replace(sheets[0][0], `\n    <style>\n${css}\n    </style>`);
 for (const m of sheets.slice(1)) html = html.replace(m[0], '');
