@@ -47,13 +47,14 @@ pub enum Block {
 }
 
 /// The widgets the article may name (`<!-- part NAME -->`); `ui::learn` renders each.
-pub const PARTS: [&str; 10] = [
+pub const PARTS: [&str; 11] = [
     "editor-fp32",
     "editor-fp16",
     "facts",
     "plots",
     "finfo",
     "demo",
+    "block",
     "model-states",
     "memory-examples",
     "memory",

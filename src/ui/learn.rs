@@ -77,6 +77,10 @@ fn block(block: Block) -> AnyView {
 }
 
 /// The widget an article part names (`<!-- part NAME -->` in the article's HTML).
+/// The block editor's start in the article: the values its prose works through.
+const BLOCK_START: &str =
+    "mxel=nvfp4&mx=10.5,6,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0.001,-0.0005,0.000001,0";
+
 fn part_view(name: &'static str) -> AnyView {
     match name {
         "editor-fp32" => view! {
@@ -101,6 +105,10 @@ fn part_view(name: &'static str) -> AnyView {
         .into_any(),
         "demo" => view! {
             <Inline start=DEMO_START name=name caption="Loss scaling on and off: a live fp16 training run" part=|| Box::pin(scaling_demo()) />
+        }
+        .into_any(),
+        "block" => view! {
+            <Inline start=BLOCK_START name=name caption="The block editor in NVFP4: an outlier block and a block of small values" part=widget_part(Widget::Mx) />
         }
         .into_any(),
         "model-states" => model_states().into_any(),

@@ -15,7 +15,7 @@ const open = (path, opts) => openApp(browser, site, path, opts);
 const inline = (name) => `[data-testid=inline-${name}]`;
 const within = (page, name, testid) => page.locator(`${inline(name)} [data-testid=${testid}]`);
 
-const SECTIONS = ['why-fp32', 'how-stored', 'formats', 'range-precision', 'mixed-precision', 'memory', 'next'];
+const SECTIONS = ['why-fp32', 'how-stored', 'formats', 'range-precision', 'mixed-precision', 'block-scaling', 'memory', 'next'];
 
 test('?view=learn and the bare address show the article', async () => {
   for (const path of ['?view=learn', '']) {
@@ -191,6 +191,12 @@ test('the inline plots and memory calculator start where the text says', async (
   const plots = page.locator('[data-testid=inline-plots]');
   assert.equal(await plots.locator('svg').count(), 2);
   assert.match(await plots.locator('[data-testid=caption-range]').textContent(), /fp32.*fp16.*bf16|fp16/);
+  // The block editor in NVFP4, on the values the block-scaling section works through.
+  const block = page.locator('[data-testid=inline-block]');
+  await block.scrollIntoViewIfNeeded();
+  const summary = await block.locator('[data-testid=mx-summary]').textContent();
+  assert.match(summary, /S = 448 × 6 \/ 10.5 = 256; block 1: s = 448 \(E4M3 0x7e\); block 2: s = 0.04296875/);
+  assert.match(await block.locator('[data-testid=mx-row-2]').textContent(), /0\.875/);
   const memory = page.locator('[data-testid=inline-memory]');
   assert.equal(await memory.locator('[data-testid=mem-row-weights]').getAttribute('data-bytes'), '145412407296');
   const before = page.url();

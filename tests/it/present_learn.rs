@@ -99,6 +99,7 @@ fn the_article_is_sections_of_static_html_and_known_widgets() {
             "formats",
             "range-precision",
             "mixed-precision",
+            "block-scaling",
             "memory",
             "next",
             "sources"
@@ -325,4 +326,40 @@ fn the_demo_state_reads_and_writes_scaling() {
 fn loss_points_fit_the_box() {
     let points = loss_points(&[0.8, 0.4, f32::NAN, 2.0], 400.0, 100.0, 0.8);
     assert_eq!(points, "1.0,0.0 2.0,50.0 4.0,0.0");
+}
+
+/// The block-scaling section's figures are the engine's, for the values its widget starts with.
+#[test]
+fn the_block_scaling_section_says_what_the_engine_does() {
+    use precision_lab::formats::nvfp4;
+    use precision_lab::formats::Rounding;
+    let mut values = vec![10.5, 6.0];
+    values.extend([1.0; 14]);
+    values.extend([0.001, -0.0005, 0.000001, 0.0]);
+    let (tensor, blocks) = nvfp4::quantize(&values, Rounding::NearestEven);
+    assert_eq!(tensor.encode, 256.0);
+    assert_eq!((blocks[0].scale, blocks[1].scale), (448.0, 0.04296875));
+    let first = &blocks[0].elements;
+    assert_eq!((first[0].value, first[2].value), (10.5, 0.875));
+    let second = &blocks[1].elements;
+    for e in &second[..2] {
+        assert!(
+            (e.value / e.input - 1.0).abs() < 0.01,
+            "{} -> {}",
+            e.input,
+            e.value
+        );
+    }
+    assert_eq!(second[2].value, 0.0);
+    assert_eq!(nvfp4::BITS_PER_ELEMENT, 4.5);
+    for figure in [
+        "S = 256",
+        "448 / 256 = 1.75",
+        "0.875",
+        "0.04296875",
+        "within 1%",
+        "4.5 bits",
+    ] {
+        assert!(ARTICLE_HTML.contains(figure), "{figure}");
+    }
 }
