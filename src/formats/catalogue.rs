@@ -26,6 +26,17 @@ pub enum Group {
 }
 
 impl Group {
+    /// Every shelf, in the order the format menus list them.
+    pub const ALL: [Group; 7] = [
+        Group::Ieee,
+        Group::Ml16,
+        Group::Fp8,
+        Group::Fp6Fp4,
+        Group::MxScale,
+        Group::Integer,
+        Group::Nf4,
+    ];
+
     /// Label for a heading.
     pub fn label(self) -> &'static str {
         match self {

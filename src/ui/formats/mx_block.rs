@@ -98,7 +98,6 @@ pub(super) fn MxEditor() -> impl IntoView {
 }
 
 fn mx_block_view(block: &mx::Block) -> impl IntoView {
-    let format = block.element.format();
     let clamps = block.elements.iter().filter(|e| e.clamped).count();
     let summary = format!(
         "shared scale X = {} (E8M0 code {}), amax = {}, {} bits per element, {} clamped",
@@ -110,43 +109,20 @@ fn mx_block_view(block: &mx::Block) -> impl IntoView {
         block.bits_per_element,
         clamps
     );
-    let rows = block
-        .elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            view! {
-                <tr class:clamped=e.clamped data-testid=format!("mx-row-{i}")>
-                    <td>{i}</td>
-                    <td class="mono">{short(e.input)}</td>
-                    <td class="mono">{model::code_hex(&format, e.code)}</td>
-                    <td class="mono">{short(e.value)}</td>
-                    <td class="mono" data-value=data_value(e.abs_error)>{sig(e.abs_error, 3)}</td>
-                    <td>{if e.clamped { "clamped" } else { "" }}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <p data-testid="mx-summary">{summary}</p>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="MX block elements, scrollable">
-            <table data-testid="mx-table">
-                <thead><tr><th scope="col">"#"</th><th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
+    let elements = block.elements.iter().map(|e| (None, e)).collect();
+    elements_table(summary, &block.element.format(), elements)
 }
 
 /// NVFP4 blocks: the tensor scale, each block's E4M3 scale, and each element.
 fn nvfp4_view(tensor: &nvfp4::TensorScale, blocks: &[nvfp4::Block]) -> impl IntoView {
-    let e2m1 = BlockFormat::Nvfp4.element_format();
     let e4m3: crate::formats::Format = "e4m3fn".parse().expect("e4m3fn is in the catalogue");
-    let elements = || blocks.iter().flat_map(|b| b.elements.iter());
-    let clamps = elements().filter(|e| e.clamped).count();
-    let flushed = elements()
-        .filter(|e| e.value == 0.0 && e.input != 0.0)
-        .count();
+    let elements: Vec<_> = blocks
+        .iter()
+        .enumerate()
+        .flat_map(|(b, block)| block.elements.iter().map(move |e| (Some(b + 1), e)))
+        .collect();
+    let clamps = elements.iter().filter(|(_, e)| e.clamped).count();
+    let flushed = elements.iter().filter(|(_, e)| flushed(e)).count();
     let scales = blocks
         .iter()
         .enumerate()
@@ -167,15 +143,28 @@ fn nvfp4_view(tensor: &nvfp4::TensorScale, blocks: &[nvfp4::Block]) -> impl Into
         short(f64::from(tensor.encode)),
         BlockFormat::Nvfp4.bits_per_element(),
     );
-    let rows = blocks
-        .iter()
-        .enumerate()
-        .flat_map(|(b, block)| block.elements.iter().map(move |e| (b, e)))
+    elements_table(summary, &BlockFormat::Nvfp4.element_format(), elements)
+}
+
+/// A non-zero value stored as zero.
+fn flushed(e: &mx::QuantizedElement) -> bool {
+    e.value == 0.0 && e.input != 0.0
+}
+
+/// The summary and a row per element (with its block's number when there are several).
+fn elements_table(
+    summary: String,
+    format: &crate::formats::Format,
+    elements: Vec<(Option<usize>, &mx::QuantizedElement)>,
+) -> impl IntoView {
+    let blocks = elements.iter().any(|(b, _)| b.is_some());
+    let rows = elements
+        .into_iter()
         .enumerate()
         .map(|(i, (b, e))| {
             let note = if e.clamped {
                 "clamped"
-            } else if e.value == 0.0 && e.input != 0.0 {
+            } else if flushed(e) {
                 "flushed to zero"
             } else {
                 ""
@@ -183,9 +172,9 @@ fn nvfp4_view(tensor: &nvfp4::TensorScale, blocks: &[nvfp4::Block]) -> impl Into
             view! {
                 <tr class:clamped=e.clamped data-testid=format!("mx-row-{i}")>
                     <td>{i}</td>
-                    <td>{b + 1}</td>
+                    {b.map(|b| view! { <td>{b}</td> })}
                     <td class="mono">{short(e.input)}</td>
-                    <td class="mono">{model::code_hex(&e2m1, e.code)}</td>
+                    <td class="mono">{model::code_hex(format, e.code)}</td>
                     <td class="mono">{short(e.value)}</td>
                     <td class="mono" data-value=data_value(e.abs_error)>{sig(e.abs_error, 3)}</td>
                     <td>{note}</td>
@@ -195,9 +184,13 @@ fn nvfp4_view(tensor: &nvfp4::TensorScale, blocks: &[nvfp4::Block]) -> impl Into
         .collect_view();
     view! {
         <p data-testid="mx-summary">{summary}</p>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="NVFP4 block elements, scrollable">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Block elements, scrollable">
             <table data-testid="mx-table">
-                <thead><tr><th scope="col">"#"</th><th scope="col">"block"</th><th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th></tr></thead>
+                <thead><tr>
+                    <th scope="col">"#"</th>
+                    {blocks.then(|| view! { <th scope="col">"block"</th> })}
+                    <th scope="col">"value"</th><th scope="col">"code"</th><th scope="col">"reads back"</th><th scope="col">"abs. error"</th><th scope="col">""</th>
+                </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>

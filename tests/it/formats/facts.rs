@@ -177,18 +177,7 @@ fn catalogue_has_every_name_once_with_groups_and_sources() {
             Ok(entry.name.to_string())
         );
     }
-    let labels: Vec<&str> = [
-        Group::Ieee,
-        Group::Ml16,
-        Group::Fp8,
-        Group::Fp6Fp4,
-        Group::MxScale,
-        Group::Integer,
-        Group::Nf4,
-    ]
-    .iter()
-    .map(|g| g.label())
-    .collect();
+    let labels: Vec<&str> = Group::ALL.iter().map(|g| g.label()).collect();
     assert_eq!(
         labels,
         [

@@ -48,17 +48,6 @@ const NO_ERROR: &str = r#"<span class="muted">none: a raw code is stored as it i
 
 const ERRORS: &str = r#"<span>absolute <span class="num" data-testid="abs-error"></span>, relative <span class="num" data-testid="rel-error"></span><span data-testid="error-summary"></span></span>"#;
 
-/// The format menu's shelves, in order.
-const GROUPS: [Group; 7] = [
-    Group::Ieee,
-    Group::Ml16,
-    Group::Fp8,
-    Group::Fp6Fp4,
-    Group::MxScale,
-    Group::Integer,
-    Group::Nf4,
-];
-
 /// Fills `root` (the widget's `div`) with the editor of `editor`, and keeps it in step.
 pub(super) fn build(root: Element, editor: Editor) {
     let dom = Rc::new(Dom::new(&root, editor.uid));
@@ -223,7 +212,7 @@ impl Dom {
     fn new(root: &Element, uid: u32) -> Dom {
         root.set_inner_html(&SKELETON.replace("{u}", &uid.to_string()));
         let select = find(root, "format-select");
-        for group in GROUPS {
+        for group in Group::ALL {
             let shelf = el("optgroup");
             let _ = shelf.set_attribute("label", group.label());
             for e in catalogue().iter().filter(|e| e.group == group) {
