@@ -119,6 +119,40 @@ fn e2m1() -> Format {
     "e2m1fn".parse().expect("e2m1fn is in the catalogue")
 }
 
+/// A block's scale: its E4M3 code, its value, and the factor its elements are multiplied by.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlockScale {
+    pub code: u64,
+    pub scale: f32,
+    pub encode: f32,
+}
+
+/// The scale of a block whose largest magnitude is `amax` (finite): `s = e4m3(min(amax x (S_enc x
+/// (1/6)), 448))` and the elements' factor `min(1 / (s x S_dec), f32::MAX)`, in `f32` in the
+/// reference's order.
+pub fn block_scale(amax: f32, tensor: &TensorScale, e4m3: &Format) -> BlockScale {
+    let multiplier = tensor.encode * (1.0f32 / E2M1_MAX);
+    let wanted = (amax * multiplier).min(f32::MAX).clamp(-E4M3_MAX, E4M3_MAX);
+    let code = e4m3.encode(f64::from(wanted), Rounding::NearestEven, Overflow::Saturate);
+    let scale = e4m3.decode(code) as f32;
+    BlockScale {
+        code,
+        scale,
+        encode: (1.0 / (scale * tensor.decode)).min(f32::MAX),
+    }
+}
+
+/// An element scaled by its block's factor and clipped to E2M1's range, ready to round.
+pub fn scaled_element(x: f64, encode: f32) -> f32 {
+    ((x as f32) * encode).clamp(-E2M1_MAX, E2M1_MAX)
+}
+
+/// Whether `x` lies past its block's range in exact terms (`|x| S_enc > 6 s`, products of `f32`s
+/// exact in `f64`), not by the `f32` noise of the scaled value.
+pub fn past_range(x: f64, tensor: &TensorScale, scale: f32) -> bool {
+    scale > 0.0 && x.abs() * f64::from(tensor.encode) > f64::from(E2M1_MAX) * f64::from(scale)
+}
+
 /// Quantizes one block (16 values, or the 256 of a 16x16 tile) under the tensor's scale; `rounding` rounds the
 /// elements (nearest-even, or stochastic for gradients); the block scale is always nearest-even.
 pub fn quantize_block(values: &[f64], tensor: &TensorScale, rounding: Rounding) -> Block {
@@ -142,18 +176,16 @@ pub fn quantize_block(values: &[f64], tensor: &TensorScale, rounding: Rounding) 
                 .collect(),
         };
     }
-    let multiplier = tensor.encode * (1.0f32 / E2M1_MAX);
-    let wanted = (amax * multiplier).min(f32::MAX).clamp(-E4M3_MAX, E4M3_MAX);
-    let scale_code =
-        scale_format.encode(f64::from(wanted), Rounding::NearestEven, Overflow::Saturate);
-    let scale = scale_format.decode(scale_code) as f32;
-    let encode = (1.0 / (scale * tensor.decode)).min(f32::MAX);
+    let BlockScale {
+        code: scale_code,
+        scale,
+        encode,
+    } = block_scale(amax, tensor, &scale_format);
     let elements = values
         .iter()
         .enumerate()
         .map(|(i, &input)| {
-            let scaled = (input as f32) * encode;
-            let clipped = scaled.clamp(-E2M1_MAX, E2M1_MAX);
+            let clipped = scaled_element(input, encode);
             // Stochastic rounding draws for each element apart (a seed derived from its index).
             let code = element_format.encode(
                 f64::from(clipped),
@@ -170,11 +202,7 @@ pub fn quantize_block(values: &[f64], tensor: &TensorScale, rounding: Rounding) 
                 element_value,
                 value,
                 abs_error: (value - input).abs(),
-                // Past the block's range in exact terms (|x| S_enc > 6 s, products of f32s exact
-                // in f64), not by the f32 noise of the scaled value.
-                clamped: input.abs() * f64::from(tensor.encode)
-                    > f64::from(E2M1_MAX) * f64::from(scale)
-                    && scale > 0.0,
+                clamped: past_range(input, tensor, scale),
             }
         })
         .collect();

@@ -8,7 +8,7 @@ use super::ggml::{ggml_block, Ggml, QK_K};
 use super::kernel::Kernel;
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::nvfp4::{self, TensorScale};
-use crate::formats::{catalogue, Format, Rounding, Signedness};
+use crate::formats::{catalogue, Format, Signedness};
 
 /// The scaling of a table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -257,18 +257,27 @@ impl Analysis {
                     }
                 }
                 Scheme::Nvfp4(tensor) => {
+                    // `formats::nvfp4::quantize_block`'s arithmetic with the E2M1 rounding through
+                    // the row's kernel (held to the engine); the test
+                    // `nvfp4_rows_match_the_engine_block_for_block` holds the two together.
+                    let e4m3: Format = "e4m3fn".parse().expect("e4m3fn is in the catalogue");
                     for block in values.chunks(nvfp4::BLOCK_SIZE) {
                         // NaN and infinities are counted apart and left out of the table, so
                         // they do not spoil their block-mates (they would make its scale NaN).
-                        let finite: Vec<f64> = block
+                        let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
+                        let amax = block
                             .iter()
-                            .map(|&x| if x.is_finite() { x } else { 0.0 })
-                            .collect();
-                        let stored = nvfp4::quantize_block(&finite, &tensor, Rounding::NearestEven);
-                        let stored: Vec<(f64, bool)> = stored
-                            .elements
+                            .fold(0.0f32, |m, &x| m.max((finite(x) as f32).abs()));
+                        let s = nvfp4::block_scale(amax, &tensor, &e4m3);
+                        let stored: Vec<(f64, bool)> = block
                             .iter()
-                            .map(|e| (e.value, e.clamped))
+                            .map(|&x| {
+                                let x = finite(x);
+                                let clipped = nvfp4::scaled_element(x, s.encode);
+                                let q = row.kernel.store_one(f64::from(clipped)).value;
+                                let value = q * f64::from(s.scale) / f64::from(tensor.encode);
+                                (value, nvfp4::past_range(x, &tensor, s.scale))
+                            })
                             .collect();
                         row.tally.add_stored(block, &stored);
                     }

@@ -868,3 +868,55 @@ fn the_error_plot_counts_exact_flushed_and_binades_worked_by_hand() {
     assert!(plot.caption.contains("exact: 25"), "{}", plot.caption);
     assert_eq!(plot.svg, errors(&input).svg);
 }
+
+/// The table's NVFP4 row (the row's fast E2M1 kernel) counts exactly what the engine's
+/// `nvfp4::quantize_block` stores, block for block, on values with an outlier, tiny blocks and
+/// ties.
+#[test]
+fn nvfp4_rows_match_the_engine_block_for_block() {
+    use precision_lab::formats::nvfp4::{quantize_block, TensorScale};
+    use precision_lab::formats::Rounding;
+    let mut state = 42u64;
+    let values: Vec<f64> = (0..4096)
+        .map(|i| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let x = (u - 0.5) * if i % 97 == 0 { 300.0 } else { 2.0 };
+            // Some blocks of tiny values, some exact ties.
+            match (i / 16) % 7 {
+                3 => x * 1e-7,
+                5 => (x * 8.0).round() / 4.0,
+                _ => f64::from(x as f32),
+            }
+        })
+        .collect();
+    let a = table(&values, Mode::Block);
+    let t = row(&a, "nvfp4").tally;
+    let tensor = TensorScale::of(absmax(&values) as f32);
+    let mut engine = Tally::default();
+    for block in values.chunks(16) {
+        let q = quantize_block(block, &tensor, Rounding::NearestEven);
+        let stored: Vec<(f64, bool)> = q.elements.iter().map(|e| (e.value, e.clamped)).collect();
+        engine.add_stored(block, &stored);
+    }
+    assert_eq!(
+        (
+            t.overflow,
+            t.underflow,
+            t.exact,
+            t.noise.to_bits(),
+            t.max_rel_error.to_bits()
+        ),
+        (
+            engine.overflow,
+            engine.underflow,
+            engine.exact,
+            engine.noise.to_bits(),
+            engine.max_rel_error.to_bits()
+        )
+    );
+    // The tiny blocks underflow their scale: the comparison covers flushed blocks too.
+    assert!(t.underflow > 0);
+}
