@@ -184,6 +184,12 @@ test('broken files get a sentence, and the page keeps working', async () => {
     [Buffer.concat([good.subarray(0, 8), Buffer.from('#'), good.subarray(9)]), /not valid JSON/],
     [safetensors({ s: { dtype: 'F8_E8M0', shape: [2], data_offsets: [0, 2] } }, Buffer.from([1, 2])), /no tensor of a type this page reads/],
   ];
+  // A compressed .npz whose deflated bytes are garbage.
+  const bogus = zipStored([['w.npy', Buffer.alloc(64, 0xff)]]);
+  bogus.writeUInt16LE(8, 8); // local header: deflated
+  bogus.writeUInt16LE(8, bogus.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 10); // directory too
+  await choose(page, 'broken.npz', bogus);
+  await page.waitForFunction(() => /compressed array of this \.npz is corrupt/.test(document.querySelector('[data-testid=tensor-error]')?.textContent ?? ''));
   for (const [buffer, message] of cases) {
     await choose(page, 'broken.safetensors', buffer);
     await page.waitForFunction((m) => new RegExp(m).test(document.querySelector('[data-testid=tensor-error]')?.textContent ?? ''), message.source);
