@@ -322,6 +322,22 @@ fn PlotFigure(
     /// A short name for `data-testid` and file names.
     name: &'static str,
 ) -> impl IntoView {
+    view! {
+        <figure class="plot" data-testid=format!("plot-{name}")>
+            // The SVG comes from `plot`, which escapes every piece of text it embeds.
+            <div class="plot-svg" inner_html=move || plot.with(|p| p.svg.clone())></div>
+            <figcaption>
+                <span data-testid=format!("caption-{name}")>{move || plot.with(|p| p.caption.clone())}</span>
+                <PlotDownloads plot=plot name=name />
+            </figcaption>
+        </figure>
+    }
+}
+
+/// A plot's SVG and PNG downloads (`download-svg-<name>`, `download-png-<name>`), files named
+/// `precision-lab-<name>.svg` / `.png`.
+#[component]
+pub(super) fn PlotDownloads(plot: Memo<Plot>, name: &'static str) -> impl IntoView {
     // Both files are written when asked for, not on every redraw: a data URL of the SVG costs
     // as much as the redraw itself.
     let svg = move |_| {
@@ -342,17 +358,10 @@ fn PlotFigure(
         })
     };
     view! {
-        <figure class="plot" data-testid=format!("plot-{name}")>
-            // The SVG comes from `plot`, which escapes every piece of text it embeds.
-            <div class="plot-svg" inner_html=move || plot.with(|p| p.svg.clone())></div>
-            <figcaption>
-                <span data-testid=format!("caption-{name}")>{move || plot.with(|p| p.caption.clone())}</span>
-                <span class="plot-downloads">
-                    <button type="button" class="link-button" data-testid=format!("download-svg-{name}") on:click=svg>"SVG"</button>
-                    <button type="button" class="link-button" data-testid=format!("download-png-{name}") on:click=png>"PNG"</button>
-                </span>
-            </figcaption>
-        </figure>
+        <span class="plot-downloads">
+            <button type="button" class="link-button" data-testid=format!("download-svg-{name}") on:click=svg>"SVG"</button>
+            <button type="button" class="link-button" data-testid=format!("download-png-{name}") on:click=png>"PNG"</button>
+        </span>
     }
 }
 

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::url::{HistoryMode, UrlState};
 use super::widgets::{CopyLink, DownloadLink};
 use crate::plot::{errors, quantize};
-use crate::plot::{NamedFormat, Theme};
+use crate::plot::{NamedFormat, Plot, Theme};
 use crate::present::tensor::{self as model, RowText, TensorState};
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
 use crate::tensor::{absmax, absmax_factor, Analysis, Demo, Mode};
@@ -310,9 +310,14 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
         .map(|e| view! { <option value=e.name>{e.name}</option> })
         .collect_view();
     // Both plots in one theme: (values against the window, errors), empty for an unknown format.
-    let draw = move |theme: Theme| -> (String, String) {
+    let draw = move |theme: Theme| -> (Plot, Plot) {
         let Ok(format) = chosen.get().parse::<crate::formats::Format>() else {
-            return Default::default();
+            let empty = || Plot {
+                svg: String::new(),
+                caption: String::new(),
+                size: (0, 0),
+            };
+            return (empty(), empty());
         };
         let factor = match scale {
             Mode::Tensor => absmax_factor(&format, absmax),
@@ -336,21 +341,26 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
             scale: factor,
             theme,
         });
-        (window.svg, errors.svg)
+        (window, errors)
     };
     let draw_dark = draw.clone();
     let light = Memo::new(move |_| draw(Theme::Light));
     let dark = Memo::new(move |_| draw_dark(Theme::Dark));
+    // Downloads are the light plots (a file keeps no page theme).
+    let histogram = Memo::new(move |_| light.with(|p| p.0.clone()));
+    let error_plot = Memo::new(move |_| light.with(|p| p.1.clone()));
     view! {
         <figure class="tensor-chart">
             <label class="tensor-field">
                 <span>"histogram against"</span>
                 <select data-testid="tensor-plot-format" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
             </label>
-            <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || light.with(|p| p.0.clone())></div>
-            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.0.clone())></div>
-            <div class="tensor-chart-light" data-testid="tensor-errors" inner_html=move || light.with(|p| p.1.clone())></div>
-            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.1.clone())></div>
+            <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || light.with(|p| p.0.svg.clone())></div>
+            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.0.svg.clone())></div>
+            <super::plots::PlotDownloads plot=histogram name="tensor-histogram" />
+            <div class="tensor-chart-light" data-testid="tensor-errors" inner_html=move || light.with(|p| p.1.svg.clone())></div>
+            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.1.svg.clone())></div>
+            <super::plots::PlotDownloads plot=error_plot name="tensor-errors" />
             <figcaption class="help">
                 {if scale == Mode::Block { "log2 |x| of the values against the format's range (block scales are not drawn: each block has its own)." } else { "log2 |x| of the values (times the scale, if any) against the format's range: what falls left of it flushes, what falls right overflows." }}
             </figcaption>

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { serve, launch, screenshot, assertClean, openApp } from './harness.mjs';
 
 let site, browser;
@@ -86,6 +87,13 @@ test('a demo opens from its URL and every format gets a row', async () => {
   assert.match(e4m3, /<svg/);
   // And the error distribution in that format: the weights' relative errors in binades.
   assert.match(await page.innerHTML('[data-testid=tensor-errors]'), /data-bins="-?\d+:\d+/);
+  // Both plots download as SVG (and PNG), named after what they show.
+  const [svgFile] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-svg-tensor-histogram]')]);
+  assert.equal(svgFile.suggestedFilename(), 'precision-lab-tensor-histogram.svg');
+  assert.match(readFileSync(await svgFile.path(), 'utf8'), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  const [pngFile] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-png-tensor-errors]')]);
+  assert.equal(pngFile.suggestedFilename(), 'precision-lab-tensor-errors.png');
+  assert.deepEqual([...readFileSync(await pngFile.path()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   await page.selectOption('[data-testid=tensor-plot-format]', 'bf16');
   await page.waitForFunction((before) => document.querySelector('[data-testid=tensor-plot]').innerHTML !== before, e4m3);
   // Block scales rescue the 4-bit formats; the URL keeps the choice.
