@@ -20,7 +20,8 @@ pub enum Mode {
     Tensor,
     /// A scale per block, as deployed: MX formats a power-of-two E8M0 scale per 32 values (OCP MX
     /// v1.0, the spec's floor rule); int8, int4 and nf4 an fp32 absmax per 64 values
-    /// (bitsandbytes' blockwise default); and the deployed schemes beside them: GGUF's Q8_0, Q4_0
+    /// (bitsandbytes' blockwise default), int4 and nf4 per 128 too; and the deployed schemes beside
+    /// them: GGUF's Q8_0, Q4_0
     /// and Q4_K, asymmetric int4 per 128 (GPTQ, AWQ), NVFP4 (E4M3 per 16 under an fp32 tensor scale,
     /// which needs the tensor's absmax). Other formats have no block scheme and are left out.
     Block,
@@ -184,6 +185,19 @@ impl Analysis {
             }
         }
         if mode == Mode::Block {
+            // int4 and nf4 in groups of 128 too, the other group size people use (GPTQ's and
+            // AWQ's default; bitsandbytes offers 64 and 128).
+            for (id, like) in [("int4_g128", "int4"), ("nf4_g128", "nf4")] {
+                let format: Format = like.parse().expect("int4 and nf4 are in the catalogue");
+                rows.push(Row {
+                    id,
+                    bits: 4.0 + 32.0 / 128.0,
+                    scheme: "fp32 absmax scale per 128 values",
+                    tally: Tally::default(),
+                    kernel: Kernel::new(&format),
+                    how: Scheme::Absmax(128),
+                });
+            }
             let format: Format = "e2m1fn".parse().expect("e2m1fn is in the catalogue");
             rows.push(Row {
                 id: "nvfp4",

@@ -231,7 +231,7 @@ const SCALES: [(&str, &str); 3] = [
     ("tensor", "one absmax scale for the tensor"),
     (
         "block",
-        "block scales, as deployed (MX per 32, NVFP4 per 16, int/nf4 per 64, GGUF, GPTQ)",
+        "block scales, as deployed (MX per 32, NVFP4 per 16, int/nf4 per 64 and 128, GGUF, GPTQ)",
     ),
 ];
 

@@ -289,10 +289,28 @@ fn the_table_has_a_row_per_signed_format_and_block_rows_per_deployed_scheme() {
             "q8_0",
             "q4_0",
             "q4_k",
+            "int4_g128",
+            "nf4_g128",
             "nvfp4",
             "int4_asym"
         ]
     );
+    // Groups of 128 cost a quarter bit less than groups of 64: 4 + 32 / 128.
+    assert_eq!(
+        (
+            row(&blocks, "int4_g128").bits,
+            row(&blocks, "nf4_g128").bits
+        ),
+        (4.25, 4.25)
+    );
+    // And an outlier takes twice as many values with it: 127 ones and a 100 at index 100. Per 64
+    // the first group's ones scale to int4's 7 exactly; the second group's scale is 7 / 100, so
+    // its 63 ones round to 0. Per 128 all 127 do.
+    let mut v = vec![1.0; 128];
+    v[100] = 100.0;
+    let outlier = table(&v, Mode::Block);
+    let under = |id| row(&outlier, id).tally.underflow;
+    assert_eq!((under("int4"), under("int4_g128")), (63, 127));
     // Bits per value with the scales: MXFP8 (32 x 8 + 8) / 32 = 8.25, MXFP4 4.25, int4 and nf4
     // with an fp32 scale per 64: 4.5.
     let bits = |id| row(&blocks, id).bits;
