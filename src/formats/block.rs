@@ -84,11 +84,6 @@ impl BlockFormat {
         }
     }
 
-    /// Whether a per-tensor fp32 scale sits above the block scales.
-    pub fn tensor_scale(self) -> bool {
-        self == BlockFormat::Nvfp4
-    }
-
     /// Storage bits per element, the block scale included (a tensor scale is left out).
     pub fn bits_per_element(self) -> f64 {
         match self {

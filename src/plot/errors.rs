@@ -5,10 +5,7 @@
 
 use crate::formats::{Overflow, Rounding};
 
-use super::svg::{
-    self, floor_log2, panel_at, pow2_label, ticks, AxisSpec, PanelSpec, FONT, LOG2_STEPS,
-    TITLE_FONT,
-};
+use super::svg::{self, floor_log2, FONT, TITLE_FONT};
 use super::{NamedFormat, Plot, Theme};
 
 /// What the error plot shows.
@@ -94,28 +91,7 @@ pub fn errors(input: &ErrorInput<'_>) -> Plot {
     );
     let size = (WIDTH, HEIGHT);
     let svg = svg::render(size, input.theme, &caption, |root, palette, doc| {
-        let x_label = |v: f64| pow2_label(v.round() as i32);
-        let y_label = |v: f64| format!("{v}");
-        let y_steps = svg::linear_steps();
-        let spec = PanelSpec {
-            x: AxisSpec {
-                lo,
-                hi,
-                ticks: ticks(lo, hi, 6, &LOG2_STEPS),
-                label: &x_label,
-                title: "relative error",
-            },
-            y: AxisSpec {
-                lo: 0.0,
-                hi: top,
-                ticks: ticks(0.0, top, 4, &y_steps),
-                label: &y_label,
-                title: "values",
-            },
-            bottom: 34,
-            left: 40,
-        };
-        let (x, y) = panel_at(root, PANEL, &spec, palette)?;
+        let (x, y) = svg::binade_panel(root, PANEL, (lo, hi), top, "relative error", palette)?;
         doc.text(
             8,
             15,

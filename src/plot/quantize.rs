@@ -12,8 +12,7 @@ use crate::formats::{Format, Overflow, Rounding};
 
 use super::range::{regions, rounding_name, Region};
 use super::svg::{
-    self, axes_for, floor_log2, log2_abs, panel_at, pow2_label, ticks, value_text, Axis, AxisSpec,
-    PanelSpec, FONT, LOG2_STEPS, REGION_OPACITY, TITLE_FONT,
+    self, axes_for, floor_log2, log2_abs, value_text, Axis, FONT, REGION_OPACITY, TITLE_FONT,
 };
 use super::{NamedFormat, Plot, Theme};
 
@@ -170,8 +169,6 @@ pub struct QuantizeInput<'a> {
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 262;
 const PANEL: (i32, i32, i32, i32) = (0, 30, WIDTH as i32 - 14, 210);
-const LEFT: u32 = 40;
-const BOTTOM: u32 = 34;
 
 /// The log2 |x · scale| interval shown: the format's window (2 binades below its smallest positive
 /// value to 2 above its largest finite value), widened to the data.
@@ -212,8 +209,8 @@ pub fn axes(input: &QuantizeInput<'_>) -> (Axis, Axis) {
     let hist = log2_histogram(&scaled);
     axes_for(
         PANEL,
-        LEFT,
-        BOTTOM,
+        svg::BINADE_LEFT,
+        svg::BINADE_BOTTOM,
         span(&input.format.format, &scaled),
         (0.0, y_top(&hist)),
     )
@@ -251,28 +248,7 @@ pub fn quantize_with_stats(input: &QuantizeInput<'_>) -> (Plot, Quantization) {
         rounding_name(input.rounding)
     );
     let svg = svg::render(size, input.theme, &caption, |root, palette, doc| {
-        let x_label = |v: f64| pow2_label(v.round() as i32);
-        let y_label = |v: f64| format!("{v}");
-        let y_steps = svg::linear_steps();
-        let spec = PanelSpec {
-            x: AxisSpec {
-                lo,
-                hi,
-                ticks: ticks(lo, hi, 6, &LOG2_STEPS),
-                label: &x_label,
-                title: "|x · scale|",
-            },
-            y: AxisSpec {
-                lo: 0.0,
-                hi: top,
-                ticks: ticks(0.0, top, 4, &y_steps),
-                label: &y_label,
-                title: "values",
-            },
-            bottom: BOTTOM,
-            left: LEFT,
-        };
-        let (x, y) = panel_at(root, PANEL, &spec, palette)?;
+        let (x, y) = svg::binade_panel(root, PANEL, (lo, hi), top, "|x · scale|", palette)?;
         doc.text(
             8,
             15,

@@ -61,8 +61,9 @@ enum Scheme {
     Ggml(Ggml),
     /// Asymmetric int4 per group of 128 with a scale and a zero point (GPTQ/AWQ checkpoints).
     Asymmetric,
-    /// NVFP4: E2M1 in blocks of 16 with an E4M3 scale, under the tensor's fp32 scale.
-    Nvfp4(TensorScale),
+    /// NVFP4: E2M1 in blocks of 16 with an E4M3 scale (the format, made once), under the
+    /// tensor's fp32 scale.
+    Nvfp4(TensorScale, Format),
 }
 
 /// Values per group of the asymmetric int4 scheme.
@@ -205,7 +206,10 @@ impl Analysis {
                 scheme: "NVFP4: E4M3 scale per 16 values, fp32 scale per tensor",
                 tally: Tally::default(),
                 kernel: Kernel::new(&format),
-                how: Scheme::Nvfp4(TensorScale::of(absmax as f32)),
+                how: Scheme::Nvfp4(
+                    TensorScale::of(absmax as f32),
+                    "e4m3fn".parse().expect("e4m3fn is in the catalogue"),
+                ),
             });
             let format: Format = "int4".parse().expect("int4 is in the catalogue");
             rows.push(Row {
@@ -270,11 +274,10 @@ impl Analysis {
                         row.tally.add_stored(block, &ggml_block(block, kind));
                     }
                 }
-                Scheme::Nvfp4(tensor) => {
+                Scheme::Nvfp4(tensor, e4m3) => {
                     // `formats::nvfp4::quantize_block`'s arithmetic with the E2M1 rounding through
                     // the row's kernel (held to the engine); the test
                     // `nvfp4_rows_match_the_engine_block_for_block` holds the two together.
-                    let e4m3: Format = "e4m3fn".parse().expect("e4m3fn is in the catalogue");
                     for block in values.chunks(nvfp4::BLOCK_SIZE) {
                         // NaN and infinities are counted apart and left out of the table, so
                         // they do not spoil their block-mates (they would make its scale NaN).

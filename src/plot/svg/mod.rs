@@ -92,6 +92,43 @@ fn fallback(size: (u32, u32), title: &str, message: &str, palette: &Palette) -> 
     finish("", &doc.into_string(), size, title, palette)
 }
 
+/// Room left of and under a histogram by binade for tick labels and axis titles.
+pub(crate) const BINADE_LEFT: u32 = 40;
+pub(crate) const BINADE_BOTTOM: u32 = 34;
+
+/// The frame of a histogram by binade in `rect`: a log2 `x` axis from `2^lo` to `2^hi` titled
+/// `x_title` (ticks as powers of two) and a linear count axis from 0 to `top` titled "values".
+pub(crate) fn binade_panel<DB: plotters_backend::DrawingBackend>(
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    rect: (i32, i32, i32, i32),
+    (lo, hi): (f64, f64),
+    top: f64,
+    x_title: &str,
+    palette: &Palette,
+) -> Result<(Axis, Axis), String> {
+    let x_label = |v: f64| pow2_label(v.round() as i32);
+    let y_label = |v: f64| format!("{v}");
+    let spec = PanelSpec {
+        x: AxisSpec {
+            lo,
+            hi,
+            ticks: ticks(lo, hi, 6, &LOG2_STEPS),
+            label: &x_label,
+            title: x_title,
+        },
+        y: AxisSpec {
+            lo: 0.0,
+            hi: top,
+            ticks: ticks(0.0, top, 4, &linear_steps()),
+            label: &y_label,
+            title: "values",
+        },
+        bottom: BINADE_BOTTOM,
+        left: BINADE_LEFT,
+    };
+    panel_at(root, rect, &spec, palette)
+}
+
 /// A histogram by binade: one bar per `(e, n)` from `2^e` to `2^(e+1)` on a log2 `x` axis, `n`
 /// high on `y`, as one path whose `data-bins` lists `e:n` (what the tests read).
 pub(crate) fn binade_bars(

@@ -136,11 +136,19 @@ fn nvfp4_view(tensor: &nvfp4::TensorScale, blocks: &[nvfp4::Block]) -> impl Into
         })
         .collect::<Vec<_>>()
         .join("; ");
+    // S is stored in fp32: say so where it is not the quotient itself (2688 / 10 is 268.8, its
+    // fp32 268.79998779296875), so "=" never joins two different numbers.
+    let quotient = 2688.0 / f64::from(tensor.amax);
+    let stored = f64::from(tensor.encode);
+    let value = if stored == quotient {
+        format!("= {}", short(stored))
+    } else {
+        format!("≈ {}, in fp32 {}", sig(quotient, 6), short(stored))
+    };
     let summary = format!(
-        "tensor scale S = 448 × 6 / {} = {}; {scales}; {} bits per element; {clamps} clamped, \
+        "tensor scale S = 448 × 6 / {} {value}; {scales}; {} bits per element; {clamps} clamped, \
          {flushed} flushed to zero",
         short(f64::from(tensor.amax)),
-        short(f64::from(tensor.encode)),
         BlockFormat::Nvfp4.bits_per_element(),
     );
     elements_table(summary, &BlockFormat::Nvfp4.element_format(), elements)

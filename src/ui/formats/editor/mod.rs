@@ -197,6 +197,12 @@ pub(super) struct Dom {
     rel_error: Element,
     error_summary: Element,
     more: Element,
+    bits: Element,
+    class: Element,
+    value_shortest: Element,
+    formula: Element,
+    next_up: Element,
+    next_down: Element,
     details: Element,
     specials_head: Element,
     specials_list: Element,
@@ -294,6 +300,12 @@ impl Dom {
             overflow_select: find(&rounding, "overflow-select"),
             rounding,
             custom,
+            bits: find(&more, "bits"),
+            class: find(&more, "class"),
+            value_shortest: find(&more, "value-shortest"),
+            formula: find(&more, "formula"),
+            next_up: find(&more, "next-up"),
+            next_down: find(&more, "next-down"),
             more,
             aside,
             notices: RefCell::new(Vec::new()),
@@ -503,16 +515,15 @@ impl Dom {
                 .map(|s| format!(" ({s})"));
             set_text(&self.error_summary, summary.as_deref().unwrap_or_default());
         }
-        let text = |key: &str, t: &str| set_text(&find(&self.more, key), t);
-        text("bits", &r.bits);
-        text("class", class_label(r.decoded.class));
+        set_text(&self.bits, &r.bits);
+        set_text(&self.class, class_label(r.decoded.class));
         set_num(
-            &find(&self.more, "value-shortest"),
+            &self.value_shortest,
             r.decoded.value,
             &r.decoded.shortest_decimal,
         );
-        text("formula", &r.decoded.formula);
-        for (key, n) in [("next-up", &r.next_up), ("next-down", &r.next_down)] {
+        set_text(&self.formula, &r.decoded.formula);
+        for (e, n) in [(&self.next_up, &r.next_up), (&self.next_down, &r.next_down)] {
             let (value, shown) = match n {
                 Some(n) => (
                     n.value,
@@ -520,7 +531,7 @@ impl Dom {
                 ),
                 None => (f64::NAN, "none".into()),
             };
-            set_num(&find(&self.more, key), value, &shown);
+            set_num(e, value, &shown);
         }
         self.specials_list.set_text_content(None);
         for (k, v) in &r.specials {
