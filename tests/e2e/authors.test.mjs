@@ -24,7 +24,8 @@ async function settledFrames(page, ids) {
   await page.waitForFunction((ids) => ids.every((id) => {
     const frame = document.querySelector(`#${id} iframe`) ?? document.getElementById(id);
     const doc = frame?.contentDocument;
-    if (!doc || doc.documentElement.dataset.ready !== '1' || doc.querySelector('[data-testid=lazy-loading]')) return false;
+    // A frame that is still navigating has a document without a root element yet: not settled.
+    if (!doc?.documentElement || doc.documentElement.dataset.ready !== '1' || doc.querySelector('[data-testid=lazy-loading]')) return false;
     const body = doc.body;
     return Math.abs(parseInt(frame.style.height, 10) - Math.max(body.scrollHeight, body.offsetHeight)) <= 2;
   }), ids, { timeout: 45_000 });
