@@ -59,6 +59,7 @@ pub fn format_code(p: Precision) -> u32 {
         Precision::Bf16 => 2,
         Precision::E4m3 => 3,
         Precision::E5m2 => 4,
+        Precision::E2m1 => 5,
     }
 }
 

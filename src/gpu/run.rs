@@ -126,6 +126,12 @@ fn upload_layers(device: &wgpu::Device, run: &Run) -> Vec<LayerBuffers> {
         .collect()
 }
 
+/// Whether the kernels implement `policy`: every recipe but the per-tensor current and block-scaled
+/// ones, whose scales the GPU would have to compute from amaxes it has just reduced.
+pub fn supports(policy: &crate::train::Policy) -> bool {
+    !matches!(policy.numerics().gemm, Gemm::Fp8Current | Gemm::Block(_))
+}
+
 impl GpuLane {
     /// Uploads `run`'s network and optimizer state and records its step: a run can move to the GPU
     /// at any step (the CPU backend keeps its whole state in the `Run`).
@@ -136,6 +142,12 @@ impl GpuLane {
         if n_layers > MAX_LAYERS {
             return Err(GpuError(format!(
                 "{n_layers} layers; the GPU backend handles at most {MAX_LAYERS}"
+            )));
+        }
+        if !supports(&run.config().policy) {
+            return Err(GpuError(format!(
+                "the GPU backend does not run the {} recipe yet; the CPU does",
+                run.config().policy.name()
             )));
         }
         let batch = run.config().batch_size;
@@ -432,6 +444,7 @@ impl GpuLane {
                         non_finite: hist[HIST_BINS + 3],
                     },
                 },
+                blocks: None,
             });
         }
         let amax_of = |k: usize| -> Vec<f32> {

@@ -119,14 +119,24 @@ pub fn format_look(name: &str) -> Look {
         .map_or(CUSTOM_LOOK, |(_, l)| *l)
 }
 
-/// Every trainer recipe's look (`train::Policy::name`): six recipes, six solid hues.
-pub const RECIPE_LOOKS: [(&str, Look); 6] = [
+/// Every trainer recipe's look (`train::Policy::name`): the six classic recipes in six solid
+/// hues; the block-scaled ones and NVFP4's variants, which are compared among themselves, with a
+/// dash pattern (NVFP4 and its variants in one hue's patterns would collide, so each takes a hue
+/// the recipes it is compared with do not use).
+pub const RECIPE_LOOKS: [(&str, Look); 13] = [
     ("fp32", look(Hue::Blue, Dash::Solid)),
     ("fp16-pure", look(Hue::Vermillion, Dash::Solid)),
     ("fp16-master", look(Hue::Purple, Dash::Solid)),
     ("fp16-amp", look(Hue::Green, Dash::Solid)),
     ("bf16-mixed", look(Hue::Ochre, Dash::Solid)),
     ("fp8", look(Hue::Grey, Dash::Solid)),
+    ("fp8-current", look(Hue::Grey, Dash::Dashed)),
+    ("mxfp8", look(Hue::Purple, Dash::Dashed)),
+    ("nvfp4", look(Hue::Green, Dash::Dashed)),
+    ("nvfp4-no-sr", look(Hue::Vermillion, Dash::Dotted)),
+    ("nvfp4-no-rht", look(Hue::Ochre, Dash::Dotted)),
+    ("nvfp4-no-bf16-last", look(Hue::Purple, Dash::Dotted)),
+    ("nvfp4-no-tensor-scale", look(Hue::Grey, Dash::Dotted)),
 ];
 
 /// The look of a recipe by its name; a grey dash-dot line for a name this table does not know.

@@ -12,9 +12,11 @@
 //! Determinism: every sum runs in a fixed order (ascending index) with separate multiply and add (Rust
 //! never fuses them into FMA), so results are the same bits on every IEEE-754 machine.
 
+use super::block::{self, BlockKind, BlockRecipe, BlockStats, Blocks, Quantized};
 use super::model::{Activation, Mlp};
 use super::precision::{Overflow, Precision};
 use super::stats::{TensorKind, TensorRecord, TensorStats};
+use crate::base::rng::mix;
 
 /// Where a recipe rounds: the formats of activations, gradients and the weights the GEMMs read.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,15 +40,23 @@ pub(crate) enum Gemm {
     /// each after multiplying by its per-tensor scale, saturating (`satfinite`); the f32 accumulator
     /// is multiplied by the inverse scales and kept in the high-precision format.
     Fp8,
+    /// The same fp8 GEMMs with each scale taken from the tensor's own amax in this step
+    /// (Transformer Engine's `Float8CurrentScaling`: `fp8_max / amax`, not a power of two).
+    Fp8Current,
+    /// Block-scaled operands (MXFP8 or NVFP4, `block`), each quantized along its GEMM's reduction
+    /// dimension: a tensor read by two GEMMs is quantized twice, as Transformer Engine keeps a
+    /// row-wise and a column-wise copy.
+    Block(BlockRecipe),
 }
 
 /// Per-layer fp8 scales (all 1 for plain GEMMs): for the layer input, the weights and the gradient of
-/// the layer output.
+/// the layer output; and the seed of this step's stochastic rounding.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Fp8Scales {
     pub input: Vec<f32>,
     pub weight: Vec<f32>,
     pub grad: Vec<f32>,
+    pub seed: u64,
 }
 
 /// What the backward pass needs from the forward pass, plus fp8 amax observations. Reused across steps
@@ -68,6 +78,18 @@ pub(crate) struct Tape {
     /// Scratch buffers for the backward pass.
     dz: Vec<f32>,
     dz_before: Vec<f32>,
+    /// Per layer: the scales the fp8 GEMMs used (delayed or current).
+    scale_input: Vec<f32>,
+    scale_weight: Vec<f32>,
+    /// Per layer, block recipes: the GEMM input and weights before quantization, and what the
+    /// forward GEMM multiplied by for the weights.
+    raw_input: Vec<Vec<f32>>,
+    raw_weight: Vec<Vec<f32>>,
+    decode_weight: Vec<f32>,
+    /// Block recipes: what the last backward pass did to the output gradients, all layers.
+    pub block_stats: BlockStats,
+    /// Scratch operands of the block recipes' backward GEMMs.
+    quantized: [Quantized; 4],
     dh: Vec<f32>,
     dh_before: Vec<f32>,
     operand: Vec<f32>,
@@ -97,6 +119,7 @@ impl Fp8Scales {
             input: vec![1.0; layers],
             weight: vec![1.0; layers],
             grad: vec![1.0; layers],
+            seed: 0,
         }
     }
 }
@@ -126,6 +149,11 @@ pub(crate) fn forward(
     tape.amax_input.resize(n_layers, 0.0);
     tape.amax_weight.resize(n_layers, 0.0);
     tape.amax_grad.resize(n_layers, 0.0);
+    tape.scale_input.resize(n_layers, 1.0);
+    tape.scale_weight.resize(n_layers, 1.0);
+    tape.raw_input.resize_with(n_layers, Vec::new);
+    tape.raw_weight.resize_with(n_layers, Vec::new);
+    tape.decode_weight.resize(n_layers, 1.0);
     let activation = mlp.activation();
     for (l, layer) in mlp.layers.iter().enumerate() {
         let (n_in, n_out) = (layer.inputs(), layer.outputs());
@@ -142,13 +170,27 @@ pub(crate) fn forward(
         w.extend(layer.weights.iter().map(|&v| numerics.weight.round(v)));
         let dequant = match numerics.gemm {
             Gemm::Plain => 1.0,
-            Gemm::Fp8 => {
-                tape.amax_input[l] = amax(&x);
-                tape.amax_weight[l] = amax(&w);
-                quantize(&mut x, scales.input[l], Precision::E4m3);
-                quantize(&mut w, scales.weight[l], Precision::E4m3);
-                // Scales are powers of two, so the inverse and the product are exact.
-                (1.0 / scales.input[l]) * (1.0 / scales.weight[l])
+            Gemm::Fp8 | Gemm::Fp8Current => {
+                let (ax, aw) = (amax(&x), amax(&w));
+                tape.amax_input[l] = ax;
+                tape.amax_weight[l] = aw;
+                let (si, sw) = if numerics.gemm == Gemm::Fp8 {
+                    (scales.input[l], scales.weight[l])
+                } else {
+                    let e4 = Precision::E4m3.max_finite();
+                    (block::current_scale(ax, e4), block::current_scale(aw, e4))
+                };
+                tape.scale_input[l] = si;
+                tape.scale_weight[l] = sw;
+                quantize(&mut x, si, Precision::E4m3);
+                quantize(&mut w, sw, Precision::E4m3);
+                // Delayed scales are powers of two, so the inverses and their product are exact;
+                // current scales are not, and the f32 inverses and their product round, once each.
+                (1.0 / si) * (1.0 / sw)
+            }
+            Gemm::Block(recipe) => {
+                let shape = (batch, n_in, n_out);
+                block_forward(&recipe, l + 1 == n_layers, &mut x, &mut w, shape, l, tape)
             }
         };
         let mut z = std::mem::take(&mut tape.z[l]);
@@ -200,6 +242,8 @@ pub(crate) fn backward(
     let mut dh_before = std::mem::take(&mut tape.dh_before);
     let mut operand = std::mem::take(&mut tape.operand);
     let mut before = std::mem::take(&mut tape.before);
+    let mut qs = std::mem::take(&mut tape.quantized);
+    tape.block_stats = BlockStats::default();
     dz_before.clear();
     dz_before.extend_from_slice(dlogits);
     dz.clear();
@@ -218,48 +262,59 @@ pub(crate) fn backward(
                         format: numerics.grad,
                         scale: loss_scale,
                         stats: TensorStats::of_rounding(&dz_before, &dz, numerics.grad),
+                        blocks: None,
                     });
                 }
                 (numerics.grad, loss_scale, 1.0, 1.0)
             }
-            Gemm::Fp8 => {
-                let s = scales.grad[l];
-                tape.amax_grad[l] = amax(&dz);
-                before.clear();
-                before.extend(dz.iter().map(|&v| v * s));
-                operand.clear();
-                operand.extend(
-                    before
-                        .iter()
-                        .map(|&v| Precision::E5m2.round_with(v, Overflow::Saturate)),
-                );
+            Gemm::Fp8 | Gemm::Fp8Current => {
+                let s = if numerics.gemm == Gemm::Fp8 {
+                    scales.grad[l]
+                } else {
+                    block::current_scale(amax(&dz), Precision::E5m2.max_finite())
+                };
+                let record = fp8_gradient(&dz, s, l, tape, &mut before, &mut operand);
                 if let Some(r) = records.as_deref_mut() {
-                    r.push(TensorRecord {
-                        kind: TensorKind::OutputGrad { layer: l },
-                        format: Precision::E5m2,
-                        scale: s,
-                        stats: TensorStats::of_rounding(&before, &operand, Precision::E5m2),
-                    });
+                    r.push(record);
                 }
                 let inv_g = 1.0 / s;
                 (
                     numerics.grad,
                     1.0,
-                    inv_g * (1.0 / scales.input[l]),
-                    inv_g * (1.0 / scales.weight[l]),
+                    inv_g * (1.0 / tape.scale_input[l]),
+                    inv_g * (1.0 / tape.scale_weight[l]),
                 )
             }
+            Gemm::Block(recipe) => {
+                let last = l + 1 == n_layers;
+                let seed = mix(scales.seed ^ mix(l as u64));
+                let shape = (batch, n_in, n_out);
+                let (dw, dx) = block_backward(&recipe, last, &dz, shape, seed, l, tape, &mut qs);
+                if in_bf16(&recipe, last) {
+                    operand.clear();
+                    operand.extend(dz.iter().map(|&v| Precision::Bf16.round(v)));
+                }
+                if let Some(r) = records.as_deref_mut() {
+                    r.push(block_record(&recipe, last, l, &dz, &operand, &qs[1]));
+                }
+                tape.block_stats.add(&qs[1].stats);
+                (numerics.grad, 1.0, dw, dx)
+            }
+        };
+        // The operands of the two backward GEMMs: block recipes quantize each for its own GEMM.
+        let blocked = matches!(numerics.gemm, Gemm::Block(r) if !in_bf16(&r, l + 1 == n_layers));
+        let (wgrad_x, wgrad_dy, dgrad_dy): (&[f32], &[f32], &[f32]) = if blocked {
+            (&qs[3].values, &qs[0].values, &qs[1].values)
+        } else {
+            (&tape.gemm_input[l], &operand, &operand)
+        };
+        let dgrad_w: &[f32] = match numerics.gemm {
+            Gemm::Block(r) if blocked && r.kind == BlockKind::Mxfp8 => &qs[2].values,
+            _ => &tape.gemm_weight[l],
         };
         // Weight gradient: input^T . dz, f32 accumulation over the batch, one rounding.
         let grad = &mut grads[l];
-        matmul_at_b(
-            &tape.gemm_input[l],
-            &operand,
-            batch,
-            n_in,
-            n_out,
-            &mut before,
-        );
+        matmul_at_b(wgrad_x, wgrad_dy, batch, n_in, n_out, &mut before);
         if dequant_w != 1.0 {
             before.iter_mut().for_each(|v| *v *= dequant_w);
         }
@@ -272,6 +327,7 @@ pub(crate) fn backward(
                 format: out_format,
                 scale: out_scale,
                 stats: TensorStats::of_rounding(&before, &grad.weights, out_format),
+                blocks: None,
             });
         }
         // Bias gradient: column sums of the (high-precision for fp8) output gradient.
@@ -287,14 +343,7 @@ pub(crate) fn backward(
             break;
         }
         // Gradient of the layer input (the previous layer's activation): dz . W^T, one rounding.
-        matmul_a_bt(
-            &operand,
-            &tape.gemm_weight[l],
-            batch,
-            n_out,
-            n_in,
-            &mut dh_before,
-        );
+        matmul_a_bt(dgrad_dy, dgrad_w, batch, n_out, n_in, &mut dh_before);
         if dequant_x != 1.0 {
             dh_before.iter_mut().for_each(|v| *v *= dequant_x);
         }
@@ -317,6 +366,209 @@ pub(crate) fn backward(
     tape.dh_before = dh_before;
     tape.operand = operand;
     tape.before = before;
+    tape.quantized = qs;
+}
+
+/// The fp8 operand of the backward GEMMs: the output gradient `dz` times its scale `s` in
+/// `before`, rounded to E5M2 (saturating) in `operand`; notes the amax and returns the record.
+fn fp8_gradient(
+    dz: &[f32],
+    s: f32,
+    l: usize,
+    tape: &mut Tape,
+    before: &mut Vec<f32>,
+    operand: &mut Vec<f32>,
+) -> TensorRecord {
+    tape.amax_grad[l] = amax(dz);
+    before.clear();
+    before.extend(dz.iter().map(|&v| v * s));
+    operand.clear();
+    operand.extend(
+        before
+            .iter()
+            .map(|&v| Precision::E5m2.round_with(v, Overflow::Saturate)),
+    );
+    TensorRecord {
+        kind: TensorKind::OutputGrad { layer: l },
+        format: Precision::E5m2,
+        scale: s,
+        stats: TensorStats::of_rounding(before, operand, Precision::E5m2),
+        blocks: None,
+    }
+}
+
+/// Whether a block recipe keeps this layer's GEMMs in bf16 (NVFP4's last layer).
+fn in_bf16(recipe: &BlockRecipe, last: bool) -> bool {
+    last && recipe.kind == BlockKind::Nvfp4 && recipe.switches.bf16_last
+}
+
+/// Whether NVFP4's fp32 tensor scale is on (MXFP8 has none).
+fn tensor_scale(recipe: &BlockRecipe) -> bool {
+    recipe.kind == BlockKind::Nvfp4 && recipe.switches.tensor_scale
+}
+
+/// A block recipe's forward operands, quantized in place: the input along its rows (the GEMM
+/// reduces over its columns), the weights down their columns (MXFP8) or in 16x16 tiles (NVFP4), or
+/// both in bf16 for a layer the recipe keeps there. Keeps the unquantized operands for the backward
+/// GEMMs and returns the accumulator's factor.
+fn block_forward(
+    recipe: &BlockRecipe,
+    last: bool,
+    x: &mut Vec<f32>,
+    w: &mut Vec<f32>,
+    (batch, n_in, n_out): (usize, usize, usize),
+    l: usize,
+    tape: &mut Tape,
+) -> f32 {
+    tape.raw_input[l].clone_from(x);
+    tape.raw_weight[l].clone_from(w);
+    if in_bf16(recipe, last) {
+        Precision::Bf16.round_slice(x, Overflow::Default);
+        Precision::Bf16.round_slice(w, Overflow::Default);
+        tape.decode_weight[l] = 1.0;
+        return 1.0;
+    }
+    let scaled = tensor_scale(recipe);
+    let q = &mut tape.quantized[0];
+    block::quantize(
+        x,
+        batch,
+        n_in,
+        recipe.kind,
+        Blocks::AlongRows,
+        None,
+        scaled,
+        false,
+        q,
+    );
+    std::mem::swap(x, &mut q.values);
+    let decode_input = q.decode;
+    let tiles = match recipe.kind {
+        BlockKind::Mxfp8 => Blocks::AlongColumns,
+        BlockKind::Nvfp4 => Blocks::Tiles,
+    };
+    block::quantize(w, n_in, n_out, recipe.kind, tiles, None, scaled, false, q);
+    std::mem::swap(w, &mut q.values);
+    tape.decode_weight[l] = q.decode;
+    decode_input * q.decode
+}
+
+/// A block recipe's backward operands for layer `l`, from its output gradient `dz`: `qs[1]` the
+/// gradient along its rows (the data-gradient GEMM reduces over the outputs), `qs[2]` the weights
+/// along their rows (MXFP8; NVFP4's 16x16 tiles serve both GEMMs as they are), `qs[3]` and `qs[0]`
+/// the input and the gradient down their columns (the weight-gradient GEMM reduces over the batch),
+/// after NVFP4's random Hadamard transform when it is on. Gradients round stochastically when the
+/// recipe says so. Returns the weight-gradient and data-gradient accumulators' factors; nothing
+/// but statistics for a layer kept in bf16.
+#[allow(clippy::too_many_arguments)]
+fn block_backward(
+    recipe: &BlockRecipe,
+    last: bool,
+    dz: &[f32],
+    (batch, n_in, n_out): (usize, usize, usize),
+    seed: u64,
+    l: usize,
+    tape: &Tape,
+    qs: &mut [Quantized; 4],
+) -> (f32, f32) {
+    let kind = recipe.kind;
+    let scaled = tensor_scale(recipe);
+    let stochastic =
+        |k: u64| (kind == BlockKind::Nvfp4 && recipe.switches.stochastic).then(|| mix(seed ^ k));
+    if in_bf16(recipe, last) {
+        return (1.0, 1.0);
+    }
+    let [wgrad_dy, dgrad_dy, dgrad_w, wgrad_x] = qs;
+    block::quantize(
+        dz,
+        batch,
+        n_out,
+        kind,
+        Blocks::AlongRows,
+        stochastic(1),
+        scaled,
+        true,
+        dgrad_dy,
+    );
+    let decode_w = if kind == BlockKind::Mxfp8 {
+        let w = &tape.raw_weight[l];
+        block::quantize(
+            w,
+            n_in,
+            n_out,
+            kind,
+            Blocks::AlongRows,
+            None,
+            scaled,
+            false,
+            dgrad_w,
+        );
+        dgrad_w.decode
+    } else {
+        tape.decode_weight[l]
+    };
+    let mut x = tape.raw_input[l].clone();
+    let mut dy = dz.to_vec();
+    if kind == BlockKind::Nvfp4 && recipe.switches.hadamard {
+        block::hadamard_columns(&mut x, batch, n_in, recipe.signs);
+        block::hadamard_columns(&mut dy, batch, n_out, recipe.signs);
+    }
+    block::quantize(
+        &x,
+        batch,
+        n_in,
+        kind,
+        Blocks::AlongColumns,
+        None,
+        scaled,
+        false,
+        wgrad_x,
+    );
+    block::quantize(
+        &dy,
+        batch,
+        n_out,
+        kind,
+        Blocks::AlongColumns,
+        stochastic(2),
+        scaled,
+        false,
+        wgrad_dy,
+    );
+    (wgrad_x.decode * wgrad_dy.decode, dgrad_dy.decode * decode_w)
+}
+
+/// The record of a block recipe's output gradient as the data-gradient GEMM reads it: the element
+/// inputs against the element codes, with the block counts; bf16 values for a layer kept in bf16.
+fn block_record(
+    recipe: &BlockRecipe,
+    last: bool,
+    l: usize,
+    dz: &[f32],
+    bf16: &[f32],
+    rows: &Quantized,
+) -> TensorRecord {
+    let kind = TensorKind::OutputGrad { layer: l };
+    if in_bf16(recipe, last) {
+        return TensorRecord {
+            kind,
+            format: Precision::Bf16,
+            scale: 1.0,
+            stats: TensorStats::of_rounding(dz, bf16, Precision::Bf16),
+            blocks: None,
+        };
+    }
+    let format = match recipe.kind {
+        BlockKind::Mxfp8 => Precision::E4m3,
+        BlockKind::Nvfp4 => Precision::E2m1,
+    };
+    TensorRecord {
+        kind,
+        format,
+        scale: 1.0 / rows.decode,
+        stats: TensorStats::of_rounding(&rows.element_inputs, &rows.elements, format),
+        blocks: Some(rows.stats),
+    }
 }
 
 /// Largest magnitude (NaN-propagating, so a NaN shows up as a non-finite amax).

@@ -17,6 +17,7 @@
 //! histograms), `scaler` (`GradScaler`, fp8 amax history), `optim` (SGD, Adam), `policy` (recipes),
 //! `run` (the step loop and records).
 
+pub mod block;
 pub mod config;
 pub mod cpu;
 pub mod data;
@@ -29,6 +30,7 @@ pub mod run;
 pub mod scaler;
 pub mod stats;
 
+pub use block::{BlockKind, BlockStats, Nvfp4Switches};
 pub use config::{ConfigError, RunConfig, MAX_LOSS_SHIFT};
 pub use data::{Data, DataConfig, DatasetKind, Targets};
 pub use model::{

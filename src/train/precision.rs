@@ -26,6 +26,9 @@ pub enum Precision {
     E4m3,
     /// OCP FP8 E5M2: IEEE-like, max 57344, min normal 2^-14, min subnormal 2^-16; overflow is Inf.
     E5m2,
+    /// OCP FP4 E2M1 (NVFP4's and MXFP4's element): magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6; no Inf or
+    /// NaN, so a value past 6 saturates under either overflow rule.
+    E2m1,
 }
 
 pub use crate::base::Overflow;
@@ -45,12 +48,13 @@ pub enum ValueClass {
 
 impl Precision {
     /// Every precision, in the order the UI lists them.
-    pub const ALL: [Precision; 5] = [
+    pub const ALL: [Precision; 6] = [
         Precision::F32,
         Precision::F16,
         Precision::Bf16,
         Precision::E4m3,
         Precision::E5m2,
+        Precision::E2m1,
     ];
 
     /// The catalogue name (the same spelling as `crate::formats`: `fp32 fp16 bf16 e4m3fn e5m2`).
@@ -61,6 +65,7 @@ impl Precision {
             Precision::Bf16 => "bf16",
             Precision::E4m3 => "e4m3fn",
             Precision::E5m2 => "e5m2",
+            Precision::E2m1 => "e2m1fn",
         }
     }
 
@@ -112,6 +117,31 @@ impl Precision {
         }
     }
 
+    /// Rounds `x` into this format stochastically: up to the next value with probability equal to
+    /// the fraction of the gap `x` has crossed, read as 64 bits and compared with `draw` (up when
+    /// `draw < fraction`), so the same draw gives the site's format engine's answer
+    /// (`formats::Rounding::Stochastic`, whose draw is `base::rng::mix` of its seed). Saturates at
+    /// the largest finite value; NaN stays NaN; the sign is kept. fp32 is returned as it is.
+    pub fn round_stochastic(self, x: f32, draw: u64) -> f32 {
+        if self == Precision::F32 || x.is_nan() || x == 0.0 {
+            return x;
+        }
+        let spec = self.spec();
+        let magnitude = f64::from(x.abs()).min(f64::from(spec.max_finite));
+        // The quantum where |x| lies: 2^(e - m) for normal values, 2^(emin - m) below.
+        // An f32 is a normal f64, so its exponent field is floor(log2 |x|).
+        let exponent = ((magnitude.to_bits() >> 52) as i32 - 1023).max(spec.min_normal_exp);
+        let quantum_exp = exponent - spec.mantissa_bits as i32;
+        // Exact: |x| is an f32 and the quantum a power of two within f64's range.
+        let scaled = magnitude * pow2_f64(-quantum_exp);
+        let whole = scaled.floor();
+        // The first 64 bits of the fraction (2^64 times a number below 1, truncated).
+        let fraction = ((scaled - whole) * 18_446_744_073_709_551_616.0) as u64;
+        let up = draw < fraction;
+        let rounded = ((whole + f64::from(u8::from(up))) * pow2_f64(quantum_exp)) as f32;
+        rounded.min(spec.max_finite).copysign(x)
+    }
+
     /// Classifies a value already in this format (zero, subnormal, normal, Inf/NaN).
     pub fn classify(self, value: f32) -> ValueClass {
         if !value.is_finite() {
@@ -159,6 +189,12 @@ impl Precision {
                 max_finite: 57344.0,
                 overflow_value: f32::INFINITY,
             },
+            Precision::E2m1 => Spec {
+                mantissa_bits: 1,
+                min_normal_exp: 0,
+                max_finite: 6.0,
+                overflow_value: 6.0,
+            },
         }
     }
 }
@@ -167,6 +203,11 @@ impl std::fmt::Display for Precision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// 2^e as an f64, for e in f64's normal range.
+fn pow2_f64(e: i32) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
 }
 
 /// The facts the rounder needs about a binary floating-point format narrower than f32.

@@ -135,8 +135,14 @@ impl Run {
         let mut batch_rng = SplitMix64::new(config.seed ^ 0x0062_6174_6368_6573); // "batches"
         let mut order: Vec<usize> = (0..data.len()).collect();
         shuffle(&mut order, &mut batch_rng);
+        let mut numerics = config.policy.numerics();
+        if let cpu::Gemm::Block(recipe) = &mut numerics.gemm {
+            // The Hadamard transform's random signs, fixed for the run.
+            recipe.signs = SplitMix64::new(config.seed ^ 0x0068_6164_616d_6172).next_u64() as u16;
+            // "hadamar"
+        }
         Ok(Run {
-            numerics: config.policy.numerics(),
+            numerics,
             optimizer,
             storage,
             optimizer_state: vec![Default::default(); n_layers],
@@ -191,6 +197,9 @@ impl Run {
             return None;
         }
         self.next_batch();
+        // Stochastic rounding draws from the run's seed and the step, so slicing changes nothing.
+        self.scales.seed =
+            crate::base::rng::mix(self.config.seed ^ crate::base::rng::mix(self.steps));
         let loss_scale = self.scaler.as_ref().map_or(1.0, GradScaler::scale);
         let down = f64::from(f32::from_bits((127 - self.config.loss_shift) << 23));
         let multiplier = (f64::from(loss_scale) * down) as f32;

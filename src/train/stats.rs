@@ -6,6 +6,7 @@
 //! does not decide which tensors to watch (that is `cpu`). Every count compares the value *before*
 //! rounding (what exact arithmetic from the rounded inputs gave, in f32) with the value *after*.
 
+use super::block::BlockStats;
 use super::precision::{Precision, ValueClass};
 
 /// Exponent of the lower edge of the first histogram bin: bins start at 2^-40.
@@ -69,6 +70,9 @@ pub struct TensorRecord {
     pub format: Precision,
     pub scale: f32,
     pub stats: TensorStats,
+    /// Block recipes: what the block scales did (the element counts are `stats`'s, in element
+    /// terms: a value flushed is one its block's scale could not keep).
+    pub blocks: Option<BlockStats>,
 }
 
 impl Log2Histogram {

@@ -208,6 +208,8 @@ fn interesting_inputs(format: Precision) -> Vec<u32> {
         // E4M3: codes up to 0x7e (0x7f is NaN); E5M2: finite codes below the Inf exponent.
         Precision::E4m3 => around_codes(fp8_values(4, 3, 7).take(0x7f)),
         Precision::E5m2 => around_codes(fp8_values(5, 2, 15).take(0x7c)),
+        // E2M1: all eight magnitudes are finite.
+        Precision::E2m1 => around_codes(fp8_values(2, 1, 1)),
         Precision::F32 => Vec::new(),
     };
     // Specials, f32 subnormals and a random sweep of bit patterns (NaN payloads included).
@@ -247,6 +249,7 @@ fn rounding_kernel_is_bit_exact_against_the_cpu() {
         Precision::Bf16,
         Precision::E4m3,
         Precision::E5m2,
+        Precision::E2m1,
     ] {
         let inputs = interesting_inputs(format);
         for overflow in [Overflow::Default, Overflow::Saturate] {
@@ -358,8 +361,12 @@ fn config(policy: Policy, optimizer: Optimizer, activation: Activation, loss: Lo
     }
 }
 
+/// The recipes the kernels implement (the others stay on the CPU: `supports`).
 fn policies() -> Vec<Policy> {
-    let mut p = Policy::defaults().to_vec();
+    let mut p: Vec<Policy> = Policy::defaults()
+        .into_iter()
+        .filter(precision_lab::gpu::run::supports)
+        .collect();
     p.push(Policy::Fp16Amp(ScalerConfig {
         init_scale: 2f32.powi(24),
         growth_interval: 3,

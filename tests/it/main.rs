@@ -16,3 +16,4 @@ mod route;
 mod tensor;
 mod tidy;
 mod train;
+mod train_block;

@@ -1840,7 +1840,7 @@ fn formats_and_recipes_keep_one_look_everywhere() {
             .len(),
         RECIPE_LOOKS.len()
     );
-    for policy in precision_lab::train::Policy::defaults() {
+    for policy in precision_lab::train::Policy::menu() {
         assert!(
             RECIPE_LOOKS.iter().any(|(n, _)| *n == policy.name()),
             "{}",

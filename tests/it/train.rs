@@ -943,6 +943,7 @@ fn trainer_rounding_agrees_with_the_format_engine() {
         Precision::Bf16,
         Precision::E4m3,
         Precision::E5m2,
+        Precision::E2m1,
     ] {
         let format: Format = precision.name().parse().expect("catalogue name");
         let mut codes: Vec<f32> = (0..1u64 << format.total_bits())

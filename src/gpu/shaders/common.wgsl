@@ -81,6 +81,8 @@ fn spec(fmt: u32) -> Spec {
         case 1u: { return Spec(10u, -14, 0x477fe000u, 0x7f800000u); }
         case 2u: { return Spec(7u, -126, 0x7f7f0000u, 0x7f800000u); }
         case 3u: { return Spec(3u, -6, 0x43e00000u, 0x7fc00000u); }
+        // E2M1: no Inf or NaN, a value past 6 saturates.
+        case 5u: { return Spec(1u, 0, 0x40c00000u, 0x40c00000u); }
         default: { return Spec(2u, -14, 0x47600000u, 0x7f800000u); }
     }
 }

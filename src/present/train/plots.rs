@@ -26,7 +26,7 @@ impl Session {
             decision_boundary, gradient_histogram, loss_curves, loss_scale, DecisionInput,
             GradientInput, RunSeries, RunsInput,
         };
-        let labels: Vec<&str> = self
+        let labels: Vec<String> = self
             .lanes()
             .iter()
             .map(|l| policy_short_label(&l.run.config().policy))
@@ -36,7 +36,7 @@ impl Session {
             .iter()
             .zip(&labels)
             .map(|(l, label)| RunSeries {
-                label,
+                label: label.as_str(),
                 history: l.run.history(),
                 look: crate::plot::recipe_look(l.run.config().policy.name()),
             })

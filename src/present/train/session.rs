@@ -2,7 +2,8 @@
 //! the view shows about each.
 
 use crate::train::{
-    ConfigError, DecisionGrid, Log2Histogram, Precision, Run, StepRecord, Stopped, TensorKind,
+    BlockStats, ConfigError, DecisionGrid, Log2Histogram, Precision, Run, StepRecord, Stopped,
+    TensorKind,
 };
 
 use super::backend::BackendKind;
@@ -21,6 +22,8 @@ pub struct Lane {
     pub flushed: f32,
     /// The latest step's share of all watched gradient values that are zero.
     pub zeros: f32,
+    /// Block recipes: what the block scales did to the output gradients in the latest step.
+    pub blocks: Option<BlockStats>,
 }
 
 /// The runs of one configuration, one per policy, advanced together.
@@ -44,6 +47,7 @@ impl Session {
                     histogram: Log2Histogram::new(),
                     flushed: 0.0,
                     zeros: 0.0,
+                    blocks: None,
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
@@ -150,6 +154,14 @@ impl Lane {
         };
         // Tensors are recorded last layer first: the first output gradient is the logits'. Once it
         // flushes, everything upstream is exactly zero (not "flushed"), so this is the share to show.
+        self.blocks = record
+            .tensors
+            .iter()
+            .filter_map(|t| t.blocks)
+            .reduce(|mut sum, b| {
+                sum.add(&b);
+                sum
+            });
         self.flushed = record
             .tensors
             .iter()
@@ -171,12 +183,22 @@ impl Lane {
             zeros: self.zeros,
             updates_lost: last.map_or(0.0, |s| s.updates_lost),
             stopped: self.run.stopped(),
+            blocks: self.blocks,
         }
     }
 
     /// The decision grid (classification) at `resolution` cells per side.
     pub fn decision_grid(&self, resolution: usize) -> Option<DecisionGrid> {
         self.run.decision_grid(resolution)
+    }
+}
+
+/// A share as a percentage with one decimal, never "0.0%" for a share that is not zero.
+fn percent(share: f64) -> String {
+    if share > 0.0 && share < 0.0005 {
+        "< 0.1%".to_string()
+    } else {
+        format!("{:.1}%", share * 100.0)
     }
 }
 
@@ -198,6 +220,8 @@ pub struct LaneSummary {
     /// Share of updates lost to rounding in the latest step.
     pub updates_lost: f32,
     pub stopped: Option<Stopped>,
+    /// Block recipes: the latest step's block counts over every block-scaled output gradient.
+    pub blocks: Option<BlockStats>,
 }
 
 impl LaneSummary {
@@ -231,6 +255,9 @@ impl LaneSummary {
             "gradients that are zero: {:.0}%",
             self.zeros * 100.0
         ));
+        if let Some(b) = &self.blocks {
+            parts.push(self.blocks_text(b));
+        }
         if self.updates_lost > 0.0 {
             parts.push(format!(
                 "{:.1}% of updates lost to rounding",
@@ -238,6 +265,26 @@ impl LaneSummary {
             ));
         }
         parts.join(" · ")
+    }
+
+    /// What the block scales did to the gradients, in a line: the blocks whose scale saturated or
+    /// underflowed, the nonzero values that read back as zero, the gradients' relative error.
+    fn blocks_text(&self, b: &BlockStats) -> String {
+        let share = |n: u32, of: u32| {
+            if of == 0 {
+                "0%".to_string()
+            } else {
+                percent(f64::from(n) / f64::from(of))
+            }
+        };
+        format!(
+            "gradient blocks: {} of {} scales saturated, {} underflowed · nonzero gradients read back as 0: {} · gradient error (RMS, relative): {}",
+            b.saturated,
+            b.blocks,
+            b.underflowed,
+            share(b.flushed, b.nonzero),
+            percent(b.relative_error())
+        )
     }
 
     /// Why the run stopped, if it did.

@@ -7,8 +7,8 @@ use super::{
 };
 use crate::route::{shorten, Notice, Query};
 use crate::train::{
-    Activation, DataConfig, DatasetKind, Loss, Optimizer, Policy, RunConfig, ScalerConfig,
-    MAX_HIDDEN_LAYERS,
+    Activation, DataConfig, DatasetKind, Loss, Nvfp4Switches, Optimizer, Policy, RunConfig,
+    ScalerConfig, MAX_HIDDEN_LAYERS,
 };
 
 /// The optimizer family chosen in the view (its learning rate is a separate field).
@@ -207,26 +207,61 @@ pub fn dataset_label(kind: DatasetKind) -> &'static str {
 }
 
 /// A policy's menu label.
-pub fn policy_label(policy: &Policy) -> &'static str {
+pub fn policy_label(policy: &Policy) -> String {
     match policy {
-        Policy::Fp32 => "fp32 (baseline)",
-        Policy::PureFp16 => "pure fp16 (no master weights, no scaling)",
-        Policy::Fp16Master => "fp16 + fp32 master weights, no scaling",
-        Policy::Fp16Amp(_) => "fp16 AMP (master weights + GradScaler)",
-        Policy::Bf16Mixed => "bf16 mixed (master weights)",
-        Policy::Fp8(_) => "fp8 (E4M3 fwd, E5M2 grads, delayed scaling)",
+        Policy::Fp32 => "fp32 (baseline)".into(),
+        Policy::PureFp16 => "pure fp16 (no master weights, no scaling)".into(),
+        Policy::Fp16Master => "fp16 + fp32 master weights, no scaling".into(),
+        Policy::Fp16Amp(_) => "fp16 AMP (master weights + GradScaler)".into(),
+        Policy::Bf16Mixed => "bf16 mixed (master weights)".into(),
+        Policy::Fp8(_) => "fp8 (E4M3 fwd, E5M2 grads, delayed scaling)".into(),
+        Policy::Fp8Current => "fp8 (E4M3 fwd, E5M2 grads, current scaling)".into(),
+        Policy::Mxfp8 => "MXFP8 (E4M3 in blocks of 32, E8M0 scales)".into(),
+        Policy::Nvfp4(s) => {
+            let off = nvfp4_off(s, false);
+            if off.is_empty() {
+                "NVFP4 (the published recipe)".into()
+            } else {
+                format!("NVFP4 without {}", off.join(", "))
+            }
+        }
     }
 }
 
+/// The NVFP4 tricks turned off, long or short.
+fn nvfp4_off(s: &Nvfp4Switches, short: bool) -> Vec<&'static str> {
+    let tricks = [
+        (s.stochastic, "stochastic rounding", "SR"),
+        (s.hadamard, "the Hadamard transform", "RHT"),
+        (s.bf16_last, "the bf16 last layer", "bf16 last"),
+        (s.tensor_scale, "the tensor scale", "tensor scale"),
+    ];
+    tricks
+        .iter()
+        .filter(|t| !t.0)
+        .map(|t| if short { t.2 } else { t.1 })
+        .collect()
+}
+
 /// A policy's short name for menus and legends.
-pub fn policy_short_label(policy: &Policy) -> &'static str {
+pub fn policy_short_label(policy: &Policy) -> String {
     match policy {
-        Policy::Fp32 => "fp32",
-        Policy::PureFp16 => "fp16 pure",
-        Policy::Fp16Master => "fp16 + master",
-        Policy::Fp16Amp(_) => "fp16 AMP",
-        Policy::Bf16Mixed => "bf16 mixed",
-        Policy::Fp8(_) => "fp8",
+        Policy::Fp32 => "fp32".into(),
+        Policy::PureFp16 => "fp16 pure".into(),
+        Policy::Fp16Master => "fp16 + master".into(),
+        Policy::Fp16Amp(_) => "fp16 AMP".into(),
+        Policy::Bf16Mixed => "bf16 mixed".into(),
+        Policy::Fp8(_) => "fp8".into(),
+        Policy::Fp8Current => "fp8 current".into(),
+        Policy::Mxfp8 => "MXFP8".into(),
+        Policy::Nvfp4(s) => {
+            let off = nvfp4_off(s, true);
+            if off.is_empty() {
+                "NVFP4".into()
+            } else {
+                format!("NVFP4 no {}", off.join(", no "))
+            }
+        }
     }
 }
 
@@ -237,9 +272,18 @@ pub fn recipe_text(policy: &Policy) -> String {
         crate::train::Scaling::None => "no scaling",
         crate::train::Scaling::DynamicLoss => "dynamic loss scaling",
         crate::train::Scaling::PerTensorDelayed => "per-tensor delayed scales",
+        crate::train::Scaling::PerTensorCurrent => "per-tensor scales from this step's amax",
+        crate::train::Scaling::Mx => "an E8M0 scale per 32 values along each GEMM's reduction",
+        crate::train::Scaling::Nvfp4 => {
+            "an E4M3 scale per 16 values (16x16 for weights) and an fp32 scale per tensor"
+        }
+    };
+    let last = match policy {
+        Policy::Nvfp4(s) if s.bf16_last => "; last layer in bf16",
+        _ => "",
     };
     format!(
-        "weights {} / activations {} / gradients {}; stored in {}; {scaling}",
+        "weights {} / activations {} / gradients {}; stored in {}; {scaling}{last}",
         r.forward_weights.name(),
         r.forward_activations.name(),
         r.gradients.name(),

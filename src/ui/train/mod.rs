@@ -192,7 +192,7 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
                 .map(|p| p.name())
                 .unwrap_or("none")
         };
-        let options = Policy::defaults()
+        let options = Policy::menu()
             .into_iter()
             .map(|p| view! { <option value=p.name() selected=move || chosen() == p.name()>{policy_short_label(&p)}</option> })
             .collect_view();

@@ -1,0 +1,439 @@
+//! Block-scaled GEMM operands: how the MXFP8 and NVFP4 training recipes quantize a tensor before a
+//! matrix product, and what that did to it.
+//!
+//! Owns [`BlockRecipe`] (which block format, and the NVFP4 recipe's switches), the quantizers of one
+//! operand ([`quantize`]: blocks along a GEMM's reduction dimension, or 16x16 tiles), the random
+//! Hadamard transform ([`hadamard_columns`]), per-tensor current scaling ([`current_scale`]) and the
+//! counts the view shows ([`BlockStats`]). It does not decide which operand is quantized how (that is
+//! `cpu`) and it is pure `f32` arithmetic on `crate::base` only, like the rest of the trainer; the
+//! site's format engine (`crate::formats::mx`, `crate::formats::nvfp4`) is the reference the tests
+//! hold it to, value for value and stochastic draw for stochastic draw.
+//!
+//! The arithmetic:
+//!
+//! - **MXFP8** (OCP Microscaling v1.0; Transformer Engine's `MXFP8BlockScaling`): 32 values share a
+//!   power-of-two scale X (E8M0); elements are E4M3, `q_i = e4m3(x_i / X)`, saturating. X is the
+//!   smallest power of two with `amax / X <= 448`, so nothing clips (Transformer Engine rounds the
+//!   exponent up; OCP's own rule, `floor(log2 amax) - 8`, lets the largest value clip). Transformer
+//!   Engine reaches it in `f32` as `amax x f32(1/448)` rounded up to a power of two, which can land one
+//!   power lower when that product rounds onto a power of two; the largest element then saturates
+//!   at 448. The operand handed to the GEMM is `q_i X`, exact in `f32`.
+//! - **NVFP4** (NVIDIA, "Pretraining Large Language Models with NVFP4", arXiv:2509.25149, sections 2
+//!   and 4; Transformer Engine's `NVFP4BlockScaling`): 16 values share an E4M3 scale `s`, the tensor
+//!   an fp32 scale `S_enc = 448 x 6 / amax`; `q_i = e2m1(clamp(x_i x 1/(s / S_enc), -6, 6))`, in the
+//!   order of Transformer Engine's reference quantizer (`formats::nvfp4` has the same steps). The
+//!   operand handed to the GEMM is `q_i s` (exact) and the product is multiplied by `1 / S_enc` of
+//!   each operand, as the GEMM's epilogue does. Weights use 16x16 tiles, so the weight and its
+//!   transpose share one quantization; gradients round stochastically.
+
+use super::precision::{Overflow, Precision};
+use crate::base::rng::mix;
+
+/// Which block format a recipe's GEMM operands take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    /// E4M3 elements in blocks of 32 with an E8M0 (power-of-two) scale.
+    Mxfp8,
+    /// E2M1 elements in blocks of 16 with an E4M3 scale and an fp32 tensor scale.
+    Nvfp4,
+}
+
+/// The NVFP4 recipe's tricks, each of which a learner can turn off (arXiv:2509.25149, section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Nvfp4Switches {
+    /// Gradients round stochastically (unbiased), weights and activations to nearest-even.
+    pub stochastic: bool,
+    /// A random 16x16 Hadamard transform on both inputs of the weight-gradient GEMM.
+    pub hadamard: bool,
+    /// The last layer's GEMMs in bf16 instead of NVFP4.
+    pub bf16_last: bool,
+    /// The fp32 per-tensor scale (off: `S_enc = 1`, block scales must fit E4M3 by themselves).
+    pub tensor_scale: bool,
+}
+
+impl Nvfp4Switches {
+    /// The published recipe: every trick on.
+    pub const ALL_ON: Nvfp4Switches = Nvfp4Switches {
+        stochastic: true,
+        hadamard: true,
+        bf16_last: true,
+        tensor_scale: true,
+    };
+}
+
+/// A block-scaled recipe as the GEMMs apply it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlockRecipe {
+    pub kind: BlockKind,
+    /// NVFP4's switches (MXFP8 rounds everything to nearest-even, keeps every layer and has no
+    /// tensor scale or transform).
+    pub switches: Nvfp4Switches,
+    /// The random signs of the Hadamard transform, bit `i` for row `i` of a 16-row chunk (drawn
+    /// once per run from its seed).
+    pub signs: u16,
+}
+
+/// How an operand is cut into blocks, relative to its row-major `rows x cols` layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocks {
+    /// Consecutive values of a row (the reduction dimension is the columns).
+    AlongRows,
+    /// Consecutive values of a column (the reduction dimension is the rows).
+    AlongColumns,
+    /// 16x16 tiles (NVFP4 weights).
+    Tiles,
+}
+
+/// What quantizing one tensor did to it, for the view's readouts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BlockStats {
+    /// Blocks quantized.
+    pub blocks: u32,
+    /// Blocks whose scale was clipped at the scale format's largest value, so their largest
+    /// elements saturate.
+    pub saturated: u32,
+    /// Blocks with a nonzero value whose scale underflowed: to zero for NVFP4's E4M3 scale (every
+    /// element reads back as 0), to E8M0's smallest power 2^-127 for MXFP8.
+    pub underflowed: u32,
+    /// Nonzero values that read back as zero.
+    pub flushed: u32,
+    /// Values counted.
+    pub values: u32,
+    /// Nonzero values.
+    pub nonzero: u32,
+    /// Sum of squared errors of the values as read back, and of squared values (relative error).
+    pub error_sq: f64,
+    pub value_sq: f64,
+}
+
+impl BlockStats {
+    /// Adds another tensor's counts.
+    pub fn add(&mut self, other: &BlockStats) {
+        self.blocks += other.blocks;
+        self.saturated += other.saturated;
+        self.underflowed += other.underflowed;
+        self.flushed += other.flushed;
+        self.values += other.values;
+        self.nonzero += other.nonzero;
+        self.error_sq += other.error_sq;
+        self.value_sq += other.value_sq;
+    }
+
+    /// The root-mean-square error relative to the root-mean-square value (0 for a zero tensor).
+    pub fn relative_error(&self) -> f64 {
+        if self.value_sq > 0.0 {
+            (self.error_sq / self.value_sq).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The values of one quantized operand, in the GEMM's scaled domain, and what it took.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Quantized {
+    /// `q_i X` (MXFP8) or `q_i s` (NVFP4), laid out like the input.
+    pub values: Vec<f32>,
+    /// What the GEMM multiplies its accumulator by for this operand: 1 (MXFP8) or `1 / S_enc`.
+    pub decode: f32,
+    /// The elements before rounding (`x_i / X`, `x_i S_enc / s`, unclipped) and the element codes'
+    /// values `q_i`, for the gradient statistics.
+    pub element_inputs: Vec<f32>,
+    pub elements: Vec<f32>,
+    pub stats: BlockStats,
+}
+
+/// The stochastic draw for element `index` of block `block` under `seed`: the format engine's
+/// `Rounding::Stochastic { seed }` derived per block, then per element, as `formats::nvfp4::quantize`
+/// derives it.
+pub fn element_draw(seed: u64, block: usize, index: usize) -> u64 {
+    let block_seed = mix(seed ^ mix(block as u64));
+    mix(mix(block_seed ^ mix(index as u64)))
+}
+
+/// Per-tensor current scaling (Transformer Engine's `Float8CurrentScaling`,
+/// `compute_scale_from_amax` with no epsilon and no power-of-two rounding): `fp8_max / amax` in
+/// `f32`; 1 for an amax of 0, Inf or NaN; `f32::MAX` if the quotient overflows.
+pub fn current_scale(amax: f32, fp8_max: f32) -> f32 {
+    if amax == 0.0 || !amax.is_finite() {
+        return 1.0;
+    }
+    let scale = fp8_max / amax;
+    if scale.is_infinite() {
+        f32::MAX
+    } else {
+        scale
+    }
+}
+
+/// The indices of each block of a `rows x cols` operand, in order, handed to `visit` with the block's
+/// number.
+fn for_each_block(
+    rows: usize,
+    cols: usize,
+    blocks: Blocks,
+    size: usize,
+    mut visit: impl FnMut(usize, &[usize]),
+) {
+    let mut index: Vec<usize> = Vec::with_capacity(size * size);
+    let mut number = 0;
+    match blocks {
+        Blocks::AlongRows => {
+            for r in 0..rows {
+                for left in (0..cols).step_by(size) {
+                    index.clear();
+                    index.extend(r * cols + left..r * cols + (left + size).min(cols));
+                    visit(number, &index);
+                    number += 1;
+                }
+            }
+        }
+        Blocks::AlongColumns => {
+            for c in 0..cols {
+                for top in (0..rows).step_by(size) {
+                    index.clear();
+                    index.extend((top..(top + size).min(rows)).map(|r| r * cols + c));
+                    visit(number, &index);
+                    number += 1;
+                }
+            }
+        }
+        Blocks::Tiles => {
+            for top in (0..rows).step_by(size) {
+                for left in (0..cols).step_by(size) {
+                    index.clear();
+                    for r in top..(top + size).min(rows) {
+                        index.extend(r * cols + left..r * cols + (left + size).min(cols));
+                    }
+                    visit(number, &index);
+                    number += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Largest magnitude, NaN if any value is NaN.
+fn amax_of(values: &[f32], index: &[usize]) -> f32 {
+    let mut m = 0.0f32;
+    for &i in index {
+        let a = values[i].abs();
+        if a.is_nan() {
+            return f32::NAN;
+        }
+        m = m.max(a);
+    }
+    m
+}
+
+/// 2^e as an f64 (e within f64's normal range).
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+/// The MXFP8 block exponent: the smallest e with `amax / 2^e <= 448`, within E8M0's -127..=127.
+pub fn mx_exponent(amax: f32) -> i32 {
+    if amax == 0.0 {
+        return -127;
+    }
+    let a = f64::from(amax);
+    let floor_log2 = (a.to_bits() >> 52) as i32 - 1023;
+    // 448 = 1.75 x 2^8: a guess one low at most.
+    let guess = floor_log2 - 8;
+    let e = if a * pow2(-guess) <= 448.0 {
+        guess
+    } else {
+        guess + 1
+    };
+    e.clamp(-127, 127)
+}
+
+/// Quantizes the row-major `rows x cols` operand `x` as `kind` says, blocks cut as `blocks` says;
+/// `stochastic` draws from `seed` (NVFP4 only), `tensor_scale` turns NVFP4's fp32 scale on. `probe`
+/// keeps the element inputs and codes for the statistics.
+#[allow(clippy::too_many_arguments)]
+pub fn quantize(
+    x: &[f32],
+    rows: usize,
+    cols: usize,
+    kind: BlockKind,
+    blocks: Blocks,
+    stochastic: Option<u64>,
+    tensor_scale: bool,
+    probe: bool,
+    out: &mut Quantized,
+) {
+    out.values.clear();
+    out.values.resize(x.len(), 0.0);
+    out.element_inputs.clear();
+    out.elements.clear();
+    if probe {
+        out.element_inputs.resize(x.len(), 0.0);
+        out.elements.resize(x.len(), 0.0);
+    }
+    out.stats = BlockStats::default();
+    match kind {
+        BlockKind::Mxfp8 => {
+            out.decode = 1.0;
+            for_each_block(rows, cols, blocks, 32, |_, index| {
+                mx_block(x, index, probe, out);
+            });
+        }
+        BlockKind::Nvfp4 => {
+            let (encode, decode) = if tensor_scale {
+                let amax = x.iter().fold(0.0f32, |m, &v| {
+                    if v.is_nan() || m.is_nan() {
+                        f32::NAN
+                    } else {
+                        m.max(v.abs())
+                    }
+                });
+                let raw = (448.0f32 * 6.0) / amax;
+                let encode = if raw == 0.0 || raw.is_nan() {
+                    1.0
+                } else {
+                    raw.min(f32::MAX)
+                };
+                (encode, 1.0 / encode)
+            } else {
+                (1.0, 1.0)
+            };
+            out.decode = decode;
+            for_each_block(rows, cols, blocks, 16, |number, index| {
+                nvfp4_block(
+                    x,
+                    index,
+                    encode,
+                    decode,
+                    stochastic.map(|seed| (seed, number)),
+                    probe,
+                    out,
+                );
+            });
+        }
+    }
+    for (&v, &q) in x.iter().zip(&out.values) {
+        if v.is_finite() {
+            let read = f64::from(q) * f64::from(out.decode);
+            out.stats.error_sq += (read - f64::from(v)).powi(2);
+            out.stats.value_sq += f64::from(v).powi(2);
+        }
+    }
+}
+
+fn mx_block(x: &[f32], index: &[usize], probe: bool, out: &mut Quantized) {
+    let amax = amax_of(x, index);
+    let stats = &mut out.stats;
+    stats.blocks += 1;
+    if amax.is_nan() {
+        for &i in index {
+            out.values[i] = f32::NAN;
+        }
+        return;
+    }
+    // The exponent E8M0 cannot go below: amax / 2^-128 <= 448 would want -128 or less.
+    if amax > 0.0 && f64::from(amax) * pow2(128) <= 448.0 {
+        stats.underflowed += 1;
+    }
+    let e = mx_exponent(amax);
+    let (down, up) = (pow2(-e), pow2(e));
+    for &i in index {
+        let v = x[i];
+        let input = (f64::from(v) * down) as f32;
+        let q = Precision::E4m3.round_with(input, Overflow::Saturate);
+        out.values[i] = (f64::from(q) * up) as f32;
+        count(stats, v, q);
+        if probe {
+            out.element_inputs[i] = input;
+            out.elements[i] = q;
+        }
+    }
+}
+
+fn count(stats: &mut BlockStats, v: f32, q: f32) {
+    stats.values += 1;
+    if v != 0.0 {
+        stats.nonzero += 1;
+        if q == 0.0 {
+            stats.flushed += 1;
+        }
+    }
+}
+
+fn nvfp4_block(
+    x: &[f32],
+    index: &[usize],
+    encode: f32,
+    decode: f32,
+    stochastic: Option<(u64, usize)>,
+    probe: bool,
+    out: &mut Quantized,
+) {
+    let amax = amax_of(x, index);
+    let stats = &mut out.stats;
+    stats.blocks += 1;
+    if amax.is_nan() {
+        for &i in index {
+            out.values[i] = f32::NAN;
+        }
+        return;
+    }
+    let wanted = (amax * (encode * (1.0f32 / 6.0))).min(f32::MAX);
+    if wanted > 448.0 {
+        stats.saturated += 1;
+    }
+    let scale = Precision::E4m3.round_with(wanted.clamp(-448.0, 448.0), Overflow::Saturate);
+    if scale == 0.0 && amax > 0.0 {
+        stats.underflowed += 1;
+    }
+    let factor = (1.0 / (scale * decode)).min(f32::MAX);
+    for (k, &i) in index.iter().enumerate() {
+        let v = x[i];
+        let input = v * factor;
+        let clipped = input.clamp(-6.0, 6.0);
+        let q = match stochastic {
+            Some((seed, block)) => {
+                Precision::E2m1.round_stochastic(clipped, element_draw(seed, block, k))
+            }
+            None => Precision::E2m1.round(clipped),
+        };
+        let value = q * scale;
+        out.values[i] = value;
+        count(stats, v, value);
+        if probe {
+            out.element_inputs[i] = input;
+            out.elements[i] = q;
+        }
+    }
+}
+
+/// The 16x16 random Hadamard transform on every full chunk of 16 rows of each column of a row-major
+/// `rows x cols` matrix, in place: `y = (1/4) H_16 D x` with `H_16` Sylvester's Hadamard matrix
+/// (`H[j][i] = (-1)^popcount(i & j)`) and `D` the diagonal of random signs (`signs` bit `i`: -1).
+/// The transform is orthogonal, so applied to both inputs of the weight-gradient GEMM (whose
+/// reduction runs over the rows) it leaves the exact product unchanged, while it spreads an outlier
+/// over its chunk before the block scales are chosen (arXiv:2509.25149, section 4.2). Rows past the
+/// last full chunk are left as they are (the identity is orthogonal too). Sums run in ascending `i`
+/// in `f32`; the factor 1/4 is exact.
+pub fn hadamard_columns(values: &mut [f32], rows: usize, cols: usize, signs: u16) {
+    let mut chunk = [0.0f32; 16];
+    for top in (0..rows.saturating_sub(15)).step_by(16) {
+        for c in 0..cols {
+            for (i, v) in chunk.iter_mut().enumerate() {
+                let x = values[(top + i) * cols + c];
+                *v = if signs >> i & 1 == 1 { -x } else { x };
+            }
+            for j in 0..16 {
+                let mut acc = 0.0f32;
+                for (i, &v) in chunk.iter().enumerate() {
+                    if (i & j).count_ones() % 2 == 1 {
+                        acc -= v;
+                    } else {
+                        acc += v;
+                    }
+                }
+                values[(top + j) * cols + c] = acc * 0.25;
+            }
+        }
+    }
+}
