@@ -104,6 +104,14 @@ pub struct BlockStats {
     /// Sum of squared errors of the values as read back, and of squared values (relative error).
     pub error_sq: f64,
     pub value_sq: f64,
+    /// Sum of magnitudes as read back and as given: below 1 when rounding shrinks values on
+    /// average (nearest-even flushing small values to zero), 1 on average when it is unbiased.
+    pub read_abs: f64,
+    pub value_abs: f64,
+    /// The same tensor as the weight-gradient GEMM reads it (down its columns, after the Hadamard
+    /// transform when it is on): squared errors and squared values.
+    pub transposed_error_sq: f64,
+    pub transposed_value_sq: f64,
 }
 
 impl BlockStats {
@@ -117,6 +125,28 @@ impl BlockStats {
         self.nonzero += other.nonzero;
         self.error_sq += other.error_sq;
         self.value_sq += other.value_sq;
+        self.read_abs += other.read_abs;
+        self.value_abs += other.value_abs;
+        self.transposed_error_sq += other.transposed_error_sq;
+        self.transposed_value_sq += other.transposed_value_sq;
+    }
+
+    /// [`relative_error`](Self::relative_error) of the copy the weight-gradient GEMM reads.
+    pub fn transposed_relative_error(&self) -> f64 {
+        if self.transposed_value_sq > 0.0 {
+            (self.transposed_error_sq / self.transposed_value_sq).sqrt()
+        } else {
+            0.0
+        }
+    }
+
+    /// The magnitudes read back over the magnitudes given (1 for a zero tensor).
+    pub fn magnitude_kept(&self) -> f64 {
+        if self.value_abs > 0.0 {
+            self.read_abs / self.value_abs
+        } else {
+            1.0
+        }
     }
 
     /// The root-mean-square error relative to the root-mean-square value (0 for a zero tensor).
@@ -317,6 +347,8 @@ pub fn quantize(
             let read = f64::from(q) * f64::from(out.decode);
             out.stats.error_sq += (read - f64::from(v)).powi(2);
             out.stats.value_sq += f64::from(v).powi(2);
+            out.stats.read_abs += read.abs();
+            out.stats.value_abs += f64::from(v).abs();
         }
     }
 }

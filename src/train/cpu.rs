@@ -535,6 +535,8 @@ fn block_backward(
         false,
         wgrad_dy,
     );
+    dgrad_dy.stats.transposed_error_sq = wgrad_dy.stats.error_sq;
+    dgrad_dy.stats.transposed_value_sq = wgrad_dy.stats.value_sq;
     (wgrad_x.decode * wgrad_dy.decode, dgrad_dy.decode * decode_w)
 }
 

@@ -8,6 +8,7 @@
 //! and yields to the browser between calls. It does not draw anything and does not know about
 //! Leptos.
 
+use super::block::BlockStats;
 use super::config::ConfigError;
 use super::config::RunConfig;
 use super::cpu::{self, Fp8Scales, Numerics, Tape};
@@ -57,6 +58,8 @@ pub struct Run {
     steps: u64,
     stopped: Option<Stopped>,
     history: Vec<StepSummary>,
+    /// Block recipes: what the block scales did to the output gradients, summed over every step.
+    block_totals: BlockStats,
     // Reused buffers.
     tape: Tape,
     grads: Vec<DenseGrad>,
@@ -156,6 +159,7 @@ impl Run {
             steps: 0,
             stopped: None,
             history: Vec::new(),
+            block_totals: BlockStats::default(),
             tape: Tape::default(),
             grads: Vec::new(),
             dlogits: Vec::new(),
@@ -351,6 +355,11 @@ impl Run {
             return record;
         }
         record.tensors = outcome.tensors;
+        for t in &record.tensors {
+            if let Some(b) = &t.blocks {
+                self.block_totals.add(b);
+            }
+        }
         record.skipped = outcome.skipped;
         if !record.skipped {
             self.optimizer_steps += 1;
@@ -522,6 +531,11 @@ impl Run {
         history.truncate(checkpoint.0.steps as usize);
         *self = checkpoint.0.clone();
         self.history = history;
+    }
+
+    /// Block recipes: the block counts of every step so far, summed (zero otherwise).
+    pub fn block_totals(&self) -> &BlockStats {
+        &self.block_totals
     }
 
     /// The scalar record of every step so far.

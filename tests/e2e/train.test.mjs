@@ -90,6 +90,54 @@ test('the "make it hard" scenario shows pure fp16 far worse than AMP', async () 
   await context.close();
 });
 
+test('the block-scaled recipes train from their URL and show what their block scales did', async () => {
+  const { page, context, problems } = await open('?view=train&policies=fp8-current,mxfp8,nvfp4,nvfp4-no-sr');
+  const policies = await page.$$eval('[data-testid^=train-run-]', (els) => els.map((e) => e.dataset.policy));
+  assert.deepEqual(policies, ['fp8-current', 'mxfp8', 'nvfp4', 'nvfp4-no-sr']);
+  assert.equal(await page.locator('[data-testid=url-notice]').count(), 0);
+  assert.match(await page.textContent('[data-testid=train-run-3] h3'), /NVFP4 without stochastic rounding/);
+  // Every NVFP4 switch is offered in the run menus.
+  const offered = await page.$$eval('[data-testid=policy-3] option', (os) => os.map((o) => o.value));
+  for (const id of ['fp8-current', 'mxfp8', 'nvfp4', 'nvfp4-no-sr', 'nvfp4-no-rht', 'nvfp4-no-bf16-last', 'nvfp4-no-tensor-scale']) {
+    assert.ok(offered.includes(id), `menu offers ${id}`);
+  }
+  await trainTo(page, 300);
+  for (let i = 0; i < 4; i++) {
+    const l = await loss(page, i);
+    assert.ok(Number.isFinite(l) && l < 0.4, `${policies[i]} learns: loss ${l}`);
+  }
+  assert.doesNotMatch(await page.textContent('[data-testid=train-detail-0]'), /gradient blocks/);
+  for (const i of [1, 2, 3]) {
+    const detail = await page.textContent(`[data-testid=train-detail-${i}]`);
+    assert.match(detail, /gradient blocks: \d+ of \d+ scales saturated, \d+ underflowed/, policies[i]);
+    assert.match(detail, /gradient error \(RMS, relative\): \d+\.\d% as the data-gradient GEMM reads them/);
+    assert.match(detail, /magnitude kept over all steps: \d+\.\d%/);
+  }
+  await screenshot(page, 'train-blocks');
+  assertClean(problems);
+  await context.close();
+});
+
+test('the block-scaling scenario: without its tensor scale NVFP4 loses every hidden gradient block', async () => {
+  const { page, context, problems } = await open('?view=train');
+  await page.click('[data-testid=scenario-blocks]');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('policies') === 'bf16-mixed,mxfp8,nvfp4,nvfp4-no-tensor-scale');
+  assert.equal(new URL(page.url()).searchParams.get('hard'), '20');
+  await trainTo(page, 300);
+  const policies = await page.$$eval('[data-testid^=train-run-]', (els) => els.map((e) => e.dataset.policy));
+  const detail = (id) => page.textContent(`[data-testid=train-detail-${policies.indexOf(id)}]`);
+  // The second hidden layer's gradient: one 16-value block per row of the batch of 32; nothing
+  // reaches the first layer.
+  assert.match(await detail('nvfp4-no-tensor-scale'), /32 underflowed · nonzero gradients read back as 0: 100\.0%/);
+  assert.match(await detail('nvfp4'), / 0 underflowed/);
+  assert.match(await detail('mxfp8'), / 0 underflowed/);
+  const with_ = await loss(page, policies.indexOf('nvfp4'));
+  const without = await loss(page, policies.indexOf('nvfp4-no-tensor-scale'));
+  assert.ok(with_ < without, `nvfp4 ${with_} < without its tensor scale ${without}`);
+  assertClean(problems);
+  await context.close();
+});
+
 test('the page answers while four runs train', async () => {
   const { page, context, problems } = await open('?view=train&hidden=64,64,64,64&batch=128');
   await page.click('[data-testid=train-play]');

@@ -92,6 +92,19 @@ test('on a software adapter the default keeps to the CPU and says why', async ()
   await context.close();
 });
 
+test('the GPU declines the block-scaled recipes, says so, and they train on the CPU', async () => {
+  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,nvfp4&backend=webgpu');
+  await page.waitForFunction(
+    () => document.body.textContent.includes('does not run the nvfp4 recipe yet'),
+    null, { timeout: 30_000 },
+  );
+  assert.equal(await backend(page), 'cpu');
+  await stepTimes(page, 3);
+  assert.ok(Number.isFinite((await losses(page))[1]));
+  assertClean(problems);
+  await context.close();
+});
+
 test('the backend menu moves running runs to the CPU and back without restarting them', async () => {
   const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,bf16-mixed&backend=webgpu');
   await waitForBackend(page, 'webgpu');

@@ -127,14 +127,21 @@ impl Session {
 }
 
 impl Lane {
-    /// Takes in the latest step's record (the histogram and shares the view shows).
+    /// Takes in the latest step's record (the histogram and shares the view shows). For a block
+    /// recipe the histogram is of its block-scaled gradients in element terms (each value over its
+    /// block's scale), against the element format's window; a layer it keeps in bf16 is left out.
     pub fn absorb(&mut self, record: &StepRecord) {
         if record.tensors.is_empty() {
             return;
         }
+        let blocked = record.tensors.iter().any(|t| t.blocks.is_some());
         let mut histogram = Log2Histogram::new();
         let (mut zeros, mut count) = (0u64, 0u64);
-        for t in &record.tensors {
+        for t in record
+            .tensors
+            .iter()
+            .filter(|t| !blocked || t.blocks.is_some())
+        {
             let h = &t.stats.histogram;
             for (sum, &b) in histogram.bins.iter_mut().zip(h.bins.iter()) {
                 *sum += b;
@@ -152,8 +159,6 @@ impl Lane {
         } else {
             (zeros as f64 / count as f64) as f32
         };
-        // Tensors are recorded last layer first: the first output gradient is the logits'. Once it
-        // flushes, everything upstream is exactly zero (not "flushed"), so this is the share to show.
         self.blocks = record
             .tensors
             .iter()
@@ -184,6 +189,7 @@ impl Lane {
             updates_lost: last.map_or(0.0, |s| s.updates_lost),
             stopped: self.run.stopped(),
             blocks: self.blocks,
+            block_totals: *self.run.block_totals(),
         }
     }
 
@@ -222,6 +228,8 @@ pub struct LaneSummary {
     pub stopped: Option<Stopped>,
     /// Block recipes: the latest step's block counts over every block-scaled output gradient.
     pub blocks: Option<BlockStats>,
+    /// Block recipes: the same, summed over every step so far.
+    pub block_totals: BlockStats,
 }
 
 impl LaneSummary {
@@ -278,12 +286,14 @@ impl LaneSummary {
             }
         };
         format!(
-            "gradient blocks: {} of {} scales saturated, {} underflowed · nonzero gradients read back as 0: {} · gradient error (RMS, relative): {}",
+            "gradient blocks: {} of {} scales saturated, {} underflowed · nonzero gradients read back as 0: {} · gradient error (RMS, relative): {} as the data-gradient GEMM reads them, {} as the weight-gradient GEMM does · magnitude kept over all steps: {}",
             b.saturated,
             b.blocks,
             b.underflowed,
             share(b.flushed, b.nonzero),
-            percent(b.relative_error())
+            percent(b.relative_error()),
+            percent(b.transposed_relative_error()),
+            percent(self.block_totals.magnitude_kept())
         )
     }
 
