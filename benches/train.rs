@@ -40,7 +40,7 @@ fn main() {
         );
         println!("{:<12} {:>12} {:>10}", "policy", "steps/s", "vs fp32");
         let mut fp32 = None;
-        for policy in Policy::defaults() {
+        for policy in Policy::menu() {
             let best = (0..3)
                 .map(|_| steps_per_second(policy, hidden, window))
                 .fold(0.0, f64::max);

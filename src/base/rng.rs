@@ -13,7 +13,7 @@ pub const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 /// SplitMix64's output function on a state: the first number a generator seeded with `state`
 /// returns (one increment, then Stafford's variant-13 multiply-xorshift mix). Enough by itself to
 /// derive independent seeds, as stochastic rounding does per element.
-pub fn mix(state: u64) -> u64 {
+pub const fn mix(state: u64) -> u64 {
     let mut z = state.wrapping_add(GOLDEN_GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -26,7 +26,7 @@
 //!   each operand, as the GEMM's epilogue does. Weights use 16x16 tiles, so the weight and its
 //!   transpose share one quantization; gradients round stochastically.
 
-use super::precision::{Overflow, Precision};
+use super::precision::{round_e2m1, round_stochastic_e2m1, Overflow, Precision};
 use crate::base::rng::mix;
 
 /// Which block format a recipe's GEMM operands take.
@@ -177,8 +177,33 @@ pub struct Quantized {
 /// `Rounding::Stochastic { seed }` derived per block, then per element, as `formats::nvfp4::quantize`
 /// derives it.
 pub fn element_draw(seed: u64, block: usize, index: usize) -> u64 {
-    let block_seed = mix(seed ^ mix(block as u64));
-    mix(mix(block_seed ^ mix(index as u64)))
+    draw_in_block(block_seed(seed, block), index)
+}
+
+/// The seed of block `block` (the first half of [`element_draw`]).
+fn block_seed(seed: u64, block: usize) -> u64 {
+    mix(seed ^ mix(block as u64))
+}
+
+/// `mix(i)` for the indices of a 16x16 tile, computed once (two of a draw's three mixes remain).
+const INDEX_MIX: [u64; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = mix(i as u64);
+        i += 1;
+    }
+    table
+};
+
+/// The draw for element `index` of a block seeded `block_seed`.
+#[inline(always)]
+fn draw_in_block(block_seed: u64, index: usize) -> u64 {
+    let index_mix = match INDEX_MIX.get(index) {
+        Some(&m) => m,
+        None => mix(index as u64),
+    };
+    mix(mix(block_seed ^ index_mix))
 }
 
 /// Per-tensor current scaling (Transformer Engine's `Float8CurrentScaling`,
@@ -243,17 +268,13 @@ fn for_each_block(
     }
 }
 
-/// Largest magnitude, NaN if any value is NaN.
+/// Largest magnitude, NaN if any value is NaN: the largest of the magnitudes' bit patterns, as
+/// NaN's lie above infinity's.
 fn amax_of(values: &[f32], index: &[usize]) -> f32 {
-    let mut m = 0.0f32;
-    for &i in index {
-        let a = values[i].abs();
-        if a.is_nan() {
-            return f32::NAN;
-        }
-        m = m.max(a);
-    }
-    m
+    let bits = index
+        .iter()
+        .fold(0u32, |m, &i| m.max(values[i].to_bits() & 0x7fff_ffff));
+    f32::from_bits(bits)
 }
 
 /// 2^e as an f64 (e within f64's normal range).
@@ -279,8 +300,9 @@ pub fn mx_exponent(amax: f32) -> i32 {
 }
 
 /// Quantizes the row-major `rows x cols` operand `x` as `kind` says, blocks cut as `blocks` says;
-/// `stochastic` draws from `seed` (NVFP4 only), `tensor_scale` turns NVFP4's fp32 scale on. `probe`
-/// keeps the element inputs and codes for the statistics.
+/// `stochastic` draws from `seed` (NVFP4 only), `tensor_scale` turns NVFP4's fp32 scale on. Only with
+/// `probe` are the value counts and error sums of [`BlockStats`] kept (the block counts always are),
+/// and the element inputs and codes for the statistics.
 #[allow(clippy::too_many_arguments)]
 pub fn quantize(
     x: &[f32],
@@ -311,13 +333,8 @@ pub fn quantize(
         }
         BlockKind::Nvfp4 => {
             let (encode, decode) = if tensor_scale {
-                let amax = x.iter().fold(0.0f32, |m, &v| {
-                    if v.is_nan() || m.is_nan() {
-                        f32::NAN
-                    } else {
-                        m.max(v.abs())
-                    }
-                });
+                let bits = x.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7fff_ffff));
+                let amax = f32::from_bits(bits);
                 let raw = (448.0f32 * 6.0) / amax;
                 let encode = if raw == 0.0 || raw.is_nan() {
                     1.0
@@ -335,12 +352,15 @@ pub fn quantize(
                     index,
                     encode,
                     decode,
-                    stochastic.map(|seed| (seed, number)),
+                    stochastic.map(|seed| block_seed(seed, number)),
                     probe,
                     out,
                 );
             });
         }
+    }
+    if !probe {
+        return;
     }
     for (&v, &q) in x.iter().zip(&out.values) {
         if v.is_finite() {
@@ -374,14 +394,15 @@ fn mx_block(x: &[f32], index: &[usize], probe: bool, out: &mut Quantized) {
         let input = (f64::from(v) * down) as f32;
         let q = Precision::E4m3.round_with(input, Overflow::Saturate);
         out.values[i] = (f64::from(q) * up) as f32;
-        count(stats, v, q);
         if probe {
+            count(stats, v, q);
             out.element_inputs[i] = input;
             out.elements[i] = q;
         }
     }
 }
 
+#[inline(always)]
 fn count(stats: &mut BlockStats, v: f32, q: f32) {
     stats.values += 1;
     if v != 0.0 {
@@ -397,7 +418,7 @@ fn nvfp4_block(
     index: &[usize],
     encode: f32,
     decode: f32,
-    stochastic: Option<(u64, usize)>,
+    stochastic: Option<u64>,
     probe: bool,
     out: &mut Quantized,
 ) {
@@ -422,17 +443,24 @@ fn nvfp4_block(
     for (k, &i) in index.iter().enumerate() {
         let v = x[i];
         let input = v * factor;
-        let clipped = input.clamp(-6.0, 6.0);
+        // Comparisons, not `clamp`: wasm's f32.min/max carry NaN and signed-zero rules that cost
+        // a sequence of instructions each (the input is not NaN here).
+        #[allow(clippy::manual_clamp)]
+        let clipped = if input > 6.0 {
+            6.0
+        } else if input < -6.0 {
+            -6.0
+        } else {
+            input
+        };
         let q = match stochastic {
-            Some((seed, block)) => {
-                Precision::E2m1.round_stochastic(clipped, element_draw(seed, block, k))
-            }
-            None => Precision::E2m1.round(clipped),
+            Some(seed) => round_stochastic_e2m1(clipped, draw_in_block(seed, k)),
+            None => round_e2m1(clipped),
         };
         let value = q * scale;
         out.values[i] = value;
-        count(stats, v, value);
         if probe {
+            count(stats, v, value);
             out.element_inputs[i] = input;
             out.elements[i] = q;
         }
@@ -445,8 +473,9 @@ fn nvfp4_block(
 /// The transform is orthogonal, so applied to both inputs of the weight-gradient GEMM (whose
 /// reduction runs over the rows) it leaves the exact product unchanged, while it spreads an outlier
 /// over its chunk before the block scales are chosen (arXiv:2509.25149, section 4.2). Rows past the
-/// last full chunk are left as they are (the identity is orthogonal too). Sums run in ascending `i`
-/// in `f32`; the factor 1/4 is exact.
+/// last full chunk are left as they are (the identity is orthogonal too). `H_16 D x` is computed by
+/// the fast Walsh-Hadamard transform (four rounds of sums and differences of pairs 1, 2, 4, 8 apart,
+/// in `f32`), then multiplied by 1/4, which is exact.
 pub fn hadamard_columns(values: &mut [f32], rows: usize, cols: usize, signs: u16) {
     let mut chunk = [0.0f32; 16];
     for top in (0..rows.saturating_sub(15)).step_by(16) {
@@ -455,16 +484,19 @@ pub fn hadamard_columns(values: &mut [f32], rows: usize, cols: usize, signs: u16
                 let x = values[(top + i) * cols + c];
                 *v = if signs >> i & 1 == 1 { -x } else { x };
             }
-            for j in 0..16 {
-                let mut acc = 0.0f32;
-                for (i, &v) in chunk.iter().enumerate() {
-                    if (i & j).count_ones() % 2 == 1 {
-                        acc -= v;
-                    } else {
-                        acc += v;
+            let mut h = 1;
+            while h < 16 {
+                for start in (0..16).step_by(2 * h) {
+                    for i in start..start + h {
+                        let (a, b) = (chunk[i], chunk[i + h]);
+                        chunk[i] = a + b;
+                        chunk[i + h] = a - b;
                     }
                 }
-                values[(top + j) * cols + c] = acc * 0.25;
+                h *= 2;
+            }
+            for (j, &v) in chunk.iter().enumerate() {
+                values[(top + j) * cols + c] = v * 0.25;
             }
         }
     }

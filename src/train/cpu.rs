@@ -88,8 +88,10 @@ pub(crate) struct Tape {
     decode_weight: Vec<f32>,
     /// Block recipes: what the last backward pass did to the output gradients, all layers.
     pub block_stats: BlockStats,
-    /// Scratch operands of the block recipes' backward GEMMs.
+    /// Scratch operands of the block recipes' backward GEMMs, and the Hadamard-transformed input
+    /// and gradient.
     quantized: [Quantized; 4],
+    hadamard: (Vec<f32>, Vec<f32>),
     dh: Vec<f32>,
     dh_before: Vec<f32>,
     operand: Vec<f32>,
@@ -243,6 +245,7 @@ pub(crate) fn backward(
     let mut operand = std::mem::take(&mut tape.operand);
     let mut before = std::mem::take(&mut tape.before);
     let mut qs = std::mem::take(&mut tape.quantized);
+    let mut rht = std::mem::take(&mut tape.hadamard);
     tape.block_stats = BlockStats::default();
     dz_before.clear();
     dz_before.extend_from_slice(dlogits);
@@ -289,7 +292,8 @@ pub(crate) fn backward(
                 let last = l + 1 == n_layers;
                 let seed = mix(scales.seed ^ mix(l as u64));
                 let shape = (batch, n_in, n_out);
-                let (dw, dx) = block_backward(&recipe, last, &dz, shape, seed, l, tape, &mut qs);
+                let (dw, dx) =
+                    block_backward(&recipe, last, &dz, shape, seed, l, tape, &mut qs, &mut rht);
                 if in_bf16(&recipe, last) {
                     operand.clear();
                     operand.extend(dz.iter().map(|&v| Precision::Bf16.round(v)));
@@ -330,15 +334,7 @@ pub(crate) fn backward(
                 blocks: None,
             });
         }
-        // Bias gradient: column sums of the (high-precision for fp8) output gradient.
-        grad.bias.clear();
-        grad.bias.resize(n_out, 0.0);
-        for row in dz.chunks(n_out) {
-            for (g, &v) in grad.bias.iter_mut().zip(row) {
-                *g += v;
-            }
-        }
-        grad.bias.iter_mut().for_each(|g| *g = out_format.round(*g));
+        bias_gradient(&dz, n_out, out_format, &mut grad.bias);
         if l == 0 {
             break;
         }
@@ -367,6 +363,7 @@ pub(crate) fn backward(
     tape.operand = operand;
     tape.before = before;
     tape.quantized = qs;
+    tape.hadamard = rht;
 }
 
 /// The fp8 operand of the backward GEMMs: the output gradient `dz` times its scale `s` in
@@ -395,6 +392,19 @@ fn fp8_gradient(
         stats: TensorStats::of_rounding(before, operand, Precision::E5m2),
         blocks: None,
     }
+}
+
+/// The bias gradient: column sums of the output gradient (the high-precision one for fp8 and
+/// block recipes), in ascending row, rounded once.
+fn bias_gradient(dz: &[f32], n_out: usize, format: Precision, bias: &mut Vec<f32>) {
+    bias.clear();
+    bias.resize(n_out, 0.0);
+    for row in dz.chunks(n_out) {
+        for (g, &v) in bias.iter_mut().zip(row) {
+            *g += v;
+        }
+    }
+    bias.iter_mut().for_each(|g| *g = format.round(*g));
 }
 
 /// Whether a block recipe keeps this layer's GEMMs in bf16 (NVFP4's last layer).
@@ -470,6 +480,7 @@ fn block_backward(
     l: usize,
     tape: &Tape,
     qs: &mut [Quantized; 4],
+    transformed: &mut (Vec<f32>, Vec<f32>),
 ) -> (f32, f32) {
     let kind = recipe.kind;
     let scaled = tensor_scale(recipe);
@@ -507,14 +518,18 @@ fn block_backward(
     } else {
         tape.decode_weight[l]
     };
-    let mut x = tape.raw_input[l].clone();
-    let mut dy = dz.to_vec();
-    if kind == BlockKind::Nvfp4 && recipe.switches.hadamard {
-        block::hadamard_columns(&mut x, batch, n_in, recipe.signs);
-        block::hadamard_columns(&mut dy, batch, n_out, recipe.signs);
-    }
+    let (x, dy): (&[f32], &[f32]) = if kind == BlockKind::Nvfp4 && recipe.switches.hadamard {
+        transformed.0.clone_from(&tape.raw_input[l]);
+        transformed.1.clear();
+        transformed.1.extend_from_slice(dz);
+        block::hadamard_columns(&mut transformed.0, batch, n_in, recipe.signs);
+        block::hadamard_columns(&mut transformed.1, batch, n_out, recipe.signs);
+        (&transformed.0, &transformed.1)
+    } else {
+        (&tape.raw_input[l], dz)
+    };
     block::quantize(
-        &x,
+        x,
         batch,
         n_in,
         kind,
@@ -525,14 +540,14 @@ fn block_backward(
         wgrad_x,
     );
     block::quantize(
-        &dy,
+        dy,
         batch,
         n_out,
         kind,
         Blocks::AlongColumns,
         stochastic(2),
         scaled,
-        false,
+        true,
         wgrad_dy,
     );
     dgrad_dy.stats.transposed_error_sq = wgrad_dy.stats.error_sq;

@@ -102,6 +102,9 @@ impl Precision {
     pub fn round_with(self, x: f32, overflow: Overflow) -> f32 {
         match self {
             Precision::F32 => x,
+            // Eight magnitudes: a ladder of comparisons beats the generic bit path (NVFP4 rounds
+            // every element of every GEMM operand); the tests hold it to the format engine.
+            Precision::E2m1 => round_e2m1(x),
             _ => round_minifloat(x, &self.spec(), overflow),
         }
     }
@@ -126,6 +129,9 @@ impl Precision {
         if self == Precision::F32 || x.is_nan() || x == 0.0 {
             return x;
         }
+        if self == Precision::E2m1 {
+            return round_stochastic_e2m1(x, draw);
+        }
         let spec = self.spec();
         let magnitude = f64::from(x.abs()).min(f64::from(spec.max_finite));
         // The quantum where |x| lies: 2^(e - m) for normal values, 2^(emin - m) below.
@@ -134,7 +140,8 @@ impl Precision {
         let quantum_exp = exponent - spec.mantissa_bits as i32;
         // Exact: |x| is an f32 and the quantum a power of two within f64's range.
         let scaled = magnitude * pow2_f64(-quantum_exp);
-        let whole = scaled.floor();
+        // Below 2^25 (the largest value over its quantum), so truncating through u64 is floor.
+        let whole = (scaled as u64) as f64;
         // The first 64 bits of the fraction (2^64 times a number below 1, truncated).
         let fraction = ((scaled - whole) * 18_446_744_073_709_551_616.0) as u64;
         let up = draw < fraction;
@@ -203,6 +210,53 @@ impl std::fmt::Display for Precision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Nearest-even into E2M1 (0, 0.5, 1, 1.5, 2, 3, 4, 6), saturating at 6: each midpoint goes to
+/// the neighbour whose code is even (0.25 to 0, 0.75 to 1, 1.25 to 1, 1.75 to 2, 2.5 to 2, 3.5 to 4,
+/// 5 to 4). NaN stays NaN; the sign is kept.
+#[inline(always)]
+pub(crate) fn round_e2m1(x: f32) -> f32 {
+    let m = x.abs();
+    let r: f32 = if m <= 0.25 {
+        0.0
+    } else if m < 0.75 {
+        0.5
+    } else if m <= 1.25 {
+        1.0
+    } else if m < 1.75 {
+        1.5
+    } else if m <= 2.5 {
+        2.0
+    } else if m < 3.5 {
+        3.0
+    } else if m <= 5.0 {
+        4.0
+    } else if m.is_nan() {
+        return x;
+    } else {
+        6.0
+    };
+    r.copysign(x)
+}
+
+/// [`Precision::round_stochastic`] into E2M1 (x not NaN; zero stays zero), in `f32`: the quantum is 0.5
+/// below 2, 1 below 4 and 2 above; `|x| / quantum` is exact, and so is its fraction.
+#[inline(always)]
+pub(crate) fn round_stochastic_e2m1(x: f32, draw: u64) -> f32 {
+    let m = if x.abs() > 6.0 { 6.0 } else { x.abs() };
+    let quantum: f32 = if m < 2.0 {
+        0.5
+    } else if m < 4.0 {
+        1.0
+    } else {
+        2.0
+    };
+    let scaled = m / quantum;
+    let whole = (scaled as u32) as f32;
+    let fraction = (f64::from(scaled - whole) * 18_446_744_073_709_551_616.0) as u64;
+    let up = draw < fraction;
+    ((whole + f32::from(u8::from(up))) * quantum).copysign(x)
 }
 
 /// 2^e as an f64, for e in f64's normal range.

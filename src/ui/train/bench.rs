@@ -21,7 +21,7 @@ pub(super) fn Bench() -> impl IntoView {
     leptos::task::spawn_local(async move {
         let mut rows = Vec::new();
         for hidden in BENCH_NETWORKS {
-            for policy in Policy::defaults() {
+            for policy in Policy::menu() {
                 status.set(format!("running {} {:?}…", policy.name(), hidden));
                 let rate = bench_policy(policy, hidden).await;
                 rows.push(format!(
