@@ -14,13 +14,14 @@ const F16_EMULATED: &str = include_str!("shaders/f16_emulated.wgsl");
 const F16_NATIVE: &str = include_str!("shaders/f16_native.wgsl");
 
 /// The kernel files, by name.
-pub const KERNEL_FILES: [(&str, &str); 6] = [
+pub const KERNEL_FILES: [(&str, &str); 7] = [
     ("round", include_str!("shaders/round.wgsl")),
     ("elementwise", include_str!("shaders/elementwise.wgsl")),
     ("matmul", include_str!("shaders/matmul.wgsl")),
     ("loss", include_str!("shaders/loss.wgsl")),
     ("reduce", include_str!("shaders/reduce.wgsl")),
     ("optim", include_str!("shaders/optim.wgsl")),
+    ("blocks", include_str!("shaders/blocks.wgsl")),
 ];
 
 /// The WGSL module a kernel file compiles to: `enable f16;` (native variant), the common part, the
@@ -94,6 +95,12 @@ pub struct Kernels {
     pub(crate) stats: wgpu::ComputePipeline,
     pub(crate) sgd: wgpu::ComputePipeline,
     pub(crate) adam: wgpu::ComputePipeline,
+    pub(crate) amax: wgpu::ComputePipeline,
+    pub(crate) current_scale: wgpu::ComputePipeline,
+    pub(crate) tensor_scale: wgpu::ComputePipeline,
+    pub(crate) block_quantize: wgpu::ComputePipeline,
+    pub(crate) hadamard: wgpu::ComputePipeline,
+    pub(crate) block_errors: wgpu::ComputePipeline,
 }
 
 impl Kernels {
@@ -120,13 +127,14 @@ impl Kernels {
                 cache: None,
             })
         };
-        let (round, elementwise, matmul, loss, reduce, optim) = (
+        let (round, elementwise, matmul, loss, reduce, optim, blocks) = (
             module("round"),
             module("elementwise"),
             module("matmul"),
             module("loss"),
             module("reduce"),
             module("optim"),
+            module("blocks"),
         );
         let pick = |tiled_entry: &'static str, direct_entry: &'static str| {
             if tiled {
@@ -149,6 +157,12 @@ impl Kernels {
             stats: pipeline(&reduce, pick("stats", "stats_direct")),
             sgd: pipeline(&optim, pick("sgd", "sgd_direct")),
             adam: pipeline(&optim, pick("adam", "adam_direct")),
+            amax: pipeline(&blocks, "amax"),
+            current_scale: pipeline(&blocks, "current_scale"),
+            tensor_scale: pipeline(&blocks, "tensor_scale"),
+            block_quantize: pipeline(&blocks, "block_quantize"),
+            hadamard: pipeline(&blocks, "hadamard"),
+            block_errors: pipeline(&blocks, "block_errors"),
         }
     }
 

@@ -20,10 +20,51 @@ pub const STEP_ONE_MINUS_BETA1: usize = 8;
 pub const STEP_ONE_MINUS_BETA2: usize = 9;
 pub const STEP_BETA2: usize = 10;
 pub const STEP_EPS: usize = 11;
-/// fp8 scales: `STEP_SCALES + 3 * layer + (0 input, 1 weight, 2 output gradient)`.
+/// fp8 scales: `STEP_SCALES + 3 * layer + (0 input, 1 weight, 2 output gradient)`; under
+/// current scaling the kernels write them (`blocks.wgsl`).
 pub const STEP_SCALES: usize = 16;
+/// Block recipes' stochastic-rounding seeds: `STEP_SEEDS + 8 * layer + 4 * copy + i`, a 64-bit seed
+/// as four 16-bit parts (lowest first), each an f32 integer; copy 0 is the output gradient along
+/// its rows, 1 down its columns.
+pub const STEP_SEEDS: usize = STEP_SCALES + 3 * MAX_LAYERS;
+/// NVFP4's tensor scales `S_enc`, written by the kernels: `STEP_ENC + 6 * layer + operand`
+/// (`OPERAND_*`); the host writes 1.
+pub const STEP_ENC: usize = STEP_SEEDS + 8 * MAX_LAYERS;
 /// Words of the per-step scalars buffer.
-pub const STEP_WORDS: usize = STEP_SCALES + 3 * MAX_LAYERS;
+pub const STEP_WORDS: usize = STEP_ENC + 6 * MAX_LAYERS;
+
+/// The operands a block-scaled layer quantizes: the input and weights of the forward GEMM, the
+/// output gradient along its rows and the weights along theirs (data gradient), the input and the
+/// output gradient down their columns (weight gradient).
+pub const OPERAND_INPUT: usize = 0;
+pub const OPERAND_WEIGHT: usize = 1;
+pub const OPERAND_GRAD_ROWS: usize = 2;
+pub const OPERAND_WEIGHT_ROWS: usize = 3;
+pub const OPERAND_INPUT_COLUMNS: usize = 4;
+pub const OPERAND_GRAD_COLUMNS: usize = 5;
+
+/// A block-scaled layer's words in the summary, after the statistics records: the operands'
+/// amaxes (`BLOCK_AMAX + operand`, f32 bits), the counts of the output gradient's row-wise
+/// quantization, its sums (f32 bits) and those of the column-wise one, and its `S_enc`.
+pub const BLOCK_AMAX: usize = 0;
+pub const BLOCK_COUNT: usize = 6;
+pub const BLOCK_SATURATED: usize = 7;
+pub const BLOCK_UNDERFLOWED: usize = 8;
+pub const BLOCK_FLUSHED: usize = 9;
+pub const BLOCK_NONZERO: usize = 10;
+pub const BLOCK_ERROR_SQ: usize = 11;
+pub const BLOCK_VALUE_SQ: usize = 12;
+pub const BLOCK_READ_ABS: usize = 13;
+pub const BLOCK_VALUE_ABS: usize = 14;
+pub const BLOCK_T_ERROR_SQ: usize = 15;
+pub const BLOCK_T_VALUE_SQ: usize = 16;
+pub const BLOCK_ENCODE: usize = 17;
+pub const BLOCK_WORDS: usize = 18;
+
+/// The first of layer `l`'s block words in a summary of `n_layers` layers.
+pub fn block_base(n_layers: usize, l: usize) -> usize {
+    STAT_BASE + 2 * n_layers * STAT_WORDS + BLOCK_WORDS * l
+}
 
 /// The summary's words (`SUM_*`, `STAT_*`): flags, the layers whose parameters went non-finite,
 /// update counts, correct rows, the amaxes, then one statistics record per tensor.
@@ -47,6 +88,15 @@ pub const GEMM_ADD_BIAS: u32 = 4;
 pub const GEMM_KEEP_RAW: u32 = 8;
 /// Quantize `params.mode`: also keep the scaled value before rounding.
 pub const QUANTIZE_KEEP_SCALED: u32 = 1;
+/// `block_quantize`'s `params.mode` bits: NVFP4 (else MXFP8); blocks down columns, or 16x16
+/// tiles (else along rows); stochastic rounding; keep the element inputs and codes and count.
+pub const BLOCK_NVFP4: u32 = 1;
+pub const BLOCK_COLUMNS: u32 = 2;
+pub const BLOCK_TILES: u32 = 4;
+pub const BLOCK_STOCHASTIC: u32 = 8;
+pub const BLOCK_PROBE: u32 = 16;
+/// `block_errors`' `params.mode`: the column-wise copy (its two sums only).
+pub const BLOCK_ERRORS_TRANSPOSED: u32 = 1;
 /// Activation `params.mode`.
 pub const ACT_RELU: u32 = 0;
 pub const ACT_TANH: u32 = 1;

@@ -318,6 +318,152 @@ impl GpuContext {
         Ok(bytes_as_words(&bytes))
     }
 
+    /// A `rows x cols` operand quantized by the training step's block kernels, for tests: `mode`
+    /// is `block_quantize`'s (`layout::BLOCK_*`: NVFP4, columns or tiles, stochastic); `seed` the
+    /// stochastic seed; `tensor_scale` NVFP4's fp32 scale (its amax reduced on the GPU); `signs`:
+    /// the random Hadamard transform first, with these signs. Returns the operand in the GEMM's
+    /// domain and, last, `S_enc`.
+    pub async fn quantize_blocks(
+        &self,
+        values: &[f32],
+        (rows, cols): (usize, usize),
+        (mode, seed): (u32, u64),
+        tensor_scale: bool,
+        signs: Option<u16>,
+    ) -> Result<Vec<f32>, GpuError> {
+        use layout::*;
+        use wgpu::util::DeviceExt;
+        if values.len() != rows * cols || values.is_empty() {
+            return Err(GpuError("values must fill rows x cols".into()));
+        }
+        let device = &self.device;
+        let input = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("blocks input"),
+            contents: bytemuck::cast_slice(values),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let mut words = vec![0.0f32; STEP_WORDS];
+        for part in 0..4 {
+            words[STEP_SEEDS + part] = ((seed >> (16 * part)) & 0xffff) as f32;
+        }
+        words[STEP_ENC] = 1.0;
+        let scalars = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("blocks scalars"),
+            contents: bytemuck::cast_slice(&words),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        });
+        let summary = kernels::storage(device, "blocks summary", BLOCK_WORDS);
+        let output = kernels::storage(device, "blocks output", values.len());
+        let (spare, spare2) = (
+            kernels::storage(device, "unused", 1),
+            kernels::storage(device, "unused", 1),
+        );
+        let k = &self.kernels;
+        let size = if mode & BLOCK_NVFP4 != 0 { 16 } else { 32 };
+        let blocks = if mode & BLOCK_TILES != 0 {
+            rows.div_ceil(16) * cols.div_ceil(16)
+        } else if mode & BLOCK_COLUMNS != 0 {
+            cols * rows.div_ceil(size)
+        } else {
+            rows * cols.div_ceil(size)
+        };
+        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        let mut dispatches = Vec::new();
+        let transformed = kernels::storage(device, "transformed", values.len());
+        let hadamard_params = kernels::params_buffer(
+            device,
+            kernels::Params {
+                rows: n(rows),
+                cols: n(cols),
+                slot: u32::from(signs.unwrap_or(0)),
+                ..Default::default()
+            },
+        );
+        let input = if signs.is_some() {
+            dispatches.push((
+                &k.hadamard,
+                k.bind(
+                    device,
+                    &k.hadamard,
+                    &[(0, &hadamard_params), (2, &input), (4, &transformed)],
+                ),
+                n(rows.div_ceil(16) * cols).div_ceil(64),
+            ));
+            &transformed
+        } else {
+            &input
+        };
+        if mode & BLOCK_NVFP4 != 0 && tensor_scale {
+            let p = |params| kernels::params_buffer(device, params);
+            let amax = p(kernels::Params {
+                n: n(values.len()),
+                slot: n(BLOCK_AMAX),
+                ..Default::default()
+            });
+            let scale = p(kernels::Params {
+                slot: n(BLOCK_AMAX),
+                inner: n(STEP_ENC),
+                ..Default::default()
+            });
+            dispatches.push((
+                &k.amax,
+                k.bind(device, &k.amax, &[(0, &amax), (2, input), (6, &summary)]),
+                n(values.len()).div_ceil(64),
+            ));
+            dispatches.push((
+                &k.tensor_scale,
+                k.bind(
+                    device,
+                    &k.tensor_scale,
+                    &[(0, &scale), (1, &scalars), (6, &summary)],
+                ),
+                1,
+            ));
+        }
+        let params = kernels::params_buffer(
+            device,
+            kernels::Params {
+                n: n(blocks),
+                rows: n(rows),
+                cols: n(cols),
+                inner: n(STEP_ENC),
+                fmt: n(STEP_SEEDS),
+                mode,
+                ..Default::default()
+            },
+        );
+        let entries = [
+            (0, &params),
+            (1, &scalars),
+            (2, input),
+            (4, &output),
+            (5, &spare),
+            (6, &summary),
+            (9, &spare2),
+        ];
+        dispatches.push((
+            &k.block_quantize,
+            k.bind(device, &k.block_quantize, &entries),
+            n(blocks).div_ceil(64),
+        ));
+        let staging = kernels::staging(device, "blocks readback", values.len() + 1);
+        let mut encoder = device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            for (pipeline, group, groups) in &dispatches {
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, group, &[]);
+                pass.dispatch_workgroups(*groups, 1, 1);
+            }
+        }
+        let bytes = 4 * values.len() as u64;
+        encoder.copy_buffer_to_buffer(&output, 0, &staging, 0, Some(bytes));
+        encoder.copy_buffer_to_buffer(&scalars, 4 * STEP_ENC as u64, &staging, bytes, Some(4));
+        self.queue.submit([encoder.finish()]);
+        let words = bytes_as_words(&self.read(&staging).await?);
+        Ok(words.into_iter().map(f32::from_bits).collect())
+    }
+
     /// C (m x n) = op(A) . op(B) (+ bias per column) through the training step's GEMM kernel, f32
     /// out, for tests: `dims` = [m, k, n]; `mode` 0: A is m x k, B is k x n; 1: A is stored k x m
     /// and transposed; 2: B is stored n x k and transposed.

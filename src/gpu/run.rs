@@ -15,6 +15,8 @@ use super::kernels;
 use super::layout::*;
 use super::record::{self, LayerBuffers, Op, StepBuffers};
 use super::{bytes_as_words, GpuContext, GpuError};
+use crate::base::rng::mix;
+use crate::train::block::{BlockKind, BlockRecipe, BlockStats};
 use crate::train::cpu::Gemm;
 use crate::train::stats::{Log2Histogram, TensorKind, TensorRecord, TensorStats, HIST_BINS};
 use crate::train::{
@@ -35,6 +37,9 @@ pub struct GpuLane {
     params_staging: wgpu::Buffer,
     ops: Vec<Op>,
     fp8: bool,
+    /// The fp8 scales come from this step's amaxes (`fp8-current`).
+    current: bool,
+    block: Option<BlockRecipe>,
     grad_format: Precision,
     adam: bool,
     sizes: Sizes,
@@ -126,12 +131,6 @@ fn upload_layers(device: &wgpu::Device, run: &Run) -> Vec<LayerBuffers> {
         .collect()
 }
 
-/// Whether the kernels implement `policy`: every recipe but the per-tensor current and block-scaled
-/// ones, whose scales the GPU would have to compute from amaxes it has just reduced.
-pub fn supports(policy: &crate::train::Policy) -> bool {
-    !matches!(policy.numerics().gemm, Gemm::Fp8Current | Gemm::Block(_))
-}
-
 impl GpuLane {
     /// Uploads `run`'s network and optimizer state and records its step: a run can move to the GPU
     /// at any step (the CPU backend keeps its whole state in the `Run`).
@@ -144,17 +143,11 @@ impl GpuLane {
                 "{n_layers} layers; the GPU backend handles at most {MAX_LAYERS}"
             )));
         }
-        if !supports(&run.config().policy) {
-            return Err(GpuError(format!(
-                "the GPU backend does not run the {} recipe yet; the CPU does",
-                run.config().policy.name()
-            )));
-        }
         let batch = run.config().batch_size;
         let layers = upload_layers(device, run);
         let (in_dim, outputs) = (mlp.layers()[0].inputs(), mlp.output_dim());
         let buffer = |label: &str, len: usize| kernels::storage(device, label, len);
-        let summary_words = STAT_BASE + 2 * n_layers * STAT_WORDS;
+        let summary_words = block_base(n_layers, n_layers);
         let param_words: usize = layers
             .iter()
             .map(|l| 3 * (l.n_in * l.n_out + l.n_out))
@@ -189,7 +182,12 @@ impl GpuLane {
             staging: kernels::staging(device, "summary readback", summary_words + batch),
             params_staging: kernels::staging(device, "parameter readback", param_words),
             ops,
-            fp8: numerics.gemm == Gemm::Fp8,
+            fp8: matches!(numerics.gemm, Gemm::Fp8 | Gemm::Fp8Current),
+            current: numerics.gemm == Gemm::Fp8Current,
+            block: match numerics.gemm {
+                Gemm::Block(recipe) => Some(recipe),
+                _ => None,
+            },
             grad_format: numerics.grad,
             adam: matches!(run.effective_optimizer(), Optimizer::Adam { .. }),
             sizes: Sizes {
@@ -379,7 +377,7 @@ impl GpuLane {
     /// Turns a step's summary into what `Run::end_step` expects.
     fn outcome(&self, run: &Run, plan: &StepPlan, words: &[u32]) -> PassOutcome {
         let n_layers = self.layers.len();
-        let summary_words = STAT_BASE + 2 * n_layers * STAT_WORDS;
+        let summary_words = self.sizes.summary_words;
         let mean_loss = words[summary_words..summary_words + self.batch]
             .iter()
             .map(|&w| f64::from(f32::from_bits(w)))
@@ -399,8 +397,18 @@ impl GpuLane {
             let l = n_layers - 1 - r / 2;
             let layer = &self.layers[l];
             let output_grad = r % 2 == 0;
+            let block = self.block_record(words, l, output_grad);
             let (kind, format, scale, count) = if output_grad {
-                let (format, scale) = if self.fp8 {
+                let (format, scale) = if let Some((format, scale, _)) = block {
+                    (format, scale)
+                } else if self.current {
+                    let amax = f32::from_bits(words[SUM_AMAX + 3 * l + 2]);
+                    let fp8_max = Precision::E5m2.max_finite();
+                    (
+                        Precision::E5m2,
+                        crate::train::block::current_scale(amax, fp8_max),
+                    )
+                } else if self.fp8 {
                     (Precision::E5m2, scales.grad[l])
                 } else {
                     (self.grad_format, plan.loss_scale)
@@ -412,7 +420,11 @@ impl GpuLane {
                     self.batch * layer.n_out,
                 )
             } else {
-                let scale = if self.fp8 { 1.0 } else { plan.loss_scale };
+                let scale = if self.fp8 || self.block.is_some() {
+                    1.0
+                } else {
+                    plan.loss_scale
+                };
                 (
                     TensorKind::WeightGrad { layer: l },
                     self.grad_format,
@@ -444,7 +456,7 @@ impl GpuLane {
                         non_finite: hist[HIST_BINS + 3],
                     },
                 },
-                blocks: None,
+                blocks: block.and_then(|b| b.2),
             });
         }
         let amax_of = |k: usize| -> Vec<f32> {
@@ -557,8 +569,64 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
         s[STEP_SCALES + 3 * l] = scales.input[l];
         s[STEP_SCALES + 3 * l + 1] = scales.weight[l];
         s[STEP_SCALES + 3 * l + 2] = scales.grad[l];
+        // Block recipes: the seeds `train::cpu::backward` derives for the layer's gradient along
+        // its rows (1) and down its columns (2), as 16-bit parts; NVFP4's tensor scales start at 1.
+        let layer_seed = mix(run.step_seed(plan.step) ^ mix(l as u64));
+        for (copy, k) in [1u64, 2].into_iter().enumerate() {
+            let seed = mix(layer_seed ^ k);
+            for part in 0..4 {
+                s[STEP_SEEDS + 8 * l + 4 * copy + part] = ((seed >> (16 * part)) & 0xffff) as f32;
+            }
+        }
+        for operand in 0..6 {
+            s[STEP_ENC + 6 * l + operand] = 1.0;
+        }
     }
     s
+}
+
+impl GpuLane {
+    /// Under a block recipe, the output gradient's record of layer `l` (`output_grad`): its format
+    /// and scale as the CPU reports them, and its block counts from the summary (`None` for a
+    /// layer kept in bf16). `None` for other recipes and for weight gradients.
+    fn block_record(
+        &self,
+        words: &[u32],
+        l: usize,
+        output_grad: bool,
+    ) -> Option<(Precision, f32, Option<BlockStats>)> {
+        let recipe = self.block?;
+        if !output_grad {
+            return None;
+        }
+        let n_layers = self.layers.len();
+        if l + 1 == n_layers && recipe.kind == BlockKind::Nvfp4 && recipe.switches.bf16_last {
+            return Some((Precision::Bf16, 1.0, None));
+        }
+        let w = &words[block_base(n_layers, l)..block_base(n_layers, l + 1)];
+        let sum = |k: usize| f64::from(f32::from_bits(w[k]));
+        let format = match recipe.kind {
+            BlockKind::Mxfp8 => Precision::E4m3,
+            BlockKind::Nvfp4 => Precision::E2m1,
+        };
+        // The CPU reports 1 / decode, with decode = 1 / S_enc (1 for MXFP8).
+        let encode = f32::from_bits(w[BLOCK_ENCODE]);
+        let stats = BlockStats {
+            blocks: w[BLOCK_COUNT],
+            saturated: w[BLOCK_SATURATED],
+            underflowed: w[BLOCK_UNDERFLOWED],
+            flushed: w[BLOCK_FLUSHED],
+            values: len_u32(self.batch * self.layers[l].n_out),
+            nonzero: w[BLOCK_NONZERO],
+            error_sq: sum(BLOCK_ERROR_SQ),
+            value_sq: sum(BLOCK_VALUE_SQ),
+            read_abs: sum(BLOCK_READ_ABS),
+            value_abs: sum(BLOCK_VALUE_ABS),
+            transposed_error_sq: sum(BLOCK_T_ERROR_SQ),
+            transposed_value_sq: sum(BLOCK_T_VALUE_SQ),
+        };
+        Some((format, 1.0 / (1.0 / encode), Some(stats)))
+    }
 }
 
 /// A set of runs on the GPU (the Trainer view's, in its order), with a checkpoint of each run as

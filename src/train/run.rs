@@ -201,9 +201,7 @@ impl Run {
             return None;
         }
         self.next_batch();
-        // Stochastic rounding draws from the run's seed and the step, so slicing changes nothing.
-        self.scales.seed =
-            crate::base::rng::mix(self.config.seed ^ crate::base::rng::mix(self.steps));
+        self.scales.seed = self.step_seed(self.steps);
         let loss_scale = self.scaler.as_ref().map_or(1.0, GradScaler::scale);
         let down = f64::from(f32::from_bits((127 - self.config.loss_shift) << 23));
         let multiplier = (f64::from(loss_scale) * down) as f32;
@@ -531,6 +529,12 @@ impl Run {
         history.truncate(checkpoint.0.steps as usize);
         *self = checkpoint.0.clone();
         self.history = history;
+    }
+
+    /// The seed of step `step`'s stochastic rounding: from the run's seed and the step alone, so
+    /// slicing changes nothing and another backend can derive it for any step it was handed.
+    pub(crate) fn step_seed(&self, step: u64) -> u64 {
+        crate::base::rng::mix(self.config.seed ^ crate::base::rng::mix(step))
     }
 
     /// Block recipes: the block counts of every step so far, summed (zero otherwise).

@@ -92,15 +92,15 @@ test('on a software adapter the default keeps to the CPU and says why', async ()
   await context.close();
 });
 
-test('the GPU declines the block-scaled recipes, says so, and they train on the CPU', async () => {
-  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp32,nvfp4&backend=webgpu');
-  await page.waitForFunction(
-    () => document.body.textContent.includes('does not run the nvfp4 recipe yet'),
-    null, { timeout: 30_000 },
-  );
-  assert.equal(await backend(page), 'cpu');
-  await stepTimes(page, 3);
-  assert.ok(Number.isFinite((await losses(page))[1]));
+test('the block-scaled recipes and fp8 current scaling train on the GPU with their readouts', async () => {
+  const { page, context, problems } = await open(gpuBrowser, '?view=train&policies=fp8-current,mxfp8,nvfp4,nvfp4-no-sr&backend=webgpu');
+  await waitForBackend(page, 'webgpu');
+  await stepTimes(page, 5);
+  const l = await losses(page);
+  assert.ok(l.every(Number.isFinite), `losses ${l}`);
+  for (const i of [1, 2, 3]) {
+    assert.match(await page.textContent(`[data-testid=train-detail-${i}]`), /gradient blocks: \d+ of \d+ scales saturated/);
+  }
   assertClean(problems);
   await context.close();
 });

@@ -1,6 +1,6 @@
 // Shared by every kernel: the per-dispatch parameters, the per-step scalars, and rounding an f32 into
 // the trainer's formats with u32 bit operations, bit for bit as `train::precision::round_minifloat`.
-// Format codes: 0 fp32, 1 fp16, 2 bf16, 3 e4m3fn, 4 e5m2 (`gpu::kernels::format_code`).
+// Format codes: 0 fp32, 1 fp16, 2 bf16, 3 e4m3fn, 4 e5m2, 5 e2m1fn (`gpu::kernels::format_code`).
 // Overflow codes: 0 the format's own rule (Inf, or NaN for e4m3fn), 1 saturate to the largest finite.
 
 // What one dispatch works on; each kernel documents how it reads the fields.
@@ -30,6 +30,10 @@ const STEP_BETA2: u32 = 10u;
 const STEP_EPS: u32 = 11u;
 // fp8 scales: STEP_SCALES + 3 * layer + (0 input, 1 weight, 2 output gradient).
 const STEP_SCALES: u32 = 16u;
+// Block recipes (`gpu::layout`): stochastic-rounding seeds, four 16-bit parts each, and NVFP4's
+// tensor scales, which the kernels write; the host passes their indices in `params`.
+const STEP_SEEDS: u32 = 31u;
+const STEP_ENC: u32 = 71u;
 
 // Summary words (atomics), cleared at the start of each step (`gpu::layout`, read by
 // `GpuLane::outcome`).
@@ -57,6 +61,21 @@ const GEMM_ADD_BIAS: u32 = 4u;
 const GEMM_KEEP_RAW: u32 = 8u;
 // quantize: also keep the scaled value before rounding.
 const QUANTIZE_KEEP_SCALED: u32 = 1u;
+// block_quantize bits, block_errors' mode, and a block-scaled layer's summary words.
+const BLOCK_NVFP4: u32 = 1u;
+const BLOCK_COLUMNS: u32 = 2u;
+const BLOCK_TILES: u32 = 4u;
+const BLOCK_STOCHASTIC: u32 = 8u;
+const BLOCK_PROBE: u32 = 16u;
+const BLOCK_ERRORS_TRANSPOSED: u32 = 1u;
+const BLOCK_COUNT: u32 = 6u;
+const BLOCK_SATURATED: u32 = 7u;
+const BLOCK_UNDERFLOWED: u32 = 8u;
+const BLOCK_FLUSHED: u32 = 9u;
+const BLOCK_NONZERO: u32 = 10u;
+const BLOCK_ERROR_SQ: u32 = 11u;
+const BLOCK_T_ERROR_SQ: u32 = 15u;
+const BLOCK_ENCODE: u32 = 17u;
 // Activations.
 const ACT_RELU: u32 = 0u;
 const ACT_TANH: u32 = 1u;

@@ -25,6 +25,7 @@ fn min_normal_bits(fmt: u32) -> u32 {
     switch fmt {
         case 1u, 4u: { return 0x38800000u; }
         case 3u: { return 0x3c800000u; }
+        case 5u: { return 0x3f800000u; }
         default: { return 0x00800000u; }
     }
 }

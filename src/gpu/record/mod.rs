@@ -3,9 +3,12 @@
 //! hands the next) and records the forward pass, the loss, the backward pass (last layer first),
 //! the loss scaler's unscale and the optimizer, each in a method of its own.
 
+mod block;
+
 use super::kernels::{self, format_code, Kernels, Params};
 use super::layout::*;
 use super::GpuContext;
+use crate::train::block::{BlockKind, BlockRecipe};
 use crate::train::cpu::Gemm;
 use crate::train::{Activation, Loss, Optimizer, Precision, Run};
 
@@ -38,7 +41,12 @@ pub(super) struct StepBuffers<'a> {
 
 /// What a run's recipe sets in the kernels' parameters: format codes and modes.
 struct KernelCodes {
+    /// fp8 GEMM operands, with delayed scales from the host or, `current`, scales the kernels
+    /// derive from this step's amaxes.
     fp8: bool,
+    current: bool,
+    /// A block-scaled recipe (`record::block`).
+    block: Option<BlockRecipe>,
     adam: bool,
     has_scaler: bool,
     act: u32,
@@ -54,7 +62,12 @@ impl KernelCodes {
         let numerics = run.numerics();
         let classification = run.data().kind().is_classification();
         KernelCodes {
-            fp8: numerics.gemm == Gemm::Fp8,
+            fp8: matches!(numerics.gemm, Gemm::Fp8 | Gemm::Fp8Current),
+            current: numerics.gemm == Gemm::Fp8Current,
+            block: match numerics.gemm {
+                Gemm::Block(recipe) => Some(recipe),
+                _ => None,
+            },
             adam: matches!(run.effective_optimizer(), Optimizer::Adam { .. }),
             has_scaler: run.has_scaler(),
             act: format_code(numerics.act),
@@ -102,13 +115,34 @@ struct Tape {
     gb: Vec<wgpu::Buffer>,
     /// The loss's gradient with respect to the logits.
     dlogits: wgpu::Buffer,
-    /// Bound where a kernel's binding is unused.
+    /// Block recipes: the output gradient's element values (its element inputs are in
+    /// `operand_before`), the weights along their rows (MXFP8), the input and output gradient
+    /// down their columns, and their Hadamard transforms.
+    elements: Vec<wgpu::Buffer>,
+    w_rows: Vec<wgpu::Buffer>,
+    x_cols: Vec<wgpu::Buffer>,
+    dz_cols: Vec<wgpu::Buffer>,
+    x_rht: Vec<wgpu::Buffer>,
+    dz_rht: Vec<wgpu::Buffer>,
+    /// Bound where a kernel's binding is unused (two writable ones, which may not alias).
     dummy_read: wgpu::Buffer,
     dummy_write: wgpu::Buffer,
+    dummy_write2: wgpu::Buffer,
 }
 
 impl Tape {
-    fn new(device: &wgpu::Device, layers: &[LayerBuffers], batch: usize, fp8: bool) -> Tape {
+    fn new(
+        device: &wgpu::Device,
+        layers: &[LayerBuffers],
+        batch: usize,
+        codes: &KernelCodes,
+    ) -> Tape {
+        let fp8 = codes.fp8;
+        let block = codes.block.is_some();
+        let mx = codes.block.is_some_and(|r| r.kind == BlockKind::Mxfp8);
+        let rht = codes
+            .block
+            .is_some_and(|r| r.kind == BlockKind::Nvfp4 && r.switches.hadamard);
         let buffer = |label: &str, len: usize| kernels::storage(device, label, len);
         let per_layer = |label: &str, len: &dyn Fn(usize, &LayerBuffers) -> usize| {
             let buffers = layers
@@ -117,12 +151,13 @@ impl Tape {
                 .map(|(i, l)| buffer(label, len(i, l)));
             buffers.collect::<Vec<_>>()
         };
-        let fp8_only = |n: usize| if fp8 { n } else { 1 };
+        let fp8_only = |n: usize| if fp8 || block { n } else { 1 };
+        let when = |on: bool, n: usize| if on { n } else { 1 };
         let last = layers.len() - 1;
         let (in_dim, outputs) = (layers[0].n_in, layers[last].n_out);
         Tape {
             x: per_layer("gemm input", &|i, l| {
-                if i == 0 || fp8 {
+                if i == 0 || fp8 || block {
                     batch * l.n_in
                 } else {
                     1
@@ -130,7 +165,7 @@ impl Tape {
             }),
             x_tmp: buffer("cast input", fp8_only(batch * in_dim)),
             wq: per_layer("gemm weights", &|_, l| l.n_in * l.n_out),
-            w_tmp: per_layer("cast weights", &|_, l| fp8_only(l.n_in * l.n_out)),
+            w_tmp: per_layer("cast weights", &|_, l| when(fp8, l.n_in * l.n_out)),
             z: per_layer("pre-activations", &|_, l| batch * l.n_out),
             h: per_layer("activations", &|i, l| {
                 if i < last {
@@ -149,8 +184,17 @@ impl Tape {
             gw_before: per_layer("weight gradient before rounding", &|_, l| l.n_in * l.n_out),
             gb: per_layer("bias gradient", &|_, l| l.n_out),
             dlogits: buffer("logit gradient", batch * outputs),
+            elements: per_layer("gradient elements", &|_, l| when(block, batch * l.n_out)),
+            w_rows: per_layer("weights along rows", &|_, l| when(mx, l.n_in * l.n_out)),
+            x_cols: per_layer("input down columns", &|_, l| when(block, batch * l.n_in)),
+            dz_cols: per_layer("gradient down columns", &|_, l| {
+                when(block, batch * l.n_out)
+            }),
+            x_rht: per_layer("transformed input", &|_, l| when(rht, batch * l.n_in)),
+            dz_rht: per_layer("transformed gradient", &|_, l| when(rht, batch * l.n_out)),
             dummy_read: buffer("unused input", 1),
             dummy_write: buffer("unused output", 1),
+            dummy_write2: buffer("unused output", 1),
         }
     }
 
@@ -174,7 +218,7 @@ pub(super) fn record_step(
 ) -> Vec<Op> {
     let batch = run.config().batch_size;
     let codes = KernelCodes::of(run);
-    let tape = Tape::new(&context.device, layers, batch, codes.fp8);
+    let tape = Tape::new(&context.device, layers, batch, &codes);
     let mut rec = Recorder {
         context,
         ops: Vec::new(),
@@ -184,9 +228,15 @@ pub(super) fn record_step(
         tape: &tape,
         batch,
     };
-    rec.forward();
-    rec.loss();
-    rec.backward();
+    if codes.block.is_some() {
+        rec.forward_blocks();
+        rec.loss();
+        rec.backward_blocks();
+    } else {
+        rec.forward();
+        rec.loss();
+        rec.backward();
+    }
     if codes.has_scaler {
         rec.unscale();
     }
@@ -303,6 +353,39 @@ impl<'a> Recorder<'a> {
         self.each(|k| &k.quantize, params, &bindings);
     }
 
+    /// Under current scaling, the scale of `n` values of `source` for fp8 scale slot `slot`: their
+    /// amax into the summary, then `fmt_max / amax` into the step scalars, where the quantize
+    /// kernel and the GEMM read it. Nothing under delayed scaling (the host wrote the scale).
+    fn current_scale(&mut self, n: usize, fmt: Precision, slot: usize, source: &wgpu::Buffer) {
+        if !self.codes.current {
+            return;
+        }
+        self.amax(n, source, SUM_AMAX + slot);
+        let params = Params {
+            fmt: format_code(fmt),
+            slot: len_u32(slot),
+            ..Params::default()
+        };
+        let io = self.io;
+        self.push(
+            |k| &k.current_scale,
+            params,
+            &[(1, io.step), (6, io.summary)],
+            (1, 1),
+        );
+    }
+
+    /// The largest |value| of `n` values of `source` into summary word `word` (f32 bits).
+    fn amax(&mut self, n: usize, source: &wgpu::Buffer, word: usize) {
+        let params = Params {
+            n: len_u32(n),
+            slot: len_u32(word),
+            ..Params::default()
+        };
+        let io = self.io;
+        self.each(|k| &k.amax, params, &[(2, source), (6, io.summary)]);
+    }
+
     /// Rounds `n` values of `source` into `target` in format `fmt`.
     fn cast(&mut self, n: usize, fmt: u32, source: &wgpu::Buffer, target: &wgpu::Buffer) {
         let params = Params {
@@ -326,6 +409,7 @@ impl<'a> Recorder<'a> {
             }
             if r.fp8 {
                 let source = if l == 0 { &tape.x_tmp } else { &tape.h[l - 1] };
+                self.current_scale(batch * n_in, Precision::E4m3, 3 * l, source);
                 self.quantize(
                     batch * n_in,
                     Precision::E4m3,
@@ -339,6 +423,7 @@ impl<'a> Recorder<'a> {
             self.cast(n_in * n_out, r.weight, &layer.weights, cast_target);
             if r.fp8 {
                 let (source, target) = (&tape.w_tmp[l], &tape.wq[l]);
+                self.current_scale(n_in * n_out, Precision::E4m3, 3 * l + 1, source);
                 self.quantize(
                     n_in * n_out,
                     Precision::E4m3,
@@ -428,6 +513,7 @@ impl<'a> Recorder<'a> {
             let n_dz = batch * n_out;
             let gemm_operand = if r.fp8 {
                 let (target, before) = (&tape.operand[l], &tape.operand_before[l]);
+                self.current_scale(n_dz, Precision::E5m2, 3 * l + 2, &tape.dz[l]);
                 self.quantize(
                     n_dz,
                     Precision::E5m2,
