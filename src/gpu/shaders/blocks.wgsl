@@ -11,7 +11,9 @@
 @group(0) @binding(6) var<storage, read_write> summary: array<atomic<u32>>;
 @group(0) @binding(9) var<storage, read_write> out3: array<f32>;
 
-const F32_MAX: f32 = 3.40282347e38;
+// f32's largest finite value, written exactly (a literal that rounds to it is refused by some
+// compilers).
+const F32_MAX: f32 = 3.4028234663852886e38;
 
 // summary[params.slot] = max |a[i]| over params.n values, as f32 bits (NaN's lie above Inf's).
 @compute @workgroup_size(64)
@@ -225,8 +227,11 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     count_block(BLOCK_COUNT);
     if (amax_bits > 0x7f800000u) {
+        // A NaN in the block: every element NaN (a NaN made at run time; a constant one would be
+        // a shader-creation error).
+        let nan = bitcast<f32>(amax_bits | 0x00400000u);
         for (var k = 0u; k < len; k = k + 1u) {
-            out[element_index(blk, k, size)] = bitcast<f32>(0x7fc00000u);
+            out[element_index(blk, k, size)] = nan;
         }
         return;
     }
