@@ -38,14 +38,14 @@ fn main() {
         println!(
             "\nspirals 512 points, hidden {hidden:?} tanh, batch 64, SGD momentum, cross-entropy"
         );
-        println!("{:<12} {:>12} {:>10}", "policy", "steps/s", "vs fp32");
+        println!("{:<24} {:>10} {:>10}", "policy", "steps/s", "vs fp32");
         let mut fp32 = None;
         for policy in Policy::menu() {
             let best = (0..3)
                 .map(|_| steps_per_second(policy, hidden, window))
                 .fold(0.0, f64::max);
             let base = *fp32.get_or_insert(best);
-            println!("{:<12} {:>12.0} {:>9.2}x", policy.name(), best, base / best);
+            println!("{:<24} {:>10.0} {:>9.2}x", policy.name(), best, base / best);
         }
     }
 }
