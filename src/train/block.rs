@@ -373,16 +373,25 @@ pub fn quantize(
     }
 }
 
-fn mx_block(x: &[f32], index: &[usize], probe: bool, out: &mut Quantized) {
+/// Counts a block and returns its amax; `None` for a block with a NaN, whose values all become
+/// NaN.
+fn open_block(x: &[f32], index: &[usize], out: &mut Quantized) -> Option<f32> {
     let amax = amax_of(x, index);
-    let stats = &mut out.stats;
-    stats.blocks += 1;
+    out.stats.blocks += 1;
     if amax.is_nan() {
         for &i in index {
             out.values[i] = f32::NAN;
         }
-        return;
+        return None;
     }
+    Some(amax)
+}
+
+fn mx_block(x: &[f32], index: &[usize], probe: bool, out: &mut Quantized) {
+    let Some(amax) = open_block(x, index, out) else {
+        return;
+    };
+    let stats = &mut out.stats;
     // The exponent E8M0 cannot go below: amax / 2^-128 <= 448 would want -128 or less.
     if amax > 0.0 && f64::from(amax) * pow2(128) <= 448.0 {
         stats.underflowed += 1;
@@ -422,15 +431,10 @@ fn nvfp4_block(
     probe: bool,
     out: &mut Quantized,
 ) {
-    let amax = amax_of(x, index);
-    let stats = &mut out.stats;
-    stats.blocks += 1;
-    if amax.is_nan() {
-        for &i in index {
-            out.values[i] = f32::NAN;
-        }
+    let Some(amax) = open_block(x, index, out) else {
         return;
-    }
+    };
+    let stats = &mut out.stats;
     let wanted = (amax * (encode * (1.0f32 / 6.0))).min(f32::MAX);
     if wanted > 448.0 {
         stats.saturated += 1;

@@ -14,9 +14,6 @@ enum Cut {
     Tiles,
 }
 
-/// A GEMM's two operands and its `slot`.
-type Operands<'a> = (&'a wgpu::Buffer, &'a wgpu::Buffer, u32);
-
 impl<'a> Recorder<'a> {
     fn recipe(&self) -> BlockRecipe {
         self.codes.block.expect("a block recipe")
@@ -213,40 +210,7 @@ impl<'a> Recorder<'a> {
                 self.quantize_blocks(l, OPERAND_WEIGHT, shape, weights, weights_in, w, None, None);
                 self.enc_pair(l, OPERAND_INPUT, OPERAND_WEIGHT)
             };
-            let params = Params {
-                rows: len_u32(batch),
-                inner: len_u32(n_in),
-                cols: len_u32(n_out),
-                fmt: r.act,
-                fmt2: r.weight,
-                mode: GEMM_ADD_BIAS,
-                slot,
-                ..Params::default()
-            };
-            self.gemm(
-                params,
-                &[
-                    (1, io.step),
-                    (2, &tape.x[l]),
-                    (3, &tape.wq[l]),
-                    (4, &tape.z[l]),
-                    (5, &tape.dummy_write),
-                    (7, &layer.bias),
-                ],
-            );
-            if l + 1 < layers.len() {
-                let params = Params {
-                    n: len_u32(batch * n_out),
-                    fmt: r.act,
-                    mode: r.activation,
-                    ..Params::default()
-                };
-                self.each(
-                    |k| &k.act_forward,
-                    params,
-                    &[(2, &tape.z[l]), (4, &tape.h[l])],
-                );
-            }
+            self.forward_gemm(l, &tape.x[l], slot);
         }
     }
 
@@ -372,90 +336,9 @@ impl<'a> Recorder<'a> {
     /// block readouts), the input and gradient down their columns (after the Hadamard transform),
     /// the weight gradient, the bias gradient, the input gradient through the activation.
     pub(super) fn backward_blocks(&mut self) {
-        let (tape, io, layers, r) = (self.tape, self.io, self.layers, self.codes);
-        let batch = self.batch;
-        let last = layers.len() - 1;
-        for l in (0..layers.len()).rev() {
-            let (n_in, n_out) = (layers[l].n_in, layers[l].n_out);
-            let record = len_u32(2 * (last - l));
-            let dz = &tape.dz[l];
+        for l in (0..self.layers.len()).rev() {
             let (wgrad, dgrad) = self.backward_operands(l);
-            let weight_grad = Params {
-                rows: len_u32(n_in),
-                inner: len_u32(batch),
-                cols: len_u32(n_out),
-                fmt: r.grad,
-                mode: GEMM_TRANSPOSE_A | GEMM_KEEP_RAW,
-                slot: wgrad.2,
-                ..Params::default()
-            };
-            self.gemm(
-                weight_grad,
-                &[
-                    (1, io.step),
-                    (2, wgrad.0),
-                    (3, wgrad.1),
-                    (4, &tape.gw[l]),
-                    (5, &tape.gw_before[l]),
-                    (7, &tape.dummy_read),
-                ],
-            );
-            let params = Params {
-                n: len_u32(n_in * n_out),
-                fmt: r.grad,
-                slot: record + 1,
-                ..Params::default()
-            };
-            self.stats(
-                params,
-                &[(2, &tape.gw_before[l]), (3, &tape.gw[l]), (6, io.summary)],
-            );
-            let params = Params {
-                rows: len_u32(batch),
-                cols: len_u32(n_out),
-                fmt: r.grad,
-                ..Params::default()
-            };
-            self.each(|k| &k.bias_grad, params, &[(2, dz), (4, &tape.gb[l])]);
-            if l == 0 {
-                break;
-            }
-            let input_grad = Params {
-                rows: len_u32(batch),
-                inner: len_u32(n_out),
-                cols: len_u32(n_in),
-                fmt: r.grad,
-                mode: GEMM_TRANSPOSE_B | GEMM_KEEP_RAW,
-                slot: dgrad.2,
-                ..Params::default()
-            };
-            self.gemm(
-                input_grad,
-                &[
-                    (1, io.step),
-                    (2, dgrad.0),
-                    (3, dgrad.1),
-                    (4, &tape.dz[l - 1]),
-                    (5, &tape.dz_before[l - 1]),
-                    (7, &tape.dummy_read),
-                ],
-            );
-            let params = Params {
-                n: len_u32(batch * n_in),
-                fmt: r.grad,
-                mode: r.activation,
-                ..Params::default()
-            };
-            self.each(
-                |k| &k.act_backward,
-                params,
-                &[
-                    (2, &tape.z[l - 1]),
-                    (3, &tape.h[l - 1]),
-                    (4, &tape.dz[l - 1]),
-                    (5, &tape.dz_before[l - 1]),
-                ],
-            );
+            self.backward_gemms(l, wgrad, dgrad);
         }
     }
 }

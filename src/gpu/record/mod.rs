@@ -12,6 +12,9 @@ use crate::train::block::{BlockKind, BlockRecipe};
 use crate::train::cpu::Gemm;
 use crate::train::{Activation, Loss, Optimizer, Precision, Run};
 
+/// A GEMM's two operands and its `slot`.
+type Operands<'a> = (&'a wgpu::Buffer, &'a wgpu::Buffer, u32);
+
 /// One dispatch of a step's command list.
 pub(super) struct Op {
     pub kernel: fn(&Kernels) -> &wgpu::ComputePipeline,
@@ -433,41 +436,51 @@ impl<'a> Recorder<'a> {
                     None,
                 );
             }
+            let slot = self.scale_pair(l, 0, 1);
+            self.forward_gemm(l, tape.gemm_input(l, r.fp8), slot);
+        }
+    }
+
+    /// Layer `l`'s forward GEMM of `input` and the GEMM weights (their inverse scales in `slot`),
+    /// with the bias, and the activation of a hidden layer.
+    fn forward_gemm(&mut self, l: usize, input: &wgpu::Buffer, slot: u32) {
+        let (tape, io, r) = (self.tape, self.io, self.codes);
+        let batch = self.batch;
+        let layer = &self.layers[l];
+        let (n_in, n_out) = (layer.n_in, layer.n_out);
+        let params = Params {
+            rows: len_u32(batch),
+            inner: len_u32(n_in),
+            cols: len_u32(n_out),
+            fmt: r.act,
+            fmt2: r.weight,
+            mode: GEMM_ADD_BIAS,
+            slot,
+            ..Params::default()
+        };
+        self.gemm(
+            params,
+            &[
+                (1, io.step),
+                (2, input),
+                (3, &tape.wq[l]),
+                (4, &tape.z[l]),
+                (5, &tape.dummy_write),
+                (7, &layer.bias),
+            ],
+        );
+        if l + 1 < self.layers.len() {
             let params = Params {
-                rows: len_u32(batch),
-                inner: len_u32(n_in),
-                cols: len_u32(n_out),
+                n: len_u32(batch * n_out),
                 fmt: r.act,
-                fmt2: r.weight,
-                mode: GEMM_ADD_BIAS,
-                slot: self.scale_pair(l, 0, 1),
+                mode: r.activation,
                 ..Params::default()
             };
-            let input = tape.gemm_input(l, r.fp8);
-            self.gemm(
+            self.each(
+                |k| &k.act_forward,
                 params,
-                &[
-                    (1, io.step),
-                    (2, input),
-                    (3, &tape.wq[l]),
-                    (4, &tape.z[l]),
-                    (5, &tape.dummy_write),
-                    (7, &layer.bias),
-                ],
+                &[(2, &tape.z[l]), (4, &tape.h[l])],
             );
-            if l + 1 < layers.len() {
-                let params = Params {
-                    n: len_u32(batch * n_out),
-                    fmt: r.act,
-                    mode: r.activation,
-                    ..Params::default()
-                };
-                self.each(
-                    |k| &k.act_forward,
-                    params,
-                    &[(2, &tape.z[l]), (4, &tape.h[l])],
-                );
-            }
         }
     }
 
@@ -508,7 +521,7 @@ impl<'a> Recorder<'a> {
         let batch = self.batch;
         let last = layers.len() - 1;
         for l in (0..layers.len()).rev() {
-            let (n_in, n_out) = (layers[l].n_in, layers[l].n_out);
+            let n_out = layers[l].n_out;
             let record = len_u32(2 * (last - l));
             let n_dz = batch * n_out;
             let gemm_operand = if r.fp8 {
@@ -545,87 +558,104 @@ impl<'a> Recorder<'a> {
                 self.stats(params, &[(2, before), (3, &tape.dz[l]), (6, io.summary)]);
                 &tape.dz[l]
             };
-            let weight_grad = Params {
-                rows: len_u32(n_in),
-                inner: len_u32(batch),
-                cols: len_u32(n_out),
-                fmt: r.grad,
-                mode: GEMM_TRANSPOSE_A | GEMM_KEEP_RAW,
-                slot: self.scale_pair(l, 2, 0),
-                ..Params::default()
-            };
-            self.gemm(
-                weight_grad,
-                &[
-                    (1, io.step),
-                    (2, tape.gemm_input(l, r.fp8)),
-                    (3, gemm_operand),
-                    (4, &tape.gw[l]),
-                    (5, &tape.gw_before[l]),
-                    (7, &tape.dummy_read),
-                ],
+            let wgrad = (
+                tape.gemm_input(l, r.fp8),
+                gemm_operand,
+                self.scale_pair(l, 2, 0),
             );
-            let params = Params {
-                n: len_u32(n_in * n_out),
-                fmt: r.grad,
-                slot: record + 1,
-                ..Params::default()
-            };
-            self.stats(
-                params,
-                &[(2, &tape.gw_before[l]), (3, &tape.gw[l]), (6, io.summary)],
-            );
-            let params = Params {
-                rows: len_u32(batch),
-                cols: len_u32(n_out),
-                fmt: r.grad,
-                ..Params::default()
-            };
-            self.each(
-                |k| &k.bias_grad,
-                params,
-                &[(2, &tape.dz[l]), (4, &tape.gb[l])],
-            );
-            if l == 0 {
-                break;
-            }
-            let input_grad = Params {
-                rows: len_u32(batch),
-                inner: len_u32(n_out),
-                cols: len_u32(n_in),
-                fmt: r.grad,
-                mode: GEMM_TRANSPOSE_B | GEMM_KEEP_RAW,
-                slot: self.scale_pair(l, 2, 1),
-                ..Params::default()
-            };
-            self.gemm(
-                input_grad,
-                &[
-                    (1, io.step),
-                    (2, gemm_operand),
-                    (3, &tape.wq[l]),
-                    (4, &tape.dz[l - 1]),
-                    (5, &tape.dz_before[l - 1]),
-                    (7, &tape.dummy_read),
-                ],
-            );
-            let params = Params {
-                n: len_u32(batch * n_in),
-                fmt: r.grad,
-                mode: r.activation,
-                ..Params::default()
-            };
-            self.each(
-                |k| &k.act_backward,
-                params,
-                &[
-                    (2, &tape.z[l - 1]),
-                    (3, &tape.h[l - 1]),
-                    (4, &tape.dz[l - 1]),
-                    (5, &tape.dz_before[l - 1]),
-                ],
-            );
+            let dgrad = (gemm_operand, &tape.wq[l], self.scale_pair(l, 2, 1));
+            self.backward_gemms(l, wgrad, dgrad);
         }
+    }
+
+    /// The end of layer `l`'s backward pass, for every recipe: the weight-gradient GEMM over
+    /// `wgrad` (A transposed, B, slot) and its statistics, the bias gradient, and, above layer 0,
+    /// the data-gradient GEMM over `dgrad` (A, B transposed, slot) and the activation's derivative.
+    fn backward_gemms(&mut self, l: usize, wgrad: Operands<'a>, dgrad: Operands<'a>) {
+        let (tape, io, r) = (self.tape, self.io, self.codes);
+        let batch = self.batch;
+        let (n_in, n_out) = (self.layers[l].n_in, self.layers[l].n_out);
+        let record = len_u32(2 * (self.layers.len() - 1 - l));
+        let weight_grad = Params {
+            rows: len_u32(n_in),
+            inner: len_u32(batch),
+            cols: len_u32(n_out),
+            fmt: r.grad,
+            mode: GEMM_TRANSPOSE_A | GEMM_KEEP_RAW,
+            slot: wgrad.2,
+            ..Params::default()
+        };
+        self.gemm(
+            weight_grad,
+            &[
+                (1, io.step),
+                (2, wgrad.0),
+                (3, wgrad.1),
+                (4, &tape.gw[l]),
+                (5, &tape.gw_before[l]),
+                (7, &tape.dummy_read),
+            ],
+        );
+        let params = Params {
+            n: len_u32(n_in * n_out),
+            fmt: r.grad,
+            slot: record + 1,
+            ..Params::default()
+        };
+        self.stats(
+            params,
+            &[(2, &tape.gw_before[l]), (3, &tape.gw[l]), (6, io.summary)],
+        );
+        let params = Params {
+            rows: len_u32(batch),
+            cols: len_u32(n_out),
+            fmt: r.grad,
+            ..Params::default()
+        };
+        self.each(
+            |k| &k.bias_grad,
+            params,
+            &[(2, &tape.dz[l]), (4, &tape.gb[l])],
+        );
+        if l == 0 {
+            return;
+        }
+        let input_grad = Params {
+            rows: len_u32(batch),
+            inner: len_u32(n_out),
+            cols: len_u32(n_in),
+            fmt: r.grad,
+            mode: GEMM_TRANSPOSE_B | GEMM_KEEP_RAW,
+            slot: dgrad.2,
+            ..Params::default()
+        };
+        self.gemm(
+            input_grad,
+            &[
+                (1, io.step),
+                (2, dgrad.0),
+                (3, dgrad.1),
+                (4, &tape.dz[l - 1]),
+                (5, &tape.dz_before[l - 1]),
+                (7, &tape.dummy_read),
+            ],
+        );
+        let params = Params {
+            n: len_u32(batch * n_in),
+            fmt: r.grad,
+            mode: r.activation,
+            ..Params::default()
+        };
+        self.each(
+            |k| &k.act_backward,
+            params,
+            &[
+                (2, &tape.z[l - 1]),
+                (3, &tape.h[l - 1]),
+                (4, &tape.dz[l - 1]),
+                (5, &tape.dz_before[l - 1]),
+            ],
+        );
     }
 
     /// `GradScaler.unscale_`: every gradient times the inverse loss scale, flagging Inf/NaN.
