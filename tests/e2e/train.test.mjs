@@ -129,7 +129,10 @@ test('the block-scaling scenario: without its tensor scale NVFP4 loses every hid
   // The second hidden layer's gradient: one 16-value block per row of the batch of 32; nothing
   // reaches the first layer.
   assert.match(await detail('nvfp4-no-tensor-scale'), /32 underflowed · nonzero gradients read back as 0: 100\.0%/);
-  assert.match(await detail('nvfp4'), / 0 underflowed/);
+  // With the tensor scale most gradients survive (a block far below the tensor's largest value
+  // may still underflow); E8M0's power-of-two scales reach 2^-127, so MXFP8 loses no block.
+  const lost = (text) => parseFloat(text.match(/read back as 0: ([\d.]+)%/)[1]);
+  assert.ok(lost(await detail('nvfp4')) < 50, await detail('nvfp4'));
   assert.match(await detail('mxfp8'), / 0 underflowed/);
   const with_ = await loss(page, policies.indexOf('nvfp4'));
   const without = await loss(page, policies.indexOf('nvfp4-no-tensor-scale'));
