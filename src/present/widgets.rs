@@ -76,9 +76,9 @@ pub const WIDGET_DOCS: [WidgetDoc; 12] = [
     },
     WidgetDoc {
         widget: Widget::Mx,
-        shows: "An OCP MX block: 32 values sharing one E8M0 scale, each stored in the element format.",
+        shows: "A block-scaled block: OCP MX (32 values sharing one E8M0 scale) or NVFP4 (16 values, an E4M3 scale and an fp32 tensor scale), each value stored in the element format.",
         params: &[
-            ("mxel", "the element format: mxfp8-e4m3, mxfp8-e5m2, mxfp6-e3m2, mxfp6-e2m3, mxfp4-e2m1 or mxint8"),
+            ("mxel", "the block format: mxfp8-e4m3, mxfp8-e5m2, mxfp6-e3m2, mxfp6-e2m3, mxfp4-e2m1, mxint8 or nvfp4"),
             ("mxscale", "how the shared scale is rounded: floor (the spec), up or even"),
             ("mx", "the block's values, comma separated (1 to 32)"),
             THEME,
@@ -145,7 +145,7 @@ pub const WIDGET_DOCS: [WidgetDoc; 12] = [
         widget: Widget::Trainer,
         shows: "A small network trained in up to four precision recipes side by side, on the GPU or the CPU.",
         params: &[
-            ("policies", "the recipes, comma separated: fp32, fp16-pure, fp16-master, fp16-amp, bf16-mixed, fp8"),
+            ("policies", "the recipes, comma separated: fp32, fp16-pure, fp16-master, fp16-amp, bf16-mixed, fp8, fp8-current, mxfp8, nvfp4; NVFP4 without one of its tricks: nvfp4-no-sr, nvfp4-no-rht, nvfp4-no-bf16-last, nvfp4-no-tensor-scale (several in that order, e.g. nvfp4-no-sr-no-rht)"),
             ("data", "spirals, circles, xor, gaussians or sine"),
             ("hidden", "hidden layer widths, comma separated"),
             ("hard", "make it hard: the loss is multiplied by 2^-n"),

@@ -488,6 +488,50 @@ fn the_bit_legend_names_each_formats_own_fields() {
 /// a notice from that widget's own parser (`theme` and `compact` are read by every embed and
 /// never refuse a value), and each widget's example state reads without one.
 #[test]
+fn the_widget_reference_lists_every_block_format_and_recipe() {
+    use precision_lab::formats::block::BlockFormat;
+    use precision_lab::present::widgets::WIDGET_DOCS;
+    use precision_lab::route::Widget;
+    use precision_lab::train::Policy;
+    let doc = |widget: Widget, param: &str| -> String {
+        let doc = WIDGET_DOCS
+            .iter()
+            .find(|d| d.widget == widget)
+            .expect("documented");
+        let (_, text) = doc
+            .params
+            .iter()
+            .find(|(p, _)| *p == param)
+            .expect("a parameter");
+        text.to_string()
+    };
+    let listed = |text: &str, id: &str| {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .any(|word| word == id)
+    };
+    let mxel = doc(Widget::Mx, "mxel");
+    for format in BlockFormat::ALL {
+        assert!(
+            listed(&mxel, format.id()),
+            "mxel does not list {}",
+            format.id()
+        );
+    }
+    let policies = doc(Widget::Trainer, "policies");
+    for policy in Policy::menu() {
+        assert!(
+            listed(&policies, policy.name()),
+            "policies does not list {}",
+            policy.name()
+        );
+    }
+    assert!(
+        Policy::from_name("nvfp4-no-sr-no-rht").is_some(),
+        "the documented combination parses"
+    );
+}
+
+#[test]
 fn the_widget_reference_names_parameters_the_widgets_read() {
     use precision_lab::present::plots::PlotsState;
     use precision_lab::present::train::{BackendChoice, TrainState};
