@@ -363,3 +363,31 @@ fn the_block_scaling_section_says_what_the_engine_does() {
         assert!(ARTICLE_HTML.contains(figure), "{figure}");
     }
 }
+
+#[test]
+fn the_block_scaling_sections_trainer_link_opens_its_scenario_and_the_claim_holds() {
+    use precision_lab::present::train::{Scenario, TrainState};
+    use precision_lab::train::{Policy, Run};
+    let marker = "data-testid=\"learn-blocks-trainer\"";
+    let at = ARTICLE_HTML
+        .find(marker)
+        .expect("the article links the trainer");
+    let tag_start = ARTICLE_HTML[..at].rfind("<a ").expect("a link");
+    let tag = &ARTICLE_HTML[tag_start..at];
+    let href = tag.split("href=\"").nth(1).expect("an href");
+    let href = &href[..href.find('"').expect("a closed href")];
+    let (query, _) = Query::parse(&href.replace("&amp;", "&"));
+    let (state, notices) = TrainState::from_query(&query);
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(state.scenario(), Some(Scenario::TinyBlocks));
+    // "NVFP4 without its tensor scale loses every gradient of its hidden layers": every nonzero
+    // gradient of a block-scaled layer reads back as zero, step after step.
+    let policy = Policy::from_name("nvfp4-no-tensor-scale").expect("a recipe");
+    let mut run = Run::new(state.run_config(policy)).expect("the scenario runs");
+    for record in run.step_n(50) {
+        for t in record.tensors.iter().filter_map(|t| t.blocks) {
+            assert_eq!(t.flushed, t.nonzero);
+        }
+    }
+    assert!(run.block_totals().nonzero > 0);
+}
