@@ -35,7 +35,12 @@ pub fn ggml_block(block: &[f64], kind: Ggml) -> Vec<(f64, bool)> {
     match kind {
         Ggml::Q4K => q4_k_superblock(block),
         Ggml::Q8_0 => {
-            let amax = xs.iter().filter(finite).fold(0.0f32, |m, v| m.max(v.abs()));
+            // The largest magnitude's bits (finite values order as their magnitudes).
+            let amax = f32::from_bits(
+                xs.iter()
+                    .filter(finite)
+                    .fold(0, |m, v| m.max(v.to_bits() & 0x7fff_ffff)),
+            );
             let d = amax / 127.0;
             let id = if d != 0.0 { 1.0 / d } else { 0.0 };
             let dh = half::f16::from_f32(d).to_f32();

@@ -129,7 +129,16 @@ impl Kernel {
             }
             &Kind::Integer { scale, high } => {
                 let rounded = (x / scale).round_ties_even();
-                let clamped = rounded.clamp(-high - 1.0, high);
+                // Comparisons rather than `clamp`, whose NaN rules cost WebAssembly a sequence
+                // of instructions per value (the value is finite here).
+                #[allow(clippy::manual_clamp)]
+                let clamped = if rounded > high {
+                    high
+                } else if rounded < -high - 1.0 {
+                    -high - 1.0
+                } else {
+                    rounded
+                };
                 return Stored {
                     // An integer zero has no sign: + 0.0 turns -0 into 0.
                     value: clamped * scale + 0.0,

@@ -3,7 +3,7 @@
 //! stream through [`Analysis::add`] in slices of any size; block rows see whole blocks whatever
 //! the slices are.
 
-use super::analysis::{absmax, absmax_factor, Tally};
+use super::analysis::{absmax, absmax_factor, magnitude_bits, Tally};
 use super::ggml::{ggml_block, Ggml, QK_K};
 use super::kernel::Kernel;
 use crate::formats::mx::{self, Element, ScaleRounding};
@@ -260,7 +260,9 @@ impl Analysis {
                         // A NaN or infinity makes an MX block's scale NaN; such values are counted
                         // apart, so the rest of their block is stored unscaled.
                         let factor = if block.iter().all(|x| x.is_finite()) {
-                            let amax = block.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                            let amax = f64::from_bits(
+                                block.iter().fold(0, |m, &x| m.max(magnitude_bits(x))),
+                            );
                             let e = mx::shared_exponent(amax, element, ScaleRounding::Floor);
                             1.0 / 2f64.powi(e)
                         } else {
@@ -282,9 +284,10 @@ impl Analysis {
                         // NaN and infinities are counted apart and left out of the table, so
                         // they do not spoil their block-mates (they would make its scale NaN).
                         let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
-                        let amax = block
-                            .iter()
-                            .fold(0.0f32, |m, &x| m.max((finite(x) as f32).abs()));
+                        let amax =
+                            f32::from_bits(block.iter().fold(0, |m, &x| {
+                                m.max((finite(x) as f32).to_bits() & 0x7fff_ffff)
+                            }));
                         let s = nvfp4::block_scale(amax, &tensor, &e4m3);
                         let stored: Vec<(f64, bool)> = block
                             .iter()
