@@ -440,9 +440,14 @@ fn nvfp4_block(
         stats.saturated += 1;
     }
     let scale = Precision::E4m3.round_with(wanted.clamp(-448.0, 448.0), Overflow::Saturate);
-    if scale == 0.0 && amax > 0.0 {
+    let underflowed = scale == 0.0 && amax > 0.0;
+    if underflowed {
         stats.underflowed += 1;
     }
+    // For the statistics, a block whose scale underflowed shows its elements where they would
+    // have sat (each over the block's amax / 6) and as stored: zero. The arithmetic's own factor
+    // for it is f32's largest value, which places them nowhere a reader could use.
+    let place = 6.0 / amax;
     let factor = (1.0 / (scale * decode)).min(f32::MAX);
     for (k, &i) in index.iter().enumerate() {
         let v = x[i];
@@ -465,8 +470,13 @@ fn nvfp4_block(
         out.values[i] = value;
         if probe {
             count(stats, v, value);
-            out.element_inputs[i] = input;
-            out.elements[i] = q;
+            if underflowed {
+                out.element_inputs[i] = v * place;
+                out.elements[i] = 0.0;
+            } else {
+                out.element_inputs[i] = input;
+                out.elements[i] = q;
+            }
         }
     }
 }

@@ -128,6 +128,10 @@ fn nvfp4_blocks_worked_by_hand() {
         (out.stats.underflowed, out.stats.flushed, out.values.clone()),
         (1, 2, vec![0.0, 0.0])
     );
+    // Its statistics show where the elements would have sat (over amax / 6) and that they are
+    // stored as zero.
+    assert_eq!(out.element_inputs, [6.0, -3.0]);
+    assert_eq!(out.elements, [0.0, 0.0]);
     // With the tensor scale the same block is fine: S_enc = 2688 / 0.001 maps it onto 448 x 6.
     let q = quantized(&[0.001, -0.0005], 1, 2, BlockKind::Nvfp4, Blocks::AlongRows);
     assert_eq!(q.stats.underflowed, 0);

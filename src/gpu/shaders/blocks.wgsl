@@ -283,6 +283,10 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
     } else if (amax_bits != 0u) {
         count_block(BLOCK_UNDERFLOWED);
     }
+    // The statistics show an underflowed block's elements where they would have sat, stored as
+    // zero (`train::block`).
+    let underflowed = scale == 0.0 && amax_bits != 0u;
+    let place = 6.0 / amax;
     let stochastic = (params.mode & BLOCK_STOCHASTIC) != 0u;
     var block_seed = vec2<u32>(0u, 0u);
     if (stochastic) {
@@ -300,8 +304,13 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
         }
         out[i] = q * scale;
         if ((params.mode & BLOCK_PROBE) != 0u) {
-            out2[i] = input;
-            out3[i] = q;
+            if (underflowed) {
+                out2[i] = a[i] * place;
+                out3[i] = 0.0;
+            } else {
+                out2[i] = input;
+                out3[i] = q;
+            }
         }
     }
 }
