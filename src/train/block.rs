@@ -90,7 +90,9 @@ pub struct BlockStats {
     /// Blocks quantized.
     pub blocks: u32,
     /// Blocks whose scale was clipped at the scale format's largest value, so their largest
-    /// elements saturate.
+    /// elements saturate: for NVFP4, a wanted scale past 464, where nearest-even would have gone
+    /// above E4M3's 448 (between 448 and 464 it rounds to 448 anyway, and the tensor's own
+    /// largest block lands there by the f32 rounding of `S_enc` alone).
     pub saturated: u32,
     /// Blocks with a nonzero value whose scale underflowed: to zero for NVFP4's E4M3 scale (every
     /// element reads back as 0), to E8M0's smallest power 2^-127 for MXFP8.
@@ -436,7 +438,7 @@ fn nvfp4_block(
     };
     let stats = &mut out.stats;
     let wanted = (amax * (encode * (1.0f32 / 6.0))).min(f32::MAX);
-    if wanted > 448.0 {
+    if wanted > 464.0 {
         stats.saturated += 1;
     }
     let scale = Precision::E4m3.round_with(wanted.clamp(-448.0, 448.0), Overflow::Saturate);

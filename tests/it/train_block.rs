@@ -132,6 +132,34 @@ fn nvfp4_blocks_worked_by_hand() {
     // stored as zero.
     assert_eq!(out.element_inputs, [6.0, -3.0]);
     assert_eq!(out.elements, [0.0, 0.0]);
+    // Saturation is a wanted scale past 464: up to there nearest-even gives E4M3's 448 anyway.
+    // 2760 / 6 = 460 is not saturated, 2790 / 6 = 465 is.
+    for (amax, saturated) in [(2760.0, 0), (2790.0, 1)] {
+        block::quantize(
+            &[amax, 1.0],
+            1,
+            2,
+            BlockKind::Nvfp4,
+            Blocks::AlongRows,
+            None,
+            false,
+            true,
+            &mut out,
+        );
+        assert_eq!(out.stats.saturated, saturated, "amax {amax}");
+    }
+    // With the tensor scale the largest block wants 448 give or take S_enc's rounding: never
+    // saturated, whatever the tensor's amax.
+    for amax in [10.5f32, 3.0, 1e-3, 7e4, 0.1] {
+        let q = quantized(
+            &[amax, amax / 3.0],
+            1,
+            2,
+            BlockKind::Nvfp4,
+            Blocks::AlongRows,
+        );
+        assert_eq!(q.stats.saturated, 0, "amax {amax}");
+    }
     // With the tensor scale the same block is fine: S_enc = 2688 / 0.001 maps it onto 448 x 6.
     let q = quantized(&[0.001, -0.0005], 1, 2, BlockKind::Nvfp4, Blocks::AlongRows);
     assert_eq!(q.stats.underflowed, 0);

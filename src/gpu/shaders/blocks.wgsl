@@ -273,7 +273,7 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
     let encode = scalars[params.inner];
     let decode = 1.0 / encode;
     let wanted = min(amax * (encode * bitcast<f32>(0x3e2aaaabu)), F32_MAX);
-    if (wanted > 448.0) {
+    if (wanted > 464.0) {
         count_block(BLOCK_SATURATED);
     }
     let scale = rnd_sat(clamp(wanted, -448.0, 448.0), 3u);
