@@ -25,6 +25,19 @@
 //!   operand handed to the GEMM is `q_i s` (exact) and the product is multiplied by `1 / S_enc` of
 //!   each operand, as the GEMM's epilogue does. Weights use 16x16 tiles, so the weight and its
 //!   transpose share one quantization; gradients round stochastically.
+//!
+//! Where `train::cpu` quantizes, layer by layer (Transformer Engine's places):
+//!
+//! - forward: the input along its rows (the GEMM reduces over its columns); the weights down their
+//!   columns (MXFP8) or in 16x16 tiles (NVFP4);
+//! - backward, data gradient: the output gradient along its rows; MXFP8 quantizes the weights again
+//!   along their rows, NVFP4's tiles serve both GEMMs;
+//! - backward, weight gradient: the input and the output gradient down their columns (the batch is
+//!   the reduction), after the random Hadamard transform when it is on;
+//! - a layer the recipe keeps in bf16 rounds its operands to bf16 instead.
+//!
+//! So the tape keeps the unquantized operands. The GPU backend (`crate::gpu`, `blocks.wgsl`)
+//! quantizes the same operands at the same places, one thread per block.
 
 use super::precision::{round_e2m1, round_stochastic_e2m1, Overflow, Precision};
 use crate::base::rng::mix;
