@@ -1,7 +1,20 @@
-//! A user's own tensor (issue 18, first slice: the engine). This module owns reading tensor files
-//! from their bytes ([`file`]: safetensors and `.npy` headers, element decoding) and measuring what
-//! a format does to the values ([`analysis`]). Pure: no web dependencies; a view streams a file's
-//! bytes through it in slices. It does not know about the page.
+//! A user's own tensor: reading tensor files from their bytes and measuring what every format does
+//! to the values. Pure: no web dependencies; a view streams a file's bytes through it in slices. It
+//! does not know about the page.
+//!
+//! - [`file`](mod@file): safetensors, NumPy `.npy` and `.npz` headers (ZIP64, and deflated members inflated 16
+//!   KiB at a time by `file::Inflater`, whole elements decoded and a partial one carried), element
+//!   decoding.
+//! - [`report`]: [`Analysis`], one row per signed catalogue format under no scale or a per-tensor
+//!   absmax scale, or, for block scales, one per deployed scheme: MX with its E8M0 scale per 32,
+//!   fp32 absmax groups of 64 and 128 (int4, nf4), GGUF's Q8_0, Q4_0 and Q4_K with llama.cpp's
+//!   arithmetic ([`ggml`]), NVFP4 through `formats::nvfp4`, and asymmetric int4 per 128 as GPTQ's
+//!   quantizer stores it. Block rows see whole blocks whatever the slices (a carry buffer).
+//! - [`kernel`]: how a row stores one value: binary floats up to fp32 round on the `f64`'s own bits
+//!   (the FPU's nearest-even at the subnormal spacing), integers arithmetically, NF4 by a level
+//!   search, and the exact engine past a format's range.
+//! - [`analysis`]: the tally of each row (overflow, underflow, exact, SQNR, largest relative error).
+//! - [`demo`]: the demo tensors, generated from stated recipes.
 
 pub mod analysis;
 pub mod demo;
