@@ -10,6 +10,21 @@
 //!
 //! Units: every byte count is an exact integer ([`Bytes`]); text always says GB (10^9) or GiB
 //! (2^30), never a bare "G".
+//!
+//! A user's own model: an `ArchSpec` is a `Copy` value the URL carries, so a shared link keeps an
+//! imported model without its JSON: beside the dense fields it has optional parts, each `None` for a
+//! plain transformer: `moe` (experts, experts per token, expert and shared widths, leading dense
+//! layers), `latent` (multi-head latent attention) and `window` (sliding-window layers and how many
+//! stay global). Every consumer reads shapes through `Architecture::tensors()` (role, count, place:
+//! every layer, dense or MoE layers; whether a tensor is a routed expert's), so counts, quantization,
+//! LoRA, tensor, expert and pipeline parallelism need no case of their own; the KV cache and the
+//! activations ask for per-token widths per layer kind. `budget::training` builds one ledger per
+//! pipeline stage (`tensors::Stage`) and shows the fullest; ZeRO-Offload moves terms to
+//! `Report::host`. `memory::config` maps a `config.json` (`serde_json`) family by family onto an
+//! `ArchSpec` and says which keys it used and which it left alone; in the page it is a part of its
+//! own (`ui::memory::import`), downloaded when its panel first opens, and the Hub fetch is the only
+//! request to another site (CSP `connect-src`). Tests: `tests/it/memory_models.rs`,
+//! `tests/it/memory_config.rs` (published configs in `tests/it/configs/`), `tests/e2e/models.test.mjs`.
 
 pub mod arch;
 pub mod budget;
