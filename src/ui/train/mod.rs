@@ -216,7 +216,7 @@ fn Controls(url: UrlState, state: Memo<TrainState>) -> impl IntoView {
             set("policies", names.join(","));
         };
         view! {
-            <label class="train-field">
+            <label class="train-field train-policy">
                 <span>{format!("run {}", slot + 1)}</span>
                 <select data-testid=format!("policy-{slot}") on:change=on_change prop:value=chosen>
                     {(slot > 0).then(|| view! { <option value="none" selected=move || chosen() == "none">"none"</option> })}
