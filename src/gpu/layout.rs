@@ -95,6 +95,18 @@ pub const BLOCK_COLUMNS: u32 = 2;
 pub const BLOCK_TILES: u32 = 4;
 pub const BLOCK_STOCHASTIC: u32 = 8;
 pub const BLOCK_PROBE: u32 = 16;
+/// The blocks `block_quantize` cuts a `rows x cols` operand into under `mode` (one thread each).
+pub fn block_count(rows: usize, cols: usize, mode: u32) -> usize {
+    let size = if mode & BLOCK_NVFP4 != 0 { 16 } else { 32 };
+    if mode & BLOCK_TILES != 0 {
+        rows.div_ceil(16) * cols.div_ceil(16)
+    } else if mode & BLOCK_COLUMNS != 0 {
+        cols * rows.div_ceil(size)
+    } else {
+        rows * cols.div_ceil(size)
+    }
+}
+
 /// `block_errors`' `params.mode`: the column-wise copy (its two sums only).
 pub const BLOCK_ERRORS_TRANSPOSED: u32 = 1;
 /// Activation `params.mode`.

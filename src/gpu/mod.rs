@@ -359,14 +359,7 @@ impl GpuContext {
             kernels::storage(device, "unused", 1),
         );
         let k = &self.kernels;
-        let size = if mode & BLOCK_NVFP4 != 0 { 16 } else { 32 };
-        let blocks = if mode & BLOCK_TILES != 0 {
-            rows.div_ceil(16) * cols.div_ceil(16)
-        } else if mode & BLOCK_COLUMNS != 0 {
-            cols * rows.div_ceil(size)
-        } else {
-            rows * cols.div_ceil(size)
-        };
+        let blocks = block_count(rows, cols, mode);
         let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
         let mut dispatches = Vec::new();
         let transformed = kernels::storage(device, "transformed", values.len());

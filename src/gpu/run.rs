@@ -15,8 +15,7 @@ use super::kernels;
 use super::layout::*;
 use super::record::{self, LayerBuffers, Op, StepBuffers};
 use super::{bytes_as_words, GpuContext, GpuError};
-use crate::base::rng::mix;
-use crate::train::block::{BlockKind, BlockRecipe, BlockStats};
+use crate::train::block::{gradient_seed, BlockRecipe, BlockStats, GradientCopy};
 use crate::train::cpu::Gemm;
 use crate::train::stats::{Log2Histogram, TensorKind, TensorRecord, TensorStats, HIST_BINS};
 use crate::train::{
@@ -569,13 +568,16 @@ fn step_scalars(run: &Run, plan: &StepPlan) -> [f32; STEP_WORDS] {
         s[STEP_SCALES + 3 * l] = scales.input[l];
         s[STEP_SCALES + 3 * l + 1] = scales.weight[l];
         s[STEP_SCALES + 3 * l + 2] = scales.grad[l];
-        // Block recipes: the seeds `train::cpu::backward` derives for the layer's gradient along
-        // its rows (1) and down its columns (2), as 16-bit parts; NVFP4's tensor scales start at 1.
-        let layer_seed = mix(run.step_seed(plan.step) ^ mix(l as u64));
-        for (copy, k) in [1u64, 2].into_iter().enumerate() {
-            let seed = mix(layer_seed ^ k);
+        // Block recipes: the seeds of the layer's gradient along its rows and down its columns,
+        // as the CPU derives them, in 16-bit parts; NVFP4's tensor scales start at 1.
+        let step_seed = run.step_seed(plan.step);
+        for (i, copy) in [GradientCopy::Rows, GradientCopy::Columns]
+            .into_iter()
+            .enumerate()
+        {
+            let seed = gradient_seed(step_seed, l, copy);
             for part in 0..4 {
-                s[STEP_SEEDS + 8 * l + 4 * copy + part] = ((seed >> (16 * part)) & 0xffff) as f32;
+                s[STEP_SEEDS + 8 * l + 4 * i + part] = ((seed >> (16 * part)) & 0xffff) as f32;
             }
         }
         for operand in 0..6 {
@@ -600,15 +602,12 @@ impl GpuLane {
             return None;
         }
         let n_layers = self.layers.len();
-        if l + 1 == n_layers && recipe.kind == BlockKind::Nvfp4 && recipe.switches.bf16_last {
+        if recipe.keeps_in_bf16(l, n_layers) {
             return Some((Precision::Bf16, 1.0, None));
         }
         let w = &words[block_base(n_layers, l)..block_base(n_layers, l + 1)];
         let sum = |k: usize| f64::from(f32::from_bits(w[k]));
-        let format = match recipe.kind {
-            BlockKind::Mxfp8 => Precision::E4m3,
-            BlockKind::Nvfp4 => Precision::E2m1,
-        };
+        let format = recipe.element_format();
         // The CPU reports 1 / decode, with decode = 1 / S_enc (1 for MXFP8).
         let encode = f32::from_bits(w[BLOCK_ENCODE]);
         let stats = BlockStats {

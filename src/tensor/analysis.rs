@@ -95,17 +95,6 @@ impl Tally {
 
     /// [`Tally::add_with_factor`] with a kernel made once for many slices.
     pub fn add_with(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
-        if factor == 1.0 {
-            // No scale (every row of `scale=none`): the same loop without a product and a
-            // quotient per value, which give back their operand when the factor is 1.
-            for &x in values {
-                if self.admit(x) {
-                    let s = kernel.store_one(x);
-                    self.count(x, s.value, s.overflowed, s.value == x);
-                }
-            }
-            return;
-        }
         for &x in values {
             if self.admit(x) {
                 let scaled = x * factor;

@@ -39,7 +39,7 @@
 //! So the tape keeps the unquantized operands. The GPU backend (`crate::gpu`, `blocks.wgsl`)
 //! quantizes the same operands at the same places, one thread per block.
 
-use super::precision::{round_e2m1, round_stochastic_e2m1, Overflow, Precision};
+use super::precision::{pow2_f64, round_e2m1, round_stochastic_e2m1, Overflow, Precision};
 use crate::base::rng::mix;
 
 /// Which block format a recipe's GEMM operands take.
@@ -84,6 +84,52 @@ pub struct BlockRecipe {
     /// The random signs of the Hadamard transform, bit `i` for row `i` of a 16-row chunk (drawn
     /// once per run from its seed).
     pub signs: u16,
+}
+
+impl BlockRecipe {
+    /// Whether the recipe keeps layer `l` of `n_layers` in bf16 (NVFP4's last layer).
+    pub fn keeps_in_bf16(&self, l: usize, n_layers: usize) -> bool {
+        l + 1 == n_layers && self.kind == BlockKind::Nvfp4 && self.switches.bf16_last
+    }
+
+    /// Whether NVFP4's fp32 tensor scale is on (MXFP8 has none).
+    pub fn tensor_scale(&self) -> bool {
+        self.kind == BlockKind::Nvfp4 && self.switches.tensor_scale
+    }
+
+    /// Whether gradients round stochastically (NVFP4's switch).
+    pub fn stochastic(&self) -> bool {
+        self.kind == BlockKind::Nvfp4 && self.switches.stochastic
+    }
+
+    /// Whether the weight-gradient GEMM's inputs get the Hadamard transform (NVFP4's switch).
+    pub fn hadamard(&self) -> bool {
+        self.kind == BlockKind::Nvfp4 && self.switches.hadamard
+    }
+
+    /// The format of the elements: E4M3 for MXFP8, E2M1 for NVFP4.
+    pub fn element_format(&self) -> Precision {
+        match self.kind {
+            BlockKind::Mxfp8 => Precision::E4m3,
+            BlockKind::Nvfp4 => Precision::E2m1,
+        }
+    }
+}
+
+/// Which copy of a layer's output gradient a stochastic seed is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradientCopy {
+    /// Along its rows, for the data-gradient GEMM.
+    Rows = 1,
+    /// Down its columns, for the weight-gradient GEMM.
+    Columns = 2,
+}
+
+/// The stochastic-rounding seed of layer `l`'s output gradient, in `copy`, in the step whose seed is
+/// `step_seed` (`Run::step_seed`). The one derivation both backends use (the GPU's host writes it
+/// into the step's scalars).
+pub fn gradient_seed(step_seed: u64, l: usize, copy: GradientCopy) -> u64 {
+    mix(mix(step_seed ^ mix(l as u64)) ^ copy as u64)
 }
 
 /// How an operand is cut into blocks, relative to its row-major `rows x cols` layout.
@@ -188,14 +234,9 @@ pub struct Quantized {
     pub stats: BlockStats,
 }
 
-/// The stochastic draw for element `index` of block `block` under `seed`: the format engine's
-/// `Rounding::Stochastic { seed }` derived per block, then per element, as `formats::nvfp4::quantize`
-/// derives it.
-pub fn element_draw(seed: u64, block: usize, index: usize) -> u64 {
-    draw_in_block(block_seed(seed, block), index)
-}
-
-/// The seed of block `block` (the first half of [`element_draw`]).
+/// The seed of block `block` under `seed`: the format engine's `Rounding::Stochastic { seed }`
+/// derived per block (`formats::nvfp4::quantize`), as [`draw_in_block`] then derives it per
+/// element.
 fn block_seed(seed: u64, block: usize) -> u64 {
     mix(seed ^ mix(block as u64))
 }
@@ -292,11 +333,6 @@ fn amax_of(values: &[f32], index: &[usize]) -> f32 {
     f32::from_bits(bits)
 }
 
-/// 2^e as an f64 (e within f64's normal range).
-fn pow2(e: i32) -> f64 {
-    f64::from_bits(((e + 1023) as u64) << 52)
-}
-
 /// The MXFP8 block exponent: the smallest e with `amax / 2^e <= 448`, within E8M0's -127..=127.
 pub fn mx_exponent(amax: f32) -> i32 {
     if amax == 0.0 {
@@ -306,7 +342,7 @@ pub fn mx_exponent(amax: f32) -> i32 {
     let floor_log2 = (a.to_bits() >> 52) as i32 - 1023;
     // 448 = 1.75 x 2^8: a guess one low at most.
     let guess = floor_log2 - 8;
-    let e = if a * pow2(-guess) <= 448.0 {
+    let e = if a * pow2_f64(-guess) <= 448.0 {
         guess
     } else {
         guess + 1
@@ -408,11 +444,11 @@ fn mx_block(x: &[f32], index: &[usize], probe: bool, out: &mut Quantized) {
     };
     let stats = &mut out.stats;
     // The exponent E8M0 cannot go below: amax / 2^-128 <= 448 would want -128 or less.
-    if amax > 0.0 && f64::from(amax) * pow2(128) <= 448.0 {
+    if amax > 0.0 && f64::from(amax) * pow2_f64(128) <= 448.0 {
         stats.underflowed += 1;
     }
     let e = mx_exponent(amax);
-    let (down, up) = (pow2(-e), pow2(e));
+    let (down, up) = (pow2_f64(-e), pow2_f64(e));
     for &i in index {
         let v = x[i];
         let input = (f64::from(v) * down) as f32;
@@ -462,7 +498,7 @@ fn nvfp4_block(
     // For the statistics, a block whose scale underflowed shows its elements where they would
     // have sat (each over the block's amax / 6) and as stored: zero. The arithmetic's own factor
     // for it is f32's largest value, which places them nowhere a reader could use.
-    let place = 6.0 / amax;
+    let place = if underflowed { 6.0 / amax } else { 0.0 };
     let factor = (1.0 / (scale * decode)).min(f32::MAX);
     for (k, &i) in index.iter().enumerate() {
         let v = x[i];

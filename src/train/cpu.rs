@@ -12,11 +12,10 @@
 //! Determinism: every sum runs in a fixed order (ascending index) with separate multiply and add (Rust
 //! never fuses them into FMA), so results are the same bits on every IEEE-754 machine.
 
-use super::block::{self, BlockKind, BlockRecipe, BlockStats, Blocks, Quantized};
+use super::block::{self, BlockKind, BlockRecipe, Blocks, GradientCopy, Quantized};
 use super::model::{Activation, Mlp};
 use super::precision::{Overflow, Precision};
 use super::stats::{TensorKind, TensorRecord, TensorStats};
-use crate::base::rng::mix;
 
 /// Where a recipe rounds: the formats of activations, gradients and the weights the GEMMs read.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,17 +80,13 @@ pub(crate) struct Tape {
     /// Per layer: the scales the fp8 GEMMs used (delayed or current).
     scale_input: Vec<f32>,
     scale_weight: Vec<f32>,
-    /// Per layer, block recipes: the GEMM input and weights before quantization, and what the
-    /// forward GEMM multiplied by for the weights.
-    raw_input: Vec<Vec<f32>>,
-    raw_weight: Vec<Vec<f32>>,
+    /// Block recipes: the first layer's GEMM input before quantization (the others' are the
+    /// activations `h`; the weights are the network's own, fp32 under these recipes), and per layer
+    /// what the forward GEMM multiplied by for the weights.
+    raw_input: Vec<f32>,
     decode_weight: Vec<f32>,
-    /// Block recipes: what the last backward pass did to the output gradients, all layers.
-    pub block_stats: BlockStats,
-    /// Scratch operands of the block recipes' backward GEMMs, and the Hadamard-transformed input
-    /// and gradient.
-    quantized: [Quantized; 4],
-    hadamard: (Vec<f32>, Vec<f32>),
+    /// Block recipes' quantized operands (reused across steps).
+    blocks: BlockScratch,
     dh: Vec<f32>,
     dh_before: Vec<f32>,
     operand: Vec<f32>,
@@ -127,6 +122,15 @@ impl Fp8Scales {
 }
 
 impl Tape {
+    /// Block recipes: layer `l`'s GEMM input before quantization.
+    fn unquantized_input(&self, l: usize) -> &[f32] {
+        if l == 0 {
+            &self.raw_input
+        } else {
+            &self.h[l - 1]
+        }
+    }
+
     /// The network output of the last forward pass, row-major `batch x outputs`.
     pub fn logits(&self) -> &[f32] {
         self.z.last().map(Vec::as_slice).unwrap_or(&[])
@@ -153,8 +157,6 @@ pub(crate) fn forward(
     tape.amax_grad.resize(n_layers, 0.0);
     tape.scale_input.resize(n_layers, 1.0);
     tape.scale_weight.resize(n_layers, 1.0);
-    tape.raw_input.resize_with(n_layers, Vec::new);
-    tape.raw_weight.resize_with(n_layers, Vec::new);
     tape.decode_weight.resize(n_layers, 1.0);
     let activation = mlp.activation();
     for (l, layer) in mlp.layers.iter().enumerate() {
@@ -192,7 +194,7 @@ pub(crate) fn forward(
             }
             Gemm::Block(recipe) => {
                 let shape = (batch, n_in, n_out);
-                block_forward(&recipe, l + 1 == n_layers, &mut x, &mut w, shape, l, tape)
+                block_forward(&recipe, (l, n_layers), &mut x, &mut w, shape, tape)
             }
         };
         let mut z = std::mem::take(&mut tape.z[l]);
@@ -244,9 +246,7 @@ pub(crate) fn backward(
     let mut dh_before = std::mem::take(&mut tape.dh_before);
     let mut operand = std::mem::take(&mut tape.operand);
     let mut before = std::mem::take(&mut tape.before);
-    let mut qs = std::mem::take(&mut tape.quantized);
-    let mut rht = std::mem::take(&mut tape.hadamard);
-    tape.block_stats = BlockStats::default();
+    let mut scratch = std::mem::take(&mut tape.blocks);
     dz_before.clear();
     dz_before.extend_from_slice(dlogits);
     dz.clear();
@@ -271,12 +271,13 @@ pub(crate) fn backward(
                 (numerics.grad, loss_scale, 1.0, 1.0)
             }
             Gemm::Fp8 | Gemm::Fp8Current => {
+                tape.amax_grad[l] = amax(&dz);
                 let s = if numerics.gemm == Gemm::Fp8 {
                     scales.grad[l]
                 } else {
-                    block::current_scale(amax(&dz), Precision::E5m2.max_finite())
+                    block::current_scale(tape.amax_grad[l], Precision::E5m2.max_finite())
                 };
-                let record = fp8_gradient(&dz, s, l, tape, &mut before, &mut operand);
+                let record = fp8_gradient(&dz, s, l, &mut before, &mut operand);
                 if let Some(r) = records.as_deref_mut() {
                     r.push(record);
                 }
@@ -289,31 +290,35 @@ pub(crate) fn backward(
                 )
             }
             Gemm::Block(recipe) => {
-                let last = l + 1 == n_layers;
-                let seed = mix(scales.seed ^ mix(l as u64));
-                let shape = (batch, n_in, n_out);
-                let (dw, dx) =
-                    block_backward(&recipe, last, &dz, shape, seed, l, tape, &mut qs, &mut rht);
-                if in_bf16(&recipe, last) {
-                    operand.clear();
-                    operand.extend(dz.iter().map(|&v| Precision::Bf16.round(v)));
-                }
+                let operands = BlockOperands {
+                    dz: &dz,
+                    input: tape.unquantized_input(l),
+                    weights: &layer.weights,
+                    decode_weight: tape.decode_weight[l],
+                };
+                let (record, dw, dx) = block_gradient(
+                    &recipe,
+                    &operands,
+                    (batch, n_in, n_out),
+                    (l, n_layers, scales.seed),
+                    (&mut scratch, &mut operand),
+                );
                 if let Some(r) = records.as_deref_mut() {
-                    r.push(block_record(&recipe, last, l, &dz, &operand, &qs[1]));
+                    r.push(record);
                 }
-                tape.block_stats.add(&qs[1].stats);
                 (numerics.grad, 1.0, dw, dx)
             }
         };
         // The operands of the two backward GEMMs: block recipes quantize each for its own GEMM.
-        let blocked = matches!(numerics.gemm, Gemm::Block(r) if !in_bf16(&r, l + 1 == n_layers));
+        let blocked = matches!(numerics.gemm, Gemm::Block(r) if !r.keeps_in_bf16(l, n_layers));
         let (wgrad_x, wgrad_dy, dgrad_dy): (&[f32], &[f32], &[f32]) = if blocked {
-            (&qs[3].values, &qs[0].values, &qs[1].values)
+            let b = &scratch;
+            (&b.wgrad_x.values, &b.wgrad_dy.values, &b.dgrad_dy.values)
         } else {
             (&tape.gemm_input[l], &operand, &operand)
         };
         let dgrad_w: &[f32] = match numerics.gemm {
-            Gemm::Block(r) if blocked && r.kind == BlockKind::Mxfp8 => &qs[2].values,
+            Gemm::Block(r) if blocked && r.kind == BlockKind::Mxfp8 => &scratch.dgrad_w.values,
             _ => &tape.gemm_weight[l],
         };
         // Weight gradient: input^T . dz, f32 accumulation over the batch, one rounding.
@@ -362,21 +367,18 @@ pub(crate) fn backward(
     tape.dh_before = dh_before;
     tape.operand = operand;
     tape.before = before;
-    tape.quantized = qs;
-    tape.hadamard = rht;
+    tape.blocks = scratch;
 }
 
 /// The fp8 operand of the backward GEMMs: the output gradient `dz` times its scale `s` in
-/// `before`, rounded to E5M2 (saturating) in `operand`; notes the amax and returns the record.
+/// `before`, rounded to E5M2 (saturating) in `operand`; returns the record.
 fn fp8_gradient(
     dz: &[f32],
     s: f32,
     l: usize,
-    tape: &mut Tape,
     before: &mut Vec<f32>,
     operand: &mut Vec<f32>,
 ) -> TensorRecord {
-    tape.amax_grad[l] = amax(dz);
     before.clear();
     before.extend(dz.iter().map(|&v| v * s));
     operand.clear();
@@ -407,50 +409,56 @@ fn bias_gradient(dz: &[f32], n_out: usize, format: Precision, bias: &mut Vec<f32
     bias.iter_mut().for_each(|g| *g = format.round(*g));
 }
 
-/// Whether a block recipe keeps this layer's GEMMs in bf16 (NVFP4's last layer).
-fn in_bf16(recipe: &BlockRecipe, last: bool) -> bool {
-    last && recipe.kind == BlockKind::Nvfp4 && recipe.switches.bf16_last
+/// A block recipe's quantized operands: a forward operand (`forward`, one at a time), the output
+/// gradient along its rows and the weights along theirs (the data-gradient GEMM), the input and
+/// the gradient down their columns (the weight-gradient GEMM), and the Hadamard transforms of those
+/// two before their quantization.
+#[derive(Clone, Debug, Default)]
+struct BlockScratch {
+    forward: Quantized,
+    dgrad_dy: Quantized,
+    dgrad_w: Quantized,
+    wgrad_x: Quantized,
+    wgrad_dy: Quantized,
+    x_transformed: Vec<f32>,
+    dy_transformed: Vec<f32>,
 }
 
-/// Whether NVFP4's fp32 tensor scale is on (MXFP8 has none).
-fn tensor_scale(recipe: &BlockRecipe) -> bool {
-    recipe.kind == BlockKind::Nvfp4 && recipe.switches.tensor_scale
+/// What a block recipe's backward pass quantizes for one layer: the output gradient, the GEMM
+/// input and the weights as they were before quantization, and the forward GEMM's factor for the
+/// weights (NVFP4's tiles serve the data-gradient GEMM as they are).
+struct BlockOperands<'a> {
+    dz: &'a [f32],
+    input: &'a [f32],
+    weights: &'a [f32],
+    decode_weight: f32,
 }
 
 /// A block recipe's forward operands, quantized in place: the input along its rows (the GEMM
 /// reduces over its columns), the weights down their columns (MXFP8) or in 16x16 tiles (NVFP4), or
-/// both in bf16 for a layer the recipe keeps there. Keeps the unquantized operands for the backward
-/// GEMMs and returns the accumulator's factor.
+/// both in bf16 for a layer the recipe keeps there. Keeps the first layer's unquantized input for
+/// the backward GEMMs and returns the accumulator's factor.
 fn block_forward(
     recipe: &BlockRecipe,
-    last: bool,
+    (l, n_layers): (usize, usize),
     x: &mut Vec<f32>,
     w: &mut Vec<f32>,
     (batch, n_in, n_out): (usize, usize, usize),
-    l: usize,
     tape: &mut Tape,
 ) -> f32 {
-    tape.raw_input[l].clone_from(x);
-    tape.raw_weight[l].clone_from(w);
-    if in_bf16(recipe, last) {
+    if l == 0 {
+        tape.raw_input.clone_from(x);
+    }
+    if recipe.keeps_in_bf16(l, n_layers) {
         Precision::Bf16.round_slice(x, Overflow::Default);
         Precision::Bf16.round_slice(w, Overflow::Default);
         tape.decode_weight[l] = 1.0;
         return 1.0;
     }
-    let scaled = tensor_scale(recipe);
-    let q = &mut tape.quantized[0];
-    block::quantize(
-        x,
-        batch,
-        n_in,
-        recipe.kind,
-        Blocks::AlongRows,
-        None,
-        scaled,
-        false,
-        q,
-    );
+    let scaled = recipe.tensor_scale();
+    let q = &mut tape.blocks.forward;
+    let rows = Blocks::AlongRows;
+    block::quantize(x, batch, n_in, recipe.kind, rows, None, scaled, false, q);
     std::mem::swap(x, &mut q.values);
     let decode_input = q.decode;
     let tiles = match recipe.kind {
@@ -463,122 +471,113 @@ fn block_forward(
     decode_input * q.decode
 }
 
-/// A block recipe's backward operands for layer `l`, from its output gradient `dz`: `qs[1]` the
-/// gradient along its rows (the data-gradient GEMM reduces over the outputs), `qs[2]` the weights
-/// along their rows (MXFP8; NVFP4's 16x16 tiles serve both GEMMs as they are), `qs[3]` and `qs[0]`
-/// the input and the gradient down their columns (the weight-gradient GEMM reduces over the batch),
+/// A block recipe's backward operands for layer `l` (not one it keeps in bf16), into `b`: the output
+/// gradient along its rows (the data-gradient GEMM reduces over the outputs), the weights along
+/// their rows (MXFP8; NVFP4's 16x16 tiles serve both GEMMs as they are), the input and the gradient
+/// down their columns (the weight-gradient GEMM reduces over the batch),
 /// after NVFP4's random Hadamard transform when it is on. Gradients round stochastically when the
-/// recipe says so. Returns the weight-gradient and data-gradient accumulators' factors; nothing
-/// but statistics for a layer kept in bf16.
-#[allow(clippy::too_many_arguments)]
+/// recipe says so, seeded from the step's seed. Returns the weight-gradient and data-gradient
+/// accumulators' factors.
 fn block_backward(
     recipe: &BlockRecipe,
-    last: bool,
-    dz: &[f32],
+    o: &BlockOperands<'_>,
     (batch, n_in, n_out): (usize, usize, usize),
-    seed: u64,
+    step_seed: u64,
     l: usize,
-    tape: &Tape,
-    qs: &mut [Quantized; 4],
-    transformed: &mut (Vec<f32>, Vec<f32>),
+    b: &mut BlockScratch,
 ) -> (f32, f32) {
     let kind = recipe.kind;
-    let scaled = tensor_scale(recipe);
-    let stochastic =
-        |k: u64| (kind == BlockKind::Nvfp4 && recipe.switches.stochastic).then(|| mix(seed ^ k));
-    if in_bf16(recipe, last) {
-        return (1.0, 1.0);
-    }
-    let [wgrad_dy, dgrad_dy, dgrad_w, wgrad_x] = qs;
-    block::quantize(
-        dz,
-        batch,
-        n_out,
-        kind,
-        Blocks::AlongRows,
-        stochastic(1),
-        scaled,
-        true,
+    let scaled = recipe.tensor_scale();
+    let stochastic = |copy| {
+        recipe
+            .stochastic()
+            .then(|| block::gradient_seed(step_seed, l, copy))
+    };
+    let BlockScratch {
         dgrad_dy,
-    );
+        dgrad_w,
+        wgrad_x,
+        wgrad_dy,
+        x_transformed,
+        dy_transformed,
+        ..
+    } = b;
+    let (rows, columns) = (Blocks::AlongRows, Blocks::AlongColumns);
+    let seed = stochastic(GradientCopy::Rows);
+    block::quantize(o.dz, batch, n_out, kind, rows, seed, scaled, true, dgrad_dy);
     let decode_w = if kind == BlockKind::Mxfp8 {
-        let w = &tape.raw_weight[l];
         block::quantize(
-            w,
-            n_in,
-            n_out,
-            kind,
-            Blocks::AlongRows,
-            None,
-            scaled,
-            false,
-            dgrad_w,
+            o.weights, n_in, n_out, kind, rows, None, scaled, false, dgrad_w,
         );
         dgrad_w.decode
     } else {
-        tape.decode_weight[l]
+        o.decode_weight
     };
-    let (x, dy): (&[f32], &[f32]) = if kind == BlockKind::Nvfp4 && recipe.switches.hadamard {
-        transformed.0.clone_from(&tape.raw_input[l]);
-        transformed.1.clear();
-        transformed.1.extend_from_slice(dz);
-        block::hadamard_columns(&mut transformed.0, batch, n_in, recipe.signs);
-        block::hadamard_columns(&mut transformed.1, batch, n_out, recipe.signs);
-        (&transformed.0, &transformed.1)
+    let (x, dy): (&[f32], &[f32]) = if recipe.hadamard() {
+        x_transformed.clear();
+        x_transformed.extend_from_slice(o.input);
+        dy_transformed.clear();
+        dy_transformed.extend_from_slice(o.dz);
+        block::hadamard_columns(x_transformed, batch, n_in, recipe.signs);
+        block::hadamard_columns(dy_transformed, batch, n_out, recipe.signs);
+        (x_transformed, dy_transformed)
     } else {
-        (&tape.raw_input[l], dz)
+        (o.input, o.dz)
     };
+    block::quantize(x, batch, n_in, kind, columns, None, scaled, false, wgrad_x);
+    let seed = stochastic(GradientCopy::Columns);
     block::quantize(
-        x,
-        batch,
-        n_in,
-        kind,
-        Blocks::AlongColumns,
-        None,
-        scaled,
-        false,
-        wgrad_x,
-    );
-    block::quantize(
-        dy,
-        batch,
-        n_out,
-        kind,
-        Blocks::AlongColumns,
-        stochastic(2),
-        scaled,
-        true,
-        wgrad_dy,
+        dy, batch, n_out, kind, columns, seed, scaled, true, wgrad_dy,
     );
     dgrad_dy.stats.transposed_error_sq = wgrad_dy.stats.error_sq;
     dgrad_dy.stats.transposed_value_sq = wgrad_dy.stats.value_sq;
     (wgrad_x.decode * wgrad_dy.decode, dgrad_dy.decode * decode_w)
 }
 
+/// A block recipe's output gradient for layer `l`: its record, and the weight-gradient and
+/// data-gradient accumulators' factors. The GEMM operands land in `scratch` ([`block_backward`]), or, for
+/// a layer the recipe keeps in bf16, the gradient rounded to bf16 in `operand`.
+fn block_gradient(
+    recipe: &BlockRecipe,
+    o: &BlockOperands<'_>,
+    shape: (usize, usize, usize),
+    (l, n_layers, step_seed): (usize, usize, u64),
+    (scratch, operand): (&mut BlockScratch, &mut Vec<f32>),
+) -> (TensorRecord, f32, f32) {
+    let bf16 = recipe.keeps_in_bf16(l, n_layers);
+    let (dw, dx) = if bf16 {
+        operand.clear();
+        operand.extend(o.dz.iter().map(|&v| Precision::Bf16.round(v)));
+        (1.0, 1.0)
+    } else {
+        block_backward(recipe, o, shape, step_seed, l, scratch)
+    };
+    let record = block_record(recipe, bf16, l, o.dz, operand, &scratch.dgrad_dy);
+    (record, dw, dx)
+}
+
 /// The record of a block recipe's output gradient as the data-gradient GEMM reads it: the element
-/// inputs against the element codes, with the block counts; bf16 values for a layer kept in bf16.
+/// inputs against the element codes, with the block counts; the bf16 values for a layer kept in
+/// bf16 (`bf16`).
 fn block_record(
     recipe: &BlockRecipe,
-    last: bool,
+    bf16: bool,
     l: usize,
     dz: &[f32],
-    bf16: &[f32],
+    rounded: &[f32],
     rows: &Quantized,
 ) -> TensorRecord {
     let kind = TensorKind::OutputGrad { layer: l };
-    if in_bf16(recipe, last) {
+    if bf16 {
         return TensorRecord {
             kind,
             format: Precision::Bf16,
             scale: 1.0,
-            stats: TensorStats::of_rounding(dz, bf16, Precision::Bf16),
+            stats: TensorStats::of_rounding(dz, rounded, Precision::Bf16),
             blocks: None,
         };
     }
-    let format = match recipe.kind {
-        BlockKind::Mxfp8 => Precision::E4m3,
-        BlockKind::Nvfp4 => Precision::E2m1,
-    };
+    let format = recipe.element_format();
     TensorRecord {
         kind,
         format,

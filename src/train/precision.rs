@@ -260,7 +260,7 @@ pub(crate) fn round_stochastic_e2m1(x: f32, draw: u64) -> f32 {
 }
 
 /// 2^e as an f64, for e in f64's normal range.
-fn pow2_f64(e: i32) -> f64 {
+pub(crate) fn pow2_f64(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
 }
 

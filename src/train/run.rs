@@ -140,9 +140,9 @@ impl Run {
         shuffle(&mut order, &mut batch_rng);
         let mut numerics = config.policy.numerics();
         if let cpu::Gemm::Block(recipe) = &mut numerics.gemm {
-            // The Hadamard transform's random signs, fixed for the run.
-            recipe.signs = SplitMix64::new(config.seed ^ 0x0068_6164_616d_6172).next_u64() as u16;
-            // "hadamar"
+            // The Hadamard transform's random signs, fixed for the run ("hadamar").
+            let mut signs = SplitMix64::new(config.seed ^ 0x0068_6164_616d_6172);
+            recipe.signs = signs.next_u64() as u16;
         }
         Ok(Run {
             numerics,

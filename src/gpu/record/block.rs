@@ -25,8 +25,7 @@ impl<'a> Recorder<'a> {
 
     /// Whether layer `l`'s GEMMs run in bf16 (NVFP4's last layer).
     fn in_bf16(&self, l: usize) -> bool {
-        let r = self.recipe();
-        l + 1 == self.layers.len() && r.kind == BlockKind::Nvfp4 && r.switches.bf16_last
+        self.recipe().keeps_in_bf16(l, self.layers.len())
     }
 
     /// The step-scalar index of layer `l`'s `operand`'s `S_enc` (NVFP4), or 0 (none: MXFP8).
@@ -66,7 +65,7 @@ impl<'a> Recorder<'a> {
         let recipe = self.recipe();
         let (io, tape) = (self.io, self.tape);
         let base = block_base(self.layers.len(), l);
-        if self.nvfp4() && recipe.switches.tensor_scale {
+        if recipe.tensor_scale() {
             self.amax(rows * cols, source, base + BLOCK_AMAX + operand);
             let params = Params {
                 slot: len_u32(base + BLOCK_AMAX + operand),
@@ -80,12 +79,6 @@ impl<'a> Recorder<'a> {
                 (1, 1),
             );
         }
-        let size = if self.nvfp4() { 16 } else { 32 };
-        let blocks = match cut {
-            Cut::Rows => rows * cols.div_ceil(size),
-            Cut::Columns => cols * rows.div_ceil(size),
-            Cut::Tiles => rows.div_ceil(16) * cols.div_ceil(16),
-        };
         let mut mode = match cut {
             Cut::Rows => 0,
             Cut::Columns => BLOCK_COLUMNS,
@@ -94,7 +87,7 @@ impl<'a> Recorder<'a> {
         if self.nvfp4() {
             mode |= BLOCK_NVFP4;
         }
-        let stochastic = seed.filter(|_| self.nvfp4() && recipe.switches.stochastic);
+        let stochastic = seed.filter(|_| recipe.stochastic());
         if stochastic.is_some() {
             mode |= BLOCK_STOCHASTIC;
         }
@@ -103,7 +96,7 @@ impl<'a> Recorder<'a> {
         }
         let (inputs, elements) = probe.unwrap_or((&tape.dummy_write, &tape.dummy_write2));
         let params = Params {
-            n: len_u32(blocks),
+            n: len_u32(block_count(rows, cols, mode)),
             rows: len_u32(rows),
             cols: len_u32(cols),
             inner: len_u32(self.enc(l, operand).max(STEP_ENC)),
@@ -250,11 +243,7 @@ impl<'a> Recorder<'a> {
                 Some(seeds),
                 probe,
             );
-            let element_format = if self.nvfp4() {
-                Precision::E2m1
-            } else {
-                Precision::E4m3
-            };
+            let element_format = self.recipe().element_format();
             let params = Params {
                 n: len_u32(n_dz),
                 fmt: format_code(element_format),
@@ -280,7 +269,7 @@ impl<'a> Recorder<'a> {
                 &tape.w_rows[l]
             };
             let raw = if l == 0 { &tape.x_tmp } else { &tape.h[l - 1] };
-            let (x_src, dz_src) = if self.nvfp4() && self.recipe().switches.hadamard {
+            let (x_src, dz_src) = if self.recipe().hadamard() {
                 self.hadamard((batch, n_in), raw, &tape.x_rht[l]);
                 self.hadamard((batch, n_out), dz, &tape.dz_rht[l]);
                 (&tape.x_rht[l], &tape.dz_rht[l])

@@ -143,9 +143,7 @@ impl Tape {
         let fp8 = codes.fp8;
         let block = codes.block.is_some();
         let mx = codes.block.is_some_and(|r| r.kind == BlockKind::Mxfp8);
-        let rht = codes
-            .block
-            .is_some_and(|r| r.kind == BlockKind::Nvfp4 && r.switches.hadamard);
+        let rht = codes.block.is_some_and(|r| r.hadamard());
         let buffer = |label: &str, len: usize| kernels::storage(device, label, len);
         let per_layer = |label: &str, len: &dyn Fn(usize, &LayerBuffers) -> usize| {
             let buffers = layers

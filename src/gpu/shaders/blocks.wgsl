@@ -160,26 +160,11 @@ fn sr_e2m1(x: f32, draw: vec2<u32>) -> f32 {
     return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
 }
 
-// The index of element k of block `blk` of a params.rows x params.cols operand, and the block's
-// length, for the layout in params.mode (as `train::block::for_each_block` numbers them).
-fn block_len(blk: u32, size: u32) -> u32 {
-    let rows = params.rows;
-    let cols = params.cols;
-    if ((params.mode & BLOCK_TILES) != 0u) {
-        let tiles_across = (cols + 15u) / 16u;
-        let top = (blk / tiles_across) * 16u;
-        let left = (blk % tiles_across) * 16u;
-        return min(16u, rows - top) * min(16u, cols - left);
-    }
-    if ((params.mode & BLOCK_COLUMNS) != 0u) {
-        let per = (rows + size - 1u) / size;
-        return min(size, rows - (blk % per) * size);
-    }
-    let per = (cols + size - 1u) / size;
-    return min(size, cols - (blk % per) * size);
-}
-
-fn element_index(blk: u32, k: u32, size: u32) -> u32 {
+// Block `blk` of a params.rows x params.cols operand under the layout in params.mode, numbered as
+// `train::block::for_each_block` numbers them: its first element's index, its length, and its
+// width (the elements of a row it takes). Element k is at first + (k / width) * cols + k % width:
+// a run of a row (width = length), a run of a column (width 1), or a 16x16 tile.
+fn block_shape(blk: u32, size: u32) -> vec3<u32> {
     let rows = params.rows;
     let cols = params.cols;
     if ((params.mode & BLOCK_TILES) != 0u) {
@@ -187,16 +172,21 @@ fn element_index(blk: u32, k: u32, size: u32) -> u32 {
         let top = (blk / tiles_across) * 16u;
         let left = (blk % tiles_across) * 16u;
         let width = min(16u, cols - left);
-        return (top + k / width) * cols + left + k % width;
+        return vec3<u32>(top * cols + left, min(16u, rows - top) * width, width);
     }
     if ((params.mode & BLOCK_COLUMNS) != 0u) {
         let per = (rows + size - 1u) / size;
-        let c = blk / per;
-        return ((blk % per) * size + k) * cols + c;
+        let top = (blk % per) * size;
+        return vec3<u32>(top * cols + blk / per, min(size, rows - top), 1u);
     }
     let per = (cols + size - 1u) / size;
-    let r = blk / per;
-    return r * cols + (blk % per) * size + k;
+    let left = (blk % per) * size;
+    let len = min(size, cols - left);
+    return vec3<u32>((blk / per) * cols + left, len, len);
+}
+
+fn element_index(shape: vec3<u32>, k: u32) -> u32 {
+    return shape.x + (k / shape.z) * params.cols + k % shape.z;
 }
 
 fn count_block(word: u32) {
@@ -220,10 +210,11 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
     if (nvfp4) {
         size = 16u;
     }
-    let len = block_len(blk, size);
+    let shape = block_shape(blk, size);
+    let len = shape.y;
     var amax_bits = 0u;
     for (var k = 0u; k < len; k = k + 1u) {
-        amax_bits = max(amax_bits, bitcast<u32>(a[element_index(blk, k, size)]) & 0x7fffffffu);
+        amax_bits = max(amax_bits, bitcast<u32>(a[element_index(shape, k)]) & 0x7fffffffu);
     }
     count_block(BLOCK_COUNT);
     if (amax_bits > 0x7f800000u) {
@@ -231,7 +222,7 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
         // a shader-creation error).
         let nan = bitcast<f32>(amax_bits | 0x00400000u);
         for (var k = 0u; k < len; k = k + 1u) {
-            out[element_index(blk, k, size)] = nan;
+            out[element_index(shape, k)] = nan;
         }
         return;
     }
@@ -259,7 +250,7 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
         let down = pow2(-e);
         let up = pow2(e);
         for (var k = 0u; k < len; k = k + 1u) {
-            let i = element_index(blk, k, size);
+            let i = element_index(shape, k);
             let input = a[i] * down;
             let q = rnd_sat(input, 3u);
             out[i] = q * up;
@@ -293,7 +284,7 @@ fn block_quantize(@builtin(global_invocation_id) id: vec3<u32>) {
         block_seed = mix64(seed_at(params.fmt) ^ mix64(vec2<u32>(blk, 0u)));
     }
     for (var k = 0u; k < len; k = k + 1u) {
-        let i = element_index(blk, k, size);
+        let i = element_index(shape, k);
         let input = a[i] * factor;
         let clipped = clamp(input, -6.0, 6.0);
         var q = 0.0;

@@ -167,6 +167,8 @@ impl Lane {
                 sum.add(&b);
                 sum
             });
+        // Tensors are recorded last layer first: the first output gradient is the logits'. Once it
+        // flushes, everything upstream is exactly zero (not "flushed"), so this is the share to show.
         self.flushed = record
             .tensors
             .iter()
@@ -279,11 +281,11 @@ impl LaneSummary {
     /// underflowed, the nonzero values that read back as zero, the gradients' relative error.
     fn blocks_text(&self, b: &BlockStats) -> String {
         let share = |n: u32, of: u32| {
-            if of == 0 {
-                "0%".to_string()
+            percent(if of == 0 {
+                0.0
             } else {
-                percent(f64::from(n) / f64::from(of))
-            }
+                f64::from(n) / f64::from(of)
+            })
         };
         format!(
             "gradient blocks: {} of {} scales saturated, {} underflowed · nonzero gradients read back as 0: {} · gradient error (RMS, relative): {} as the data-gradient GEMM reads them, {} as the weight-gradient GEMM does · magnitude kept over all steps: {}",
