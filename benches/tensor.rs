@@ -48,23 +48,25 @@ fn main() {
         );
     }
     println!("\nAll three scalings: {total:.3} s");
-    // TENSOR_ROWS=1: each block row alone, to see where the time goes.
+    // TENSOR_ROWS=1: each row of each scaling alone, to see where the time goes.
     if std::env::var("TENSOR_ROWS").is_ok() {
         let largest = values.chunks(16_384).map(absmax).fold(0.0, f64::max);
-        let ids: Vec<&str> = Analysis::new(Mode::Block, largest)
-            .rows
-            .iter()
-            .map(|r| r.id)
-            .collect();
-        for id in ids {
-            let start = Instant::now();
-            let mut a = Analysis::new(Mode::Block, largest);
-            a.rows.retain(|r| r.id == id);
-            for slice in values.chunks(16_384) {
-                a.add(slice);
+        for mode in [Mode::None, Mode::Tensor, Mode::Block] {
+            let ids: Vec<&str> = Analysis::new(mode, largest)
+                .rows
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            for id in ids {
+                let start = Instant::now();
+                let mut a = Analysis::new(mode, largest);
+                a.rows.retain(|r| r.id == id);
+                for slice in values.chunks(16_384) {
+                    a.add(slice);
+                }
+                a.finish();
+                println!("{:?} {id}: {:.3} s", mode, start.elapsed().as_secs_f64());
             }
-            a.finish();
-            println!("{id}: {:.3} s", start.elapsed().as_secs_f64());
         }
     }
 }

@@ -3,7 +3,7 @@
 //! arrive in slices ([`Tally::add`]), so a tensor of any size streams through in constant memory;
 //! a per-tensor scale needs the tensor's largest magnitude first ([`absmax`] over the same slices).
 
-use super::kernel::Kernel;
+use super::kernel::{Kernel, Stored};
 use crate::formats::Format;
 
 /// How values are scaled before they are stored.
@@ -148,6 +148,39 @@ impl Tally {
         if error.abs() >= self.max_rel_error * x.abs() * (1.0 - 1e-15) {
             self.max_rel_error = self.max_rel_error.max((error / x).abs());
         }
+    }
+
+    /// Measures a run of finite non-zero inputs that `kernel` stores alike (`stored`, after
+    /// multiplying by `factor`; read back divided by it): what [`Tally::count`] does for each,
+    /// with the one stored value. The stored code is the scaled input itself only for the input
+    /// that reads back as itself, so one check serves the run.
+    pub(crate) fn count_run(&mut self, run: &[f64], stored: Stored, factor: f64) {
+        let n = run.len() as u64;
+        let value = stored.value / factor;
+        if stored.overflowed {
+            self.overflow += n;
+        }
+        if value == 0.0 {
+            self.underflow += n;
+        }
+        let code_exact = stored.value == value * factor;
+        // Four sums of the squared errors, so the additions need not wait for one another;
+        // added in a fixed order (the table does not depend on how the tensor was sliced).
+        let (mut noise, mut largest, mut exact) = ([0.0; 4], self.max_rel_error, 0);
+        for (i, &x) in run.iter().enumerate() {
+            let error = value - x;
+            exact += u64::from(error == 0.0);
+            noise[i % 4] += error * error;
+            if error.abs() >= largest * x.abs() * (1.0 - 1e-15) {
+                largest = largest.max((error / x).abs());
+            }
+        }
+        if code_exact {
+            self.exact += exact;
+        }
+        let noise = (noise[0] + noise[1]) + (noise[2] + noise[3]);
+        self.noise += noise;
+        self.max_rel_error = largest;
     }
 
     /// The share of non-zero values, or `None` when there are none.

@@ -87,6 +87,14 @@ impl Kernel {
         }
     }
 
+    /// Whether the format holds every `f32` exactly (fp32 itself: 23 fraction bits, fp32's
+    /// smallest normal, its largest value), so storing `f32` values unscaled changes none.
+    pub fn holds_every_f32(&self) -> bool {
+        matches!(self.kind, Kind::Round { drop: 29, min_normal, .. }
+            if min_normal == f64::from(f32::MIN_POSITIVE))
+            && self.max >= f64::from(f32::MAX)
+    }
+
     /// The exact engine's answer.
     fn exact(&self, x: f64) -> Stored {
         let report = self

@@ -13,6 +13,8 @@
 //! - [`kernel`]: how a row stores one value: binary floats up to fp32 round on the `f64`'s own bits
 //!   (the FPU's nearest-even at the subnormal spacing), integers arithmetically, NF4 by a level
 //!   search, and the exact engine past a format's range.
+//! - `runs`: the whole-tensor rows in sorted batches of 65,536, a few kernel calls per run of
+//!   values that store alike.
 //! - [`analysis`]: the tally of each row (overflow, underflow, exact, SQNR, largest relative error).
 //! - [`demo`]: the demo tensors, generated from stated recipes.
 
@@ -22,6 +24,7 @@ pub mod file;
 pub mod ggml;
 pub mod kernel;
 pub mod report;
+mod runs;
 
 pub use analysis::{absmax, absmax_factor, Scaling, Tally};
 pub use demo::Demo;

@@ -6,6 +6,7 @@
 use super::analysis::{absmax, absmax_factor, magnitude_bits, Tally};
 use super::ggml::{ggml_block, Ggml, QK_K};
 use super::kernel::Kernel;
+use super::runs::{self, Sorted};
 use crate::formats::mx::{self, Element, ScaleRounding};
 use crate::formats::nvfp4::{self, TensorScale};
 use crate::formats::{catalogue, Format, Signedness};
@@ -114,6 +115,9 @@ pub struct Analysis {
     pub rows: Vec<Row>,
     /// Values not yet in a whole block.
     carry: Vec<f64>,
+    /// Values not yet in a whole batch of the whole-tensor rows ([`runs::BATCH`]).
+    pending: Vec<f64>,
+    batch: Sorted,
 }
 
 /// Values per block handed to the block rows at once: a multiple of every block size.
@@ -225,15 +229,22 @@ impl Analysis {
         Analysis {
             rows,
             carry: Vec::new(),
+            pending: Vec::new(),
+            batch: Sorted::default(),
         }
     }
 
     /// Adds a slice of the tensor's values, in order.
     pub fn add(&mut self, values: &[f64]) {
-        for row in &mut self.rows {
-            if let Scheme::Whole(factor) = row.how {
-                row.tally.add_with(values, &row.kernel, factor);
+        if self.rows.iter().any(|r| matches!(r.how, Scheme::Whole(_))) {
+            self.pending.extend_from_slice(values);
+            let whole = self.pending.len() / runs::BATCH * runs::BATCH;
+            let pending = std::mem::take(&mut self.pending);
+            for batch in pending[..whole].chunks(runs::BATCH) {
+                self.add_whole(batch);
             }
+            self.pending = pending;
+            self.pending.drain(..whole);
         }
         if !self.rows.iter().any(|r| !matches!(r.how, Scheme::Whole(_))) {
             return;
@@ -244,10 +255,24 @@ impl Analysis {
         self.add_blocks(&blocks);
     }
 
-    /// Ends the tensor: a last partial block is a block of its own.
+    /// Ends the tensor: a last partial batch or block is one of its own.
     pub fn finish(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            self.add_whole(&pending);
+        }
         let rest = std::mem::take(&mut self.carry);
         self.add_blocks(&rest);
+    }
+
+    /// One batch through every whole-tensor row, sorted once for them all.
+    fn add_whole(&mut self, batch: &[f64]) {
+        self.batch.take(batch);
+        for row in &mut self.rows {
+            if let Scheme::Whole(factor) = row.how {
+                self.batch.tally(&mut row.tally, &row.kernel, factor);
+            }
+        }
     }
 
     fn add_blocks(&mut self, values: &[f64]) {

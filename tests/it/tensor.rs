@@ -382,6 +382,97 @@ fn slices_of_any_size_give_the_same_table() {
 }
 
 #[test]
+fn the_sorted_runs_measure_every_value_as_storing_it_alone_does() {
+    // The whole-tensor rows store a sorted batch run by run (`tensor::runs`); `Tally::add`
+    // stores each value on its own. Inputs that test the runs' edges: ties between neighbours of
+    // every coarse format (k/16 for integers and fp4, x.5 steps), values past every format's
+    // largest, subnormals of fp8 and fp16, repeats, both zeros, NaN and infinities, spread over
+    // more than one batch (65,536) with a random order.
+    let mut state = 99u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 11
+    };
+    let mut values: Vec<f64> = (0..150_000)
+        .map(|i| {
+            let r = next();
+            let u = r as f64 / (1u64 << 53) as f64;
+            match i % 6 {
+                0 => (u - 0.5) * 10f64.powi((r % 13) as i32 - 8),
+                1 => f64::from((r % 4096) as i32 - 2048) / 16.0,
+                2 => f64::from(((u - 0.5) * 1e5) as f32),
+                3 => (u - 0.5) * 2f64.powi(-14),
+                4 => f64::from(((u - 0.5) * 1e3).round() as f32 * 0.5),
+                _ => [
+                    0.0,
+                    -0.0,
+                    f64::NAN,
+                    f64::INFINITY,
+                    1e150,
+                    -1e-300,
+                    448.0,
+                    449.0,
+                ][(r % 8) as usize],
+            }
+        })
+        .collect();
+    values.extend_from_slice(&[0.25; 1000]);
+    // And the same values rounded to fp32, as a checkpoint's fp32 tensor reads (fp32's own row
+    // then keeps every value without storing any).
+    let fp32: Vec<f64> = values.iter().map(|&x| f64::from(x as f32)).collect();
+    for (values, mode) in [
+        (&values, Mode::None),
+        (&values, Mode::Tensor),
+        (&fp32, Mode::None),
+        (&fp32, Mode::Tensor),
+    ] {
+        let largest = absmax(values);
+        let a = table(values, mode);
+        for row in &a.rows {
+            let format: Format = row.id.parse().unwrap();
+            let scaling = match mode {
+                Mode::None => Scaling::None,
+                _ => Scaling::Tensor { absmax: largest },
+            };
+            let mut each = Tally::default();
+            each.add(values, &format, &scaling);
+            let (r, e) = (&row.tally, &each);
+            let what = format!("{} {mode:?}", row.id);
+            assert_eq!(
+                (
+                    r.values,
+                    r.non_finite,
+                    r.nonzero,
+                    r.overflow,
+                    r.underflow,
+                    r.exact
+                ),
+                (
+                    e.values,
+                    e.non_finite,
+                    e.nonzero,
+                    e.overflow,
+                    e.underflow,
+                    e.exact
+                ),
+                "{what}"
+            );
+            assert_eq!(r.max_rel_error, e.max_rel_error, "{what}");
+            // The sums add the same terms in another order (sorted, in batches).
+            assert!(
+                (r.noise - e.noise).abs() <= 1e-12 * e.noise,
+                "{what}: {} {}",
+                r.noise,
+                e.noise
+            );
+            assert!((r.signal - e.signal).abs() <= 1e-12 * e.signal, "{what}");
+        }
+    }
+}
+
+#[test]
 fn an_integer_overflows_only_when_it_rounds_past_its_range() {
     let int8: Format = "int8".parse().unwrap();
     let mut t = Tally::default();
