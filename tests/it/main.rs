@@ -14,6 +14,7 @@ mod present_memory;
 mod present_train;
 mod route;
 mod tensor;
+mod tensor_ggml;
 mod tidy;
 mod train;
 mod train_block;
