@@ -355,37 +355,51 @@ pub fn npy_tensor(header: &str, data_start: u64, file_len: u64) -> Result<Tensor
 /// element boundary) and appends them to `out`; a trailing partial element is left alone. Every
 /// element becomes its exact value as an `f64` (64-bit integers beyond 2^53 round to nearest).
 pub fn decode(dtype: Dtype, endian: Endian, bytes: &[u8], out: &mut Vec<f64>) {
-    let size = dtype.size() as usize;
-    let table = match dtype {
-        Dtype::F8E4M3 => Some(byte_table("e4m3fn")),
-        Dtype::F8E5M2 => Some(byte_table("e5m2")),
-        _ => None,
-    };
-    out.reserve(bytes.len() / size);
-    for chunk in bytes.chunks_exact(size) {
-        let mut b = [0u8; 8];
-        b[..size].copy_from_slice(chunk);
-        if endian == Endian::Big {
-            b[..size].reverse();
+    // One loop per type (the type is matched once, not per element).
+    match dtype {
+        Dtype::F64 => each(bytes, endian, out, f64::from_le_bytes),
+        Dtype::F32 => each(bytes, endian, out, |b| f64::from(f32::from_le_bytes(b))),
+        Dtype::F16 => each(bytes, endian, out, |b| half::f16::from_le_bytes(b).to_f64()),
+        Dtype::BF16 => each(bytes, endian, out, |b| {
+            half::bf16::from_le_bytes(b).to_f64()
+        }),
+        Dtype::F8E4M3 | Dtype::F8E5M2 => {
+            let table = byte_table(if dtype == Dtype::F8E4M3 {
+                "e4m3fn"
+            } else {
+                "e5m2"
+            });
+            each(bytes, endian, out, |[b]: [u8; 1]| table[b as usize]);
         }
-        let value = match dtype {
-            Dtype::F64 => f64::from_le_bytes(b),
-            Dtype::F32 => f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            Dtype::F16 => half::f16::from_le_bytes([b[0], b[1]]).to_f64(),
-            Dtype::BF16 => half::bf16::from_le_bytes([b[0], b[1]]).to_f64(),
-            Dtype::F8E4M3 | Dtype::F8E5M2 => table.as_ref().map_or(f64::NAN, |t| t[b[0] as usize]),
-            Dtype::I64 => i64::from_le_bytes(b) as f64,
-            Dtype::I32 => f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            Dtype::I16 => f64::from(i16::from_le_bytes([b[0], b[1]])),
-            Dtype::I8 => f64::from(b[0] as i8),
-            Dtype::U64 => u64::from_le_bytes(b) as f64,
-            Dtype::U32 => f64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            Dtype::U16 => f64::from(u16::from_le_bytes([b[0], b[1]])),
-            Dtype::U8 => f64::from(b[0]),
-            Dtype::Bool => f64::from(u8::from(b[0] != 0)),
-        };
-        out.push(value);
+        Dtype::I64 => each(bytes, endian, out, |b| i64::from_le_bytes(b) as f64),
+        Dtype::I32 => each(bytes, endian, out, |b| f64::from(i32::from_le_bytes(b))),
+        Dtype::I16 => each(bytes, endian, out, |b| f64::from(i16::from_le_bytes(b))),
+        Dtype::I8 => each(bytes, endian, out, |[b]: [u8; 1]| f64::from(b as i8)),
+        Dtype::U64 => each(bytes, endian, out, |b| u64::from_le_bytes(b) as f64),
+        Dtype::U32 => each(bytes, endian, out, |b| f64::from(u32::from_le_bytes(b))),
+        Dtype::U16 => each(bytes, endian, out, |b| f64::from(u16::from_le_bytes(b))),
+        Dtype::U8 => each(bytes, endian, out, |[b]: [u8; 1]| f64::from(b)),
+        Dtype::Bool => each(bytes, endian, out, |[b]: [u8; 1]| {
+            f64::from(u8::from(b != 0))
+        }),
     }
+}
+
+/// Decodes each whole `N`-byte element of `bytes` with `value` (which reads little-endian bytes).
+fn each<const N: usize>(
+    bytes: &[u8],
+    endian: Endian,
+    out: &mut Vec<f64>,
+    value: impl Fn([u8; N]) -> f64,
+) {
+    out.extend(bytes.chunks_exact(N).map(|chunk| {
+        let mut b = [0u8; N];
+        b.copy_from_slice(chunk);
+        if endian == Endian::Big {
+            b.reverse();
+        }
+        value(b)
+    }));
 }
 
 /// The 256 values of an 8-bit catalogue format, by code.

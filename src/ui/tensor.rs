@@ -667,13 +667,14 @@ impl Pass {
     fn eat(&mut self, values: &[f64]) {
         if let Some(a) = &mut self.analysis {
             a.add(values);
-            let start = self.done;
+            // Every `stride`-th value of the tensor: the first of them in this slice, then
+            // `stride` apart (no remainder per value).
+            let first = (self.stride - self.done % self.stride) % self.stride;
             self.sample.extend(
                 values
                     .iter()
-                    .enumerate()
-                    .filter(|(i, _)| (start + *i as u64).is_multiple_of(self.stride))
-                    .map(|(_, x)| *x),
+                    .skip(first as usize)
+                    .step_by(self.stride as usize),
             );
             self.non_finite += values.iter().filter(|x| !x.is_finite()).count() as u64;
             self.zeros += values.iter().filter(|x| **x == 0.0).count() as u64;

@@ -156,8 +156,8 @@ fn q4_k_matches_llama_cpp_reference_quantizer_bit_for_bit() {
     };
     // 600 super-blocks: uniform, Gaussian-like, all positive, a few outliers, tiny magnitudes,
     // repeated values, a constant block, and sub-blocks of zeros.
-    for b in 0..600 {
-        let scale = 10f64.powi((b % 9) as i32 - 6);
+    for b in 0..600i32 {
+        let scale = 10f64.powi(b % 9 - 6);
         let x: Vec<f32> = (0..256)
             .map(|i| {
                 let u = next();
