@@ -115,6 +115,7 @@ impl Tally {
     }
 
     /// Counts an input; true for a finite non-zero one, which [`Tally::count`] then measures.
+    #[inline(always)]
     fn admit(&mut self, x: f64) -> bool {
         self.values += 1;
         if !x.is_finite() {
@@ -131,6 +132,7 @@ impl Tally {
 
     /// Measures a finite non-zero `x` read back as `value`; `code_exact`: the stored code was
     /// the scaled input itself (not a rounding that happened to come back to `x`).
+    #[inline(always)]
     fn count(&mut self, x: f64, value: f64, overflowed: bool, code_exact: bool) {
         if overflowed {
             self.overflow += 1;

@@ -111,8 +111,9 @@ impl Kernel {
         out.extend(values.iter().map(|&x| self.store_one(x)));
     }
 
-    /// Stores one finite value.
-    #[inline]
+    /// Stores one finite value. Always inlined: it is the inner loop of every row, and a call
+    /// per value costs as much as the rounding (the site is built for size, `opt-level = "z"`).
+    #[inline(always)]
     pub fn store_one(&self, x: f64) -> Stored {
         let value = match &self.kind {
             &Kind::Round {
