@@ -84,6 +84,8 @@ fn nearest_int(f: f32) -> i32 {
 /// ggml's `make_qkx2_quants`: 4-bit codes, a scale and a min for one sub-block, the pair chosen by
 /// a search over `nstep + 1` trial scales that minimises the weighted squared error. Returns
 /// (scale, the min as a positive offset, codes).
+// The browser build searches four sub-blocks at a time (`ggml_x4`) and does not call this.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn make_qkx2_quants(
     x: &[f32; 32],
     weights: &[f32; 32],
@@ -174,14 +176,30 @@ pub fn q4_k_superblock(values: &[f64]) -> Vec<(f64, bool)> {
     let mut mins = [0.0f32; QK_K / 32];
     let mut codes = vec![0u8; QK_K];
     let (mut max_scale, mut max_min) = (0.0f32, 0.0f32);
-    for j in 0..QK_K / 32 {
-        let sub: &[f32; 32] = x[32 * j..32 * j + 32]
-            .try_into()
-            .expect("a sub-block is 32 values");
+    // Each sub-block's search: the scalar code, or four sub-blocks at a time in the browser
+    // (`ggml_x4`, the same arithmetic lane by lane).
+    let subs: [[f32; 32]; QK_K / 32] =
+        std::array::from_fn(|j| x[32 * j..32 * j + 32].try_into().expect("32 values"));
+    let weights = subs.map(|sub| {
         let sum_x2 = sub.iter().fold(0.0f32, |s, v| s + v * v);
         let av_x = (sum_x2 / 32.0).sqrt();
-        let weights = sub.map(|v| av_x + v.abs());
-        let (scale, min, l) = make_qkx2_quants(sub, &weights, 15, -1.0, 0.1, 20);
+        sub.map(|v| av_x + v.abs())
+    });
+    #[cfg(target_arch = "wasm32")]
+    let searched: Vec<(f32, f32, [u8; 32])> = (0..2)
+        .flat_map(|g| {
+            let four =
+                |a: &[[f32; 32]; 8]| -> [[f32; 32]; 4] { std::array::from_fn(|k| a[4 * g + k]) };
+            super::ggml_x4::make_qkx2_quants_x4(&four(&subs), &four(&weights))
+        })
+        .collect();
+    #[cfg(not(target_arch = "wasm32"))]
+    let searched: Vec<(f32, f32, [u8; 32])> = subs
+        .iter()
+        .zip(&weights)
+        .map(|(sub, w)| make_qkx2_quants(sub, w, 15, -1.0, 0.1, 20))
+        .collect();
+    for (j, (scale, min, l)) in searched.into_iter().enumerate() {
         codes[32 * j..32 * j + 32].copy_from_slice(&l);
         scales[j] = scale;
         mins[j] = min;

@@ -22,6 +22,8 @@ pub mod analysis;
 pub mod demo;
 pub mod file;
 pub mod ggml;
+#[cfg(target_arch = "wasm32")]
+mod ggml_x4;
 pub mod kernel;
 pub mod report;
 mod runs;

@@ -1,7 +1,8 @@
 //! GGUF's Q4_K as the site computes it against a line-by-line transliteration of llama.cpp's
 //! reference quantizer (`ggml/src/ggml-quants.c`: `quantize_row_q4_K_ref`, `make_qkx2_quants`,
-//! `nearest_int`), written here without sharing code with `src/`: the site evaluates the 21 trial
-//! scales of a sub-block side by side, and must pick the same codes, scales and mins bit for bit.
+//! `nearest_int`), written here without sharing code with `src/`: the same codes, scales and
+//! mins bit for bit. The browser build searches four sub-blocks at a time in SIMD
+//! (`tensor::ggml_x4`): `tests/web/tensor.rs` runs the same check there.
 
 use precision_lab::tensor::ggml::{ggml_block, Ggml};
 
@@ -145,8 +146,9 @@ fn q4_k(x: &[f32]) -> Vec<(f32, bool)> {
     out
 }
 
-#[test]
-fn q4_k_matches_llama_cpp_reference_quantizer_bit_for_bit() {
+/// 600 super-blocks: uniform, Gaussian-like with outliers, all positive, few distinct values,
+/// sub-blocks of zeros, constant blocks; magnitudes from 1e-6 to 100.
+pub fn super_blocks() -> Vec<Vec<f32>> {
     let mut state = 7u64;
     let mut next = || {
         state = state
@@ -154,28 +156,36 @@ fn q4_k_matches_llama_cpp_reference_quantizer_bit_for_bit() {
             .wrapping_add(1442695040888963407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    // 600 super-blocks: uniform, Gaussian-like, all positive, a few outliers, tiny magnitudes,
-    // repeated values, a constant block, and sub-blocks of zeros.
-    for b in 0..600i32 {
-        let scale = 10f64.powi(b % 9 - 6);
-        let x: Vec<f32> = (0..256)
-            .map(|i| {
-                let u = next();
-                let v = match b % 6 {
-                    0 => u - 0.5,
-                    1 => (next() + next() + next() - 1.5) * if i % 31 == 0 { 20.0 } else { 1.0 },
-                    2 => u,
-                    3 => ((u * 8.0).floor() - 4.0) / 4.0,
-                    4 if i < 64 => 0.0,
-                    4 => u - 0.3,
-                    _ => 0.75,
-                };
-                (v * scale) as f32
-            })
-            .collect();
+    (0..600i32)
+        .map(|b| {
+            let scale = 10f64.powi(b % 9 - 6);
+            (0..256)
+                .map(|i| {
+                    let u = next();
+                    let v = match b % 6 {
+                        0 => u - 0.5,
+                        1 => {
+                            (next() + next() + next() - 1.5) * if i % 31 == 0 { 20.0 } else { 1.0 }
+                        }
+                        2 => u,
+                        3 => ((u * 8.0).floor() - 4.0) / 4.0,
+                        4 if i < 64 => 0.0,
+                        4 => u - 0.3,
+                        _ => 0.75,
+                    };
+                    (v * scale) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The site's Q4_K against the transliteration, value for value (read back and clamped).
+pub fn check_q4_k_against_the_reference() {
+    for (b, x) in super_blocks().iter().enumerate() {
         let values: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
         let site = ggml_block(&values, Ggml::Q4K);
-        let expected = q4_k(&x);
+        let expected = q4_k(x);
         for (i, (s, e)) in site.iter().zip(&expected).enumerate() {
             assert_eq!(
                 (s.0.to_bits(), s.1),
@@ -184,4 +194,10 @@ fn q4_k_matches_llama_cpp_reference_quantizer_bit_for_bit() {
             );
         }
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn q4_k_matches_llama_cpp_reference_quantizer_bit_for_bit() {
+    check_q4_k_against_the_reference();
 }

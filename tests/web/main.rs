@@ -11,6 +11,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod formats;
 mod plots;
 mod shell;
+mod tensor;
 
 /// Lets Leptos run its scheduled effects and DOM updates (they are queued, not synchronous).
 pub async fn settle() {
