@@ -168,21 +168,17 @@ impl Tally {
         let code_exact = stored.value == value * factor;
         // Four sums of the squared errors, so the additions need not wait for one another;
         // added in a fixed order (the table does not depend on how the tensor was sliced).
-        let (mut noise, mut largest, mut exact) = ([0.0; 4], self.max_rel_error, 0);
+        let (mut noise, mut exact) = ([0.0; 4], 0);
         for (i, &x) in run.iter().enumerate() {
             let error = value - x;
             exact += u64::from(error == 0.0);
             noise[i % 4] += error * error;
-            if error.abs() >= largest * x.abs() * (1.0 - 1e-15) {
-                largest = largest.max((error / x).abs());
-            }
         }
         if code_exact {
             self.exact += exact;
         }
-        let noise = (noise[0] + noise[1]) + (noise[2] + noise[3]);
-        self.noise += noise;
-        self.max_rel_error = largest;
+        self.noise += (noise[0] + noise[1]) + (noise[2] + noise[3]);
+        self.max_rel_error = self.max_rel_error.max(largest_relative_error(run, value));
     }
 
     /// The share of non-zero values, or `None` when there are none.
@@ -200,5 +196,36 @@ impl Tally {
             return Some(f64::INFINITY);
         }
         Some(10.0 * crate::base::detmath::log10(self.signal / self.noise))
+    }
+}
+
+/// The largest `|(value - x) / x|` over a sorted run of non-zero inputs stored as `value`,
+/// each quotient rounded as [`Tally::count`] rounds it. When the run's ends lie within a factor
+/// of two of `value` (every run but an overflow's: a value rounds to a neighbour at most half a
+/// step away), so do all its values: each subtraction `value - x` is exact (Sterbenz's lemma),
+/// and the rounded quotient, `value / x - 1` below `value` and `1 - value / x` above it, only
+/// grows towards the run's ends, so the ends hold the largest. A run stored as zero has a
+/// quotient of exactly 1 for every value. Other runs are measured value by value.
+fn largest_relative_error(run: &[f64], value: f64) -> f64 {
+    let ratio = |x: f64| ((value - x) / x).abs();
+    let near = |x: f64| {
+        let (a, v) = (x.abs(), value.abs());
+        (x > 0.0) == (value > 0.0) && a * 0.5 <= v && v <= a * 2.0
+    };
+    match (run.first(), run.last()) {
+        (None, _) | (_, None) => 0.0,
+        _ if value == 0.0 => 1.0,
+        (Some(&lo), Some(&hi)) if near(lo) && near(hi) => ratio(lo).max(ratio(hi)),
+        _ => {
+            let mut largest = 0.0f64;
+            for &x in run {
+                let error = value - x;
+                // A division only for a candidate, as in `Tally::count`.
+                if error.abs() >= largest * x.abs() * (1.0 - 1e-15) {
+                    largest = largest.max((error / x).abs());
+                }
+            }
+            largest
+        }
     }
 }

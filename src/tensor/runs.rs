@@ -126,41 +126,59 @@ impl Sorted {
             return;
         }
         let store = |x: f64| kernel.store_one(x * factor);
-        let same = |a: &Stored, b: &Stored| {
-            a.value.to_bits() == b.value.to_bits() && a.overflowed == b.overflowed
-        };
         let mut start = 0;
         let mut first = n.checked_sub(1).map(|_| store(v[0]));
         while let Some(s) = first {
-            // Gallop: v[start..lo] are known to store as `s`, v[hi] is the first known not to.
-            let (mut lo, mut hi, mut step) = (start + 1, n, 1);
-            first = None;
-            while start + step < n {
-                let probe = store(v[start + step]);
-                if same(&probe, &s) {
-                    lo = start + step + 1;
-                    step *= 2;
-                } else {
-                    hi = start + step;
-                    if step == 1 {
-                        first = Some(probe);
-                    }
-                    break;
-                }
-            }
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if same(&store(v[mid]), &s) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            tally.count_run(&v[start..lo], s, factor);
-            start = lo;
-            if first.is_none() && start < n {
-                first = Some(store(v[start]));
-            }
+            let (end, next) = run_end(v, start, &s, store);
+            tally.count_run(&v[start..end], s, factor);
+            start = end;
+            first = next.or_else(|| (end < n).then(|| store(v[end])));
         }
     }
+}
+
+/// Where the run that starts at `v[start]` (stored as `s`) ends, and what the value there stores
+/// as when that was already worked out. A few values one at a time first (in fine formats most
+/// runs are short, and the value that ends one starts the next), then a galloping search:
+/// doubling steps past the run's end, and halving back.
+fn run_end(
+    v: &[f64],
+    start: usize,
+    s: &Stored,
+    store: impl Fn(f64) -> Stored,
+) -> (usize, Option<Stored>) {
+    const ONE_BY_ONE: usize = 4;
+    let same = |a: &Stored| a.value.to_bits() == s.value.to_bits() && a.overflowed == s.overflowed;
+    let n = v.len();
+    let mut lo = start + 1;
+    while lo < n && lo - start < ONE_BY_ONE {
+        let probe = store(v[lo]);
+        if !same(&probe) {
+            return (lo, Some(probe));
+        }
+        lo += 1;
+    }
+    // v[start..lo] store as `s`; v[hi] is the first value known not to (or the end).
+    let (mut hi, mut step, mut differ) = (n, 1, None);
+    while lo + step - 1 < n {
+        let i = lo + step - 1;
+        let probe = store(v[i]);
+        if same(&probe) {
+            lo = i + 1;
+            step *= 2;
+        } else {
+            (hi, differ) = (i, Some(probe));
+            break;
+        }
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let probe = store(v[mid]);
+        if same(&probe) {
+            lo = mid + 1;
+        } else {
+            (hi, differ) = (mid, Some(probe));
+        }
+    }
+    (lo, differ.filter(|_| lo < n))
 }
