@@ -236,6 +236,15 @@ test('embed=tensor shows the table without the view heading', async () => {
   // The outlier channels: with MX blocks of 32, a block holding an outlier flushes its small
   // neighbours in MXFP4, so its flush share is far above that of the weights demo's.
   assert.ok(Number(await attr(page, 'e2m1fn', 'underflow')) > 0.01);
+  // A light page draws its plots once, in light colours (the dark ones are drawn only on a dark
+  // page); a dark page shows them in dark colours.
+  assert.equal(await page.locator('.tensor-chart-dark svg').count(), 0);
+  await page.goto(site.url('?embed=tensor&demo=activations&scale=block&theme=dark'));
+  await page.locator('[data-testid=tensor-table]').waitFor();
+  await page.locator('.tensor-chart-dark svg').first().waitFor();
+  assert.equal(await page.locator('.tensor-chart-dark svg').count(), 2);
+  assert.ok(await page.locator('.tensor-chart-dark').first().isVisible());
+  assert.ok(!(await page.locator('[data-testid=tensor-plot]').isVisible()));
   assertClean(problems);
   await context.close();
 });

@@ -315,7 +315,13 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
     };
     let draw_dark = draw.clone();
     let light = Memo::new(move |_| draw(Theme::Light));
-    let dark = Memo::new(move |_| draw_dark(Theme::Dark));
+    // The dark plots only while the page is dark (drawing a plot stores each sampled value
+    // through the exact engine; the light ones are drawn anyway, for the downloads).
+    let theme = super::theme::use_theme();
+    let dark = Memo::new(move |_| (theme.get() == Theme::Dark).then(|| draw_dark(Theme::Dark)));
+    let dark_svg = move |which: fn(&(Plot, Plot)) -> &Plot| {
+        dark.with(|p| p.as_ref().map(|p| which(p).svg.clone()).unwrap_or_default())
+    };
     // Downloads are the light plots (a file keeps no page theme).
     let histogram = Memo::new(move |_| light.with(|p| p.0.clone()));
     let error_plot = Memo::new(move |_| light.with(|p| p.1.clone()));
@@ -326,10 +332,10 @@ fn Histogram(sample: Vec<f64>, absmax: f64, scale: Mode) -> impl IntoView {
                 <select data-testid="tensor-plot-format" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
             </label>
             <div class="tensor-chart-light" data-testid="tensor-plot" inner_html=move || light.with(|p| p.0.svg.clone())></div>
-            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.0.svg.clone())></div>
+            <div class="tensor-chart-dark" inner_html=move || dark_svg(|p| &p.0)></div>
             <super::plots::PlotDownloads plot=histogram name="tensor-histogram" />
             <div class="tensor-chart-light" data-testid="tensor-errors" inner_html=move || light.with(|p| p.1.svg.clone())></div>
-            <div class="tensor-chart-dark" inner_html=move || dark.with(|p| p.1.svg.clone())></div>
+            <div class="tensor-chart-dark" inner_html=move || dark_svg(|p| &p.1)></div>
             <super::plots::PlotDownloads plot=error_plot name="tensor-errors" />
             <figcaption class="help">
                 {if scale == Mode::Block { "log2 |x| of the values against the format's range (block scales are not drawn: each block has its own)." } else { "log2 |x| of the values (times the scale, if any) against the format's range: what falls left of it flushes, what falls right overflows." }}
