@@ -8,7 +8,8 @@
 //! - [`report`]: [`Analysis`], one row per signed catalogue format under no scale or a per-tensor
 //!   absmax scale, or, for block scales, one per deployed scheme: MX with its E8M0 scale per 32,
 //!   fp32 absmax groups of 64 and 128 (int4, nf4), GGUF's Q8_0, Q4_0 and Q4_K with llama.cpp's
-//!   arithmetic ([`ggml`]), NVFP4 through `formats::nvfp4`, and asymmetric int4 per 128 as GPTQ's
+//!   arithmetic ([`ggml`]; in the browser Q4_K's scale search runs four sub-blocks at a time in
+//!   WebAssembly SIMD, `ggml_x4`), NVFP4 through `formats::nvfp4`, and asymmetric int4 per 128 as GPTQ's
 //!   quantizer stores it. Block rows see whole blocks whatever the slices (a carry buffer).
 //! - [`kernel`]: how a row stores one value: binary floats up to fp32 round on the `f64`'s own bits
 //!   (the FPU's nearest-even at the subnormal spacing), integers arithmetically, NF4 by a level
