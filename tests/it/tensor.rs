@@ -473,6 +473,79 @@ fn the_sorted_runs_measure_every_value_as_storing_it_alone_does() {
 }
 
 #[test]
+fn mx_rows_in_sorted_batches_measure_every_block_as_storing_it_alone_does() {
+    // MX rows take sorted batches too, regrouped by their blocks' scales; each block stored on
+    // its own with its power-of-two scale (OCP MX v1.0's floor rule) must give the same counts
+    // and largest error. Blocks of very different magnitudes (so many scales in a batch), a
+    // block with a NaN (stored unscaled), zeros, ties, and a last partial block.
+    use precision_lab::formats::mx::{shared_exponent, Element, ScaleRounding, BLOCK_SIZE};
+    let mut state = 5u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 11
+    };
+    let mut values: Vec<f64> = (0..140_003)
+        .map(|i| {
+            let r = next();
+            let u = r as f64 / (1u64 << 53) as f64;
+            let magnitude = 2f64.powi(((i / 32) % 40) as i32 - 20);
+            match i % 7 {
+                0 => 0.0,
+                1 => f64::from((r % 64) as i32 - 32) / 8.0 * magnitude,
+                _ => f64::from(((u - 0.5) * magnitude) as f32),
+            }
+        })
+        .collect();
+    values[77] = f64::NAN;
+    let a = table(&values, Mode::Block);
+    for element in [
+        Element::Fp8E4M3,
+        Element::Fp8E5M2,
+        Element::Fp6E3M2,
+        Element::Fp6E2M3,
+        Element::Fp4E2M1,
+    ] {
+        let format = element.format();
+        let id = format.name();
+        let mut each = Tally::default();
+        for block in values.chunks(BLOCK_SIZE) {
+            let factor = if block.iter().all(|x| x.is_finite()) {
+                let amax = block.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                1.0 / 2f64.powi(shared_exponent(amax, element, ScaleRounding::Floor))
+            } else {
+                1.0
+            };
+            each.add_with_factor(block, &format, factor);
+        }
+        let r = &row(&a, &id).tally;
+        let e = &each;
+        assert_eq!(
+            (
+                r.values,
+                r.non_finite,
+                r.nonzero,
+                r.overflow,
+                r.underflow,
+                r.exact
+            ),
+            (
+                e.values,
+                e.non_finite,
+                e.nonzero,
+                e.overflow,
+                e.underflow,
+                e.exact
+            ),
+            "{id}"
+        );
+        assert_eq!(r.max_rel_error, e.max_rel_error, "{id}");
+        assert!((r.noise - e.noise).abs() <= 1e-12 * e.noise, "{id}");
+    }
+}
+
+#[test]
 fn an_integer_overflows_only_when_it_rounds_past_its_range() {
     let int8: Format = "int8".parse().unwrap();
     let mut t = Tally::default();
