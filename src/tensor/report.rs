@@ -67,27 +67,6 @@ enum Scheme {
     Nvfp4(TensorScale, Format),
 }
 
-impl Scheme {
-    /// Whether the row takes sorted batches (`runs`): the whole-tensor rows, and MX, whose
-    /// blocks share few scales (powers of two).
-    fn batched(&self) -> bool {
-        matches!(self, Scheme::Whole(_) | Scheme::Mx(_))
-    }
-}
-
-/// The factor an MX block's values are multiplied by: the spec's scale is a power of two, so
-/// dividing by it again is exact. A NaN or infinity makes an MX block's scale NaN; such values
-/// are counted apart, so the rest of their block is stored unscaled.
-fn mx_factor(block: &[f64], element: Element) -> f64 {
-    if block.iter().all(|x| x.is_finite()) {
-        let amax = f64::from_bits(block.iter().fold(0, |m, &x| m.max(magnitude_bits(x))));
-        let e = mx::shared_exponent(amax, element, ScaleRounding::Floor);
-        1.0 / 2f64.powi(e)
-    } else {
-        1.0
-    }
-}
-
 /// Values per group of the asymmetric int4 scheme.
 pub const GROUP: usize = 128;
 
@@ -257,17 +236,17 @@ impl Analysis {
 
     /// Adds a slice of the tensor's values, in order.
     pub fn add(&mut self, values: &[f64]) {
-        if self.rows.iter().any(|r| r.how.batched()) {
+        if self.rows.iter().any(|r| matches!(r.how, Scheme::Whole(_))) {
             self.pending.extend_from_slice(values);
             let whole = self.pending.len() / runs::BATCH * runs::BATCH;
             let pending = std::mem::take(&mut self.pending);
             for batch in pending[..whole].chunks(runs::BATCH) {
-                self.add_batch(batch);
+                self.add_whole(batch);
             }
             self.pending = pending;
             self.pending.drain(..whole);
         }
-        if self.rows.iter().all(|r| r.how.batched()) {
+        if !self.rows.iter().any(|r| !matches!(r.how, Scheme::Whole(_))) {
             return;
         }
         self.carry.extend_from_slice(values);
@@ -280,28 +259,18 @@ impl Analysis {
     pub fn finish(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         if !pending.is_empty() {
-            self.add_batch(&pending);
+            self.add_whole(&pending);
         }
         let rest = std::mem::take(&mut self.carry);
         self.add_blocks(&rest);
     }
 
-    /// One batch through every row that takes batches, sorted once for them all.
-    fn add_batch(&mut self, batch: &[f64]) {
-        let mx = self.rows.iter().any(|r| matches!(r.how, Scheme::Mx(_)));
-        self.batch.take(batch, mx);
+    /// One batch through every whole-tensor row, sorted once for them all.
+    fn add_whole(&mut self, batch: &[f64]) {
+        self.batch.take(batch);
         for row in &mut self.rows {
-            match row.how {
-                Scheme::Whole(factor) => self.batch.tally(&mut row.tally, &row.kernel, factor),
-                Scheme::Mx(element) => {
-                    let factors: Vec<f64> = batch
-                        .chunks(mx::BLOCK_SIZE)
-                        .map(|block| mx_factor(block, element))
-                        .collect();
-                    self.batch
-                        .tally_blocks(&mut row.tally, &row.kernel, mx::BLOCK_SIZE, &factors);
-                }
-                _ => {}
+            if let Scheme::Whole(factor) = row.how {
+                self.batch.tally(&mut row.tally, &row.kernel, factor);
             }
         }
     }
@@ -309,7 +278,24 @@ impl Analysis {
     fn add_blocks(&mut self, values: &[f64]) {
         for row in &mut self.rows {
             match row.how {
-                Scheme::Whole(_) | Scheme::Mx(_) => {}
+                Scheme::Whole(_) => {}
+                Scheme::Mx(element) => {
+                    for block in values.chunks(mx::BLOCK_SIZE) {
+                        // The spec's scale: a power of two, so dividing by it again is exact.
+                        // A NaN or infinity makes an MX block's scale NaN; such values are counted
+                        // apart, so the rest of their block is stored unscaled.
+                        let factor = if block.iter().all(|x| x.is_finite()) {
+                            let amax = f64::from_bits(
+                                block.iter().fold(0, |m, &x| m.max(magnitude_bits(x))),
+                            );
+                            let e = mx::shared_exponent(amax, element, ScaleRounding::Floor);
+                            1.0 / 2f64.powi(e)
+                        } else {
+                            1.0
+                        };
+                        row.tally.add_with(block, &row.kernel, factor);
+                    }
+                }
                 Scheme::Ggml(kind) => {
                     for block in values.chunks(kind.block_len()) {
                         row.tally.add_stored(block, &ggml_block(block, kind));

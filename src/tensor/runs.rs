@@ -26,13 +26,8 @@ pub(crate) struct Sorted {
     all_f32: bool,
     /// The finite non-zero values, ascending.
     sorted: Vec<f64>,
-    /// Where each of them sits in the batch (when asked for: block rows need it).
-    order: Vec<u32>,
     keys: Vec<u64>,
     scratch: Vec<u64>,
-    order_scratch: Vec<u32>,
-    /// Values regrouped by their block's scale, for block rows.
-    grouped: Vec<f64>,
 }
 
 /// `f64` bits as a key whose unsigned order is the values' order (negative values: every bit
@@ -53,16 +48,14 @@ fn value(k: u64) -> f64 {
 }
 
 impl Sorted {
-    /// Takes a batch: counts it, and sorts its finite non-zero values (noting where each sat in
-    /// the batch when `with_order`).
-    pub(crate) fn take(&mut self, batch: &[f64], with_order: bool) {
+    /// Takes a batch: counts it, and sorts its finite non-zero values.
+    pub(crate) fn take(&mut self, batch: &[f64]) {
         self.values = batch.len() as u64;
         self.non_finite = 0;
         self.signal = 0.0;
         self.all_f32 = true;
         self.keys.clear();
-        self.order.clear();
-        for (i, &x) in batch.iter().enumerate() {
+        for &x in batch {
             if !x.is_finite() {
                 self.non_finite += 1;
                 continue;
@@ -71,12 +64,9 @@ impl Sorted {
             if x != 0.0 {
                 self.all_f32 &= f64::from(x as f32) == x;
                 self.keys.push(key(x));
-                if with_order {
-                    self.order.push(i as u32);
-                }
             }
         }
-        self.radix_sort(with_order);
+        self.radix_sort();
         self.sorted.clear();
         self.sorted.extend(self.keys.iter().map(|&k| value(k)));
     }
@@ -85,7 +75,7 @@ impl Sorted {
     /// fp32, fp16 or bf16 have 29 or more trailing zero bits in an `f64`, and a tensor's
     /// magnitudes share their top exponent bits), in as few digits of at most 12 bits as cover
     /// them: three passes for fp32 values, two for 16-bit ones.
-    fn radix_sort(&mut self, with_order: bool) {
+    fn radix_sort(&mut self) {
         let (any, all) = self
             .keys
             .iter()
@@ -107,102 +97,43 @@ impl Sorted {
             }
         }
         self.scratch.resize(self.keys.len(), 0);
-        self.order_scratch.resize(self.order.len(), 0);
         for (p, at) in counts.chunks_mut(mask + 1).enumerate() {
             let mut sum = 0;
             for slot in at.iter_mut() {
                 (*slot, sum) = (sum, sum + *slot);
             }
-            for (i, &k) in self.keys.iter().enumerate() {
+            for &k in &self.keys {
                 let b = digit(k, p as u32);
                 self.scratch[at[b]] = k;
-                if with_order {
-                    self.order_scratch[at[b]] = self.order[i];
-                }
                 at[b] += 1;
             }
             std::mem::swap(&mut self.keys, &mut self.scratch);
-            std::mem::swap(&mut self.order, &mut self.order_scratch);
         }
-    }
-
-    /// Adds the batch's counts that do not depend on the format.
-    fn count(&self, tally: &mut Tally) {
-        tally.values += self.values;
-        tally.non_finite += self.non_finite;
-        tally.signal += self.signal;
-        tally.nonzero += self.sorted.len() as u64;
     }
 
     /// Adds the batch to `tally` as `kernel` stores each value times `factor`, read back divided
     /// by `factor`.
     pub(crate) fn tally(&self, tally: &mut Tally, kernel: &Kernel, factor: f64) {
-        self.count(tally);
+        tally.values += self.values;
+        tally.non_finite += self.non_finite;
+        tally.signal += self.signal;
+        let v = &self.sorted;
+        let n = v.len();
+        tally.nonzero += n as u64;
         if factor == 1.0 && self.all_f32 && kernel.holds_every_f32() {
             // fp32 keeps every value of an fp32 tensor: no error, nothing to store.
-            tally.exact += self.sorted.len() as u64;
+            tally.exact += n as u64;
             return;
         }
-        tally_runs(&self.sorted, tally, kernel, factor);
-    }
-
-    /// Adds the batch to `tally` for a block row: the values of the batch's `k`-th block of
-    /// `block_len` are stored times `factors[k]`. Blocks that share a factor store alike, so the
-    /// values are regrouped by factor (a counting sort that keeps each group ascending) and each
-    /// group's runs measured. The batch must have been taken `with_order`.
-    pub(crate) fn tally_blocks(
-        &mut self,
-        tally: &mut Tally,
-        kernel: &Kernel,
-        block_len: usize,
-        factors: &[f64],
-    ) {
-        self.count(tally);
-        // The distinct factors (a batch's blocks share few: MX scales are powers of two).
-        let mut distinct: Vec<u64> = Vec::new();
-        let group: Vec<usize> = factors
-            .iter()
-            .map(|f| {
-                let bits = f.to_bits();
-                distinct.iter().position(|&d| d == bits).unwrap_or_else(|| {
-                    distinct.push(bits);
-                    distinct.len() - 1
-                })
-            })
-            .collect();
-        let of = |i: u32| group[i as usize / block_len];
-        let mut at = vec![0usize; distinct.len() + 1];
-        for &i in &self.order {
-            at[of(i) + 1] += 1;
+        let store = |x: f64| kernel.store_one(x * factor);
+        let mut start = 0;
+        let mut first = n.checked_sub(1).map(|_| store(v[0]));
+        while let Some(s) = first {
+            let (end, next) = run_end(v, start, &s, store);
+            tally.count_run(&v[start..end], s, factor);
+            start = end;
+            first = next.or_else(|| (end < n).then(|| store(v[end])));
         }
-        for g in 1..at.len() {
-            at[g] += at[g - 1];
-        }
-        let starts = at.clone();
-        self.grouped.resize(self.sorted.len(), 0.0);
-        for (&i, &x) in self.order.iter().zip(&self.sorted) {
-            let g = of(i);
-            self.grouped[at[g]] = x;
-            at[g] += 1;
-        }
-        for (g, &bits) in distinct.iter().enumerate() {
-            let values = &self.grouped[starts[g]..starts[g + 1]];
-            tally_runs(values, tally, kernel, f64::from_bits(bits));
-        }
-    }
-}
-
-/// Measures sorted finite non-zero values as `kernel` stores each times `factor`: run by run.
-fn tally_runs(v: &[f64], tally: &mut Tally, kernel: &Kernel, factor: f64) {
-    let n = v.len();
-    let store = |x: f64| kernel.store_one(x * factor);
-    let mut start = 0;
-    let mut first = n.checked_sub(1).map(|_| store(v[0]));
-    while let Some(s) = first {
-        let (end, next) = run_end(v, start, &s, store);
-        tally.count_run(&v[start..end], s, factor);
-        start = end;
-        first = next.or_else(|| (end < n).then(|| store(v[end])));
     }
 }
 
