@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Precision Lab's whole test suite; installs what it lacks on first use.
-#   1. format and lint checks (cargo fmt, clippy for the native and the browser build)
+#   1. format and lint checks (cargo fmt, clippy for the native and the browser build, rustdoc's
+#      links)
 #   2. native `cargo test` (unit tests, the `it` integration binary, doctests)
 #   3. component tests in headless Chromium (wasm-bindgen-test, tests/web)
 #   4. the release site (`trunk build --release`, the build a user gets) driven in headless
@@ -22,6 +23,10 @@ cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --bins --locked -- -D warnings
 # The site's build: parts as split points (src/ui/lazy.rs).
 cargo clippy --target wasm32-unknown-unknown --lib --bins --locked --features split -- -D warnings
+
+step "module documentation (every link resolves: the codemap points into it)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --target wasm32-unknown-unknown
 
 step "native tests (the GPU backend's on lavapipe or a real GPU)"
 # Mesa's Vulkan loader complains on stderr when XDG_RUNTIME_DIR is unset (as in CI containers).

@@ -40,7 +40,7 @@ pub enum Subnormals {
     Flush,
 }
 
-/// The shape of a binary float format, the input to [`Format::custom`].
+/// The shape of a binary float format, the input to [`Format::custom`](super::Format::custom).
 ///
 /// ```
 /// use precision_lab::formats::{Family, FloatSpec, Format};

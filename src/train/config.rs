@@ -32,7 +32,7 @@ pub struct RunConfig {
     /// Multiplies the initial weights. Large weights with a small learning rate show updates lost to
     /// swamping when weights are stored in fp16 (an update below half an ulp of its weight vanishes).
     pub weight_scale: f32,
-    /// Stop with [`Stopped::Finished`] after this many steps.
+    /// Stop with [`Stopped::Finished`](super::Stopped::Finished) after this many steps.
     pub max_steps: Option<u64>,
 }
 

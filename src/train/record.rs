@@ -44,7 +44,7 @@ pub struct StepRecord {
     pub tensors: Vec<TensorRecord>,
 }
 
-/// The scalars of one step, fixed by [`Run::begin_step`] for the backend that runs its passes.
+/// The scalars of one step, fixed by [`Run::begin_step`](super::Run::begin_step) for the backend that runs its passes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepPlan {
     /// Index of the step, from 0.
@@ -62,7 +62,7 @@ pub struct StepPlan {
     pub optimizer_step: u64,
 }
 
-/// A step started by [`Run::begin_steps`]: its plan and its batch (as [`Run::batch`] gives it).
+/// A step started by [`Run::begin_steps`](super::Run::begin_steps): its plan and its batch (as [`Run::batch`](super::Run::batch) gives it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedStep {
     pub plan: StepPlan,
@@ -73,7 +73,7 @@ pub struct PlannedStep {
     pub values: Vec<f32>,
 }
 
-/// What a backend's passes produced for one step, for [`Run::end_step`].
+/// What a backend's passes produced for one step, for [`Run::end_step`](super::Run::end_step).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PassOutcome {
     /// Mean batch loss (Inf/NaN stops the run; nothing else is read then).

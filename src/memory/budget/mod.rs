@@ -4,7 +4,7 @@
 //! (which copies exist, what ZeRO and tensor parallelism shard, Korthikanti et al.'s activation
 //! terms, the KV cache). It does not parse text (see `params`, `query`) or draw (see `plot`).
 //!
-//! Here: the report's types, the [`Ledger`] the two modes write their lines to, and the search for
+//! Here: the report's types, the `Ledger` the two modes write their lines to, and the search for
 //! the largest batch or context. The lines themselves: `inference` and `training` (one function
 //! per group of lines), over the tensors one rank holds (`tensors`), stored weights (`weights`),
 //! optimizer states (`optimizer`) and stored activations (`activations`).

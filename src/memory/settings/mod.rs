@@ -51,7 +51,7 @@ pub enum Written {
     Explicit(fn(&Inputs) -> Option<String>),
 }
 
-/// One setting of `T` (the calculator's [`Inputs`], or a custom architecture's [`ArchSpec`]).
+/// One setting of `T` (the calculator's [`Inputs`], or a custom architecture's [`ArchSpec`](crate::memory::arch::ArchSpec)).
 pub struct Setting<T: 'static> {
     pub key: &'static str,
     pub values: Values,

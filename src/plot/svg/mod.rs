@@ -1,10 +1,10 @@
 //! The SVG plumbing every plot shares: colours per theme, XML escaping, the axis mapping, the
-//! plotters frame (background, grid, axes, tick labels, drawn through [`super::frame`]), a small
+//! plotters frame (background, grid, axes, tick labels, drawn through `frame`), a small
 //! writer for the data elements, and the outer `<svg>` tag (scalable size, caption as `<title>`).
 //!
 //! It owns how a plot is put together, not what a plot shows (that is each plot module). Text is
-//! escaped at the one place it is written ([`Doc`], [`finish`], and the frame's labels in
-//! [`super::frame`]), so a plot module cannot forget it.
+//! escaped at the one place it is written (`Doc`, `finish`, and the frame's labels in
+//! `frame`), so a plot module cannot forget it.
 //!
 //! `palette`: colours per theme; `axis`: the axis mapping, panels, ticks and log2 arithmetic;
 //! `doc`: the element writer and escaping; `text`: how numbers read; here: the outer tag.

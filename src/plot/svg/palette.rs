@@ -57,7 +57,8 @@ pub struct Palette {
     /// chart's categories), in order; Okabe-Ito hues shaded per theme for contrast.
     pub series: [Rgb; 4],
     /// The hues of [`crate::plot::series::Hue`], in its order: formats and recipes get theirs from
-    /// [`super::series::format_look`] and [`super::series::recipe_look`].
+    /// [`format_look`](crate::plot::series::format_look) and
+    /// [`recipe_look`](crate::plot::series::recipe_look).
     pub hues: [Rgb; 6],
     /// The editor's value and other "you are here" marks.
     pub marker: Rgb,
