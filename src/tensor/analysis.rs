@@ -152,6 +152,16 @@ impl Tally {
         }
     }
 
+    /// Measures finite non-zero inputs, each stored by `kernel` on its own (times `factor`, read
+    /// back divided by it).
+    pub(crate) fn count_each(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
+        for &x in values {
+            let scaled = x * factor;
+            let s = kernel.store_one(scaled);
+            self.count(x, s.value / factor, s.overflowed, s.value == scaled);
+        }
+    }
+
     /// Measures a run of finite non-zero inputs that `kernel` stores alike (`stored`, after
     /// multiplying by `factor`; read back divided by it): what [`Tally::count`] does for each,
     /// with the one stored value. The stored code is the scaled input itself only for the input
