@@ -12,9 +12,6 @@
 use super::analysis::Tally;
 use super::kernel::{Kernel, Stored};
 
-/// Runs looked at before a row whose runs are this short stores the rest value by value.
-const SHORT_RUNS: usize = 256;
-
 /// Values per batch: large enough that a coarse format's runs are long, small enough for the
 /// cache (0.5 MiB of values, 0.5 MiB of keys).
 pub(crate) const BATCH: usize = 1 << 16;
@@ -128,19 +125,16 @@ impl Sorted {
             tally.exact += n as u64;
             return;
         }
+        if kernel.holds_every_f32() {
+            // Under a scale fp32 stores nearly every value of a tensor differently: one by one
+            // costs less than finding runs of one.
+            tally.count_each(v, kernel, factor);
+            return;
+        }
         let store = |x: f64| kernel.store_one(x * factor);
         let mut start = 0;
-        let mut runs = 0;
         let mut first = n.checked_sub(1).map(|_| store(v[0]));
         while let Some(s) = first {
-            // A format as fine as the values (fp32 under a scale) stores nearly every value
-            // differently: past a few hundred runs averaging under two values, the rest are
-            // stored one by one, which costs less than finding runs of one.
-            runs += 1;
-            if runs == SHORT_RUNS && start < 2 * SHORT_RUNS {
-                tally.count_each(&v[start..], kernel, factor);
-                return;
-            }
             let (end, next) = run_end(v, start, &s, store);
             tally.count_run(&v[start..end], s, factor);
             start = end;
