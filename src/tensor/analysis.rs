@@ -95,11 +95,21 @@ impl Tally {
 
     /// [`Tally::add_with_factor`] with a kernel made once for many slices.
     pub fn add_with(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
+        // Dividing by a power of two is multiplying by its reciprocal, exactly (both are the
+        // exact quotient, rounded once); MX scales are powers of two, and a division costs
+        // several multiplications.
+        let inverse = 1.0 / factor;
+        let power_of_two = factor.is_normal() && factor.to_bits() & ((1 << 52) - 1) == 0;
         for &x in values {
             if self.admit(x) {
                 let scaled = x * factor;
                 let s = kernel.store_one(scaled);
-                self.count(x, s.value / factor, s.overflowed, s.value == scaled);
+                let value = if power_of_two {
+                    s.value * inverse
+                } else {
+                    s.value / factor
+                };
+                self.count(x, value, s.overflowed, s.value == scaled);
             }
         }
     }

@@ -25,7 +25,7 @@ enum Kind {
     /// `integer x scale`, two's complement.
     Integer { scale: f64, high: f64 },
     /// Sorted levels, their codes being their indices.
-    Levels { levels: Vec<f64> },
+    Levels { levels: [f64; 16] },
     /// The exact engine for every value.
     Exact,
 }
@@ -71,7 +71,7 @@ impl Kernel {
                 high: format.max_finite() / scale,
             },
             Structure::Nf4 { .. } => {
-                let levels = (0..16u64).map(|c| format.decode(c)).collect::<Vec<_>>();
+                let levels: [f64; 16] = std::array::from_fn(|c| format.decode(c as u64));
                 if levels.windows(2).all(|w| w[0] < w[1]) {
                     Kind::Levels { levels }
                 } else {
@@ -155,12 +155,23 @@ impl Kernel {
                 };
             }
             Kind::Levels { levels } => {
-                if x.abs() > self.max {
-                    return self.exact(x);
+                // Past the outermost level: that level, overflowed (the engine's saturation; a
+                // block's own absmax lands here when its scale rounds it an ulp past the top).
+                if x > levels[15] || x < levels[0] {
+                    let value = if x > 0.0 { levels[15] } else { levels[0] };
+                    return Stored {
+                        value,
+                        overflowed: true,
+                    };
                 }
-                // The first level at or above x; the nearer of it and the one below, a tie to
-                // the even code.
-                let above = levels.partition_point(|&l| l < x).min(levels.len() - 1);
+                // The first level at or above x: the count of levels below it, by halving
+                // (four steps of a select each, nothing to mispredict); the nearer of it and
+                // the one below, a tie to the even code.
+                let mut below = 8 * usize::from(levels[7] < x);
+                below += 4 * usize::from(levels[below + 3] < x);
+                below += 2 * usize::from(levels[below + 1] < x);
+                below += usize::from(levels[below] < x);
+                let above = below.min(levels.len() - 1);
                 if above == 0 {
                     levels[0]
                 } else {
