@@ -187,6 +187,15 @@ impl Kernel {
             Kind::Exact => return self.exact(x),
         };
         if value.abs() > self.max || !value.is_finite() {
+            // A binary float rounded above with its precision and no top to its exponent: past
+            // the largest value it overflows (IEEE 754's rule), stored saturated. Without the
+            // exact engine: MX blocks put a value or two past the top of E4M3 in most blocks.
+            if matches!(self.kind, Kind::Round { .. }) {
+                return Stored {
+                    value: self.max.copysign(x),
+                    overflowed: true,
+                };
+            }
             return self.exact(x);
         }
         Stored {

@@ -576,6 +576,15 @@ fn the_fast_kernel_stores_every_value_as_the_exact_engine_does() {
             xs.extend([w[0], mid, mid * (1.0 + 1e-12), mid * (1.0 - 1e-12)]);
         }
         let max = format.max_finite();
+        // Past the top: the tie between the largest value and the step above it (which rounds
+        // to even, down for formats whose largest value has an even last bit), either side of
+        // it, and the step itself.
+        if let precision_lab::formats::Structure::Float(spec) = format.structure() {
+            let step = 2f64.powi(max.log2().floor() as i32 - spec.mantissa_bits as i32);
+            for x in [max + step / 2.0, max + step, max + step * 1.5] {
+                xs.extend([x, x * (1.0 + 1e-12), x * (1.0 - 1e-12), -x]);
+            }
+        }
         xs.extend([
             max * 1.01,
             max * 3.0,
