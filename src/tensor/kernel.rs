@@ -115,92 +115,103 @@ impl Kernel {
     /// per value costs as much as the rounding (the site is built for size, `opt-level = "z"`).
     #[inline(always)]
     pub fn store_one(&self, x: f64) -> Stored {
-        let value = match &self.kind {
+        match &self.kind {
             &Kind::Round {
                 drop,
                 min_normal,
                 magic,
                 negative_zero,
-            } => {
-                if x.abs() >= min_normal {
-                    let bits = x.to_bits();
-                    let half = (1u64 << (drop - 1)) - 1;
-                    let even = (bits >> drop) & 1;
-                    f64::from_bits((bits + half + even) >> drop << drop)
-                } else {
-                    let r = (x + magic) - magic;
-                    if r == 0.0 && !(negative_zero && x.is_sign_negative()) {
-                        0.0
-                    } else {
-                        r.copysign(x)
-                    }
-                }
+            } => self.round(x, drop, min_normal, magic, negative_zero),
+            &Kind::Integer { scale, high } => integer(x, scale, high),
+            Kind::Levels { levels } => nearest_level(x, levels),
+            Kind::Exact => self.exact(x),
+        }
+    }
+
+    /// A binary float: rounded on the `f64`'s bits in the normal range, by the FPU at the
+    /// subnormal spacing below it; past the largest value (rounded with the format's precision
+    /// and no top to its exponent) it overflows, IEEE 754's rule, and is stored saturated.
+    #[inline(always)]
+    fn round(&self, x: f64, drop: u32, min_normal: f64, magic: f64, negative_zero: bool) -> Stored {
+        let value = if x.abs() >= min_normal {
+            let bits = x.to_bits();
+            let half = (1u64 << (drop - 1)) - 1;
+            let even = (bits >> drop) & 1;
+            f64::from_bits((bits + half + even) >> drop << drop)
+        } else {
+            let r = (x + magic) - magic;
+            if r == 0.0 && !(negative_zero && x.is_sign_negative()) {
+                0.0
+            } else {
+                r.copysign(x)
             }
-            &Kind::Integer { scale, high } => {
-                let rounded = (x / scale).round_ties_even();
-                // Comparisons rather than `clamp`, whose NaN rules cost WebAssembly a sequence
-                // of instructions per value (the value is finite here).
-                #[allow(clippy::manual_clamp)]
-                let clamped = if rounded > high {
-                    high
-                } else if rounded < -high - 1.0 {
-                    -high - 1.0
-                } else {
-                    rounded
-                };
-                return Stored {
-                    // An integer zero has no sign: + 0.0 turns -0 into 0.
-                    value: clamped * scale + 0.0,
-                    overflowed: clamped != rounded,
-                };
-            }
-            Kind::Levels { levels } => {
-                // Past the outermost level: that level, overflowed (the engine's saturation; a
-                // block's own absmax lands here when its scale rounds it an ulp past the top).
-                if x > levels[15] || x < levels[0] {
-                    let value = if x > 0.0 { levels[15] } else { levels[0] };
-                    return Stored {
-                        value,
-                        overflowed: true,
-                    };
-                }
-                // The first level at or above x: the count of levels below it, by halving
-                // (four steps of a select each, nothing to mispredict); the nearer of it and
-                // the one below, a tie to the even code.
-                let mut below = 8 * usize::from(levels[7] < x);
-                below += 4 * usize::from(levels[below + 3] < x);
-                below += 2 * usize::from(levels[below + 1] < x);
-                below += usize::from(levels[below] < x);
-                let above = below.min(levels.len() - 1);
-                if above == 0 {
-                    levels[0]
-                } else {
-                    let (lo, hi) = (levels[above - 1], levels[above]);
-                    let (dl, dh) = (x - lo, hi - x);
-                    if dl < dh || (dl == dh && (above - 1) % 2 == 0) {
-                        lo
-                    } else {
-                        hi
-                    }
-                }
-            }
-            Kind::Exact => return self.exact(x),
         };
-        if value.abs() > self.max || !value.is_finite() {
-            // A binary float rounded above with its precision and no top to its exponent: past
-            // the largest value it overflows (IEEE 754's rule), stored saturated. Without the
-            // exact engine: MX blocks put a value or two past the top of E4M3 in most blocks.
-            if matches!(self.kind, Kind::Round { .. }) {
-                return Stored {
-                    value: self.max.copysign(x),
-                    overflowed: true,
-                };
-            }
-            return self.exact(x);
-        }
+        // Past the top without the exact engine: MX blocks put a value or two past the top of
+        // E4M3 in most blocks.
         Stored {
-            value,
-            overflowed: false,
+            value: if value.abs() > self.max || !value.is_finite() {
+                self.max.copysign(x)
+            } else {
+                value
+            },
+            overflowed: value.abs() > self.max || !value.is_finite(),
         }
+    }
+}
+
+/// `integer x scale`, two's complement, saturating.
+#[inline(always)]
+fn integer(x: f64, scale: f64, high: f64) -> Stored {
+    let rounded = (x / scale).round_ties_even();
+    // Comparisons rather than `clamp`, whose NaN rules cost WebAssembly a sequence of
+    // instructions per value (the value is finite here).
+    #[allow(clippy::manual_clamp)]
+    let clamped = if rounded > high {
+        high
+    } else if rounded < -high - 1.0 {
+        -high - 1.0
+    } else {
+        rounded
+    };
+    Stored {
+        // An integer zero has no sign: + 0.0 turns -0 into 0.
+        value: clamped * scale + 0.0,
+        overflowed: clamped != rounded,
+    }
+}
+
+/// The nearest of 16 sorted levels, a tie to the even code; past the outermost level, that
+/// level, overflowed (the engine's saturation; a block's own absmax lands there when its scale
+/// rounds it an ulp past the top).
+#[inline(always)]
+fn nearest_level(x: f64, levels: &[f64; 16]) -> Stored {
+    if x > levels[15] || x < levels[0] {
+        let value = if x > 0.0 { levels[15] } else { levels[0] };
+        return Stored {
+            value,
+            overflowed: true,
+        };
+    }
+    // The first level at or above x: the count of levels below it, by halving (four steps of
+    // a select each, nothing to mispredict); the nearer of it and the one below.
+    let mut below = 8 * usize::from(levels[7] < x);
+    below += 4 * usize::from(levels[below + 3] < x);
+    below += 2 * usize::from(levels[below + 1] < x);
+    below += usize::from(levels[below] < x);
+    let above = below.min(levels.len() - 1);
+    let value = if above == 0 {
+        levels[0]
+    } else {
+        let (lo, hi) = (levels[above - 1], levels[above]);
+        let (dl, dh) = (x - lo, hi - x);
+        if dl < dh || (dl == dh && (above - 1) % 2 == 0) {
+            lo
+        } else {
+            hi
+        }
+    };
+    Stored {
+        value,
+        overflowed: false,
     }
 }
