@@ -19,6 +19,23 @@ fn quantized(x: &[f32], rows: usize, cols: usize, kind: BlockKind, blocks: Block
     out
 }
 
+/// One row of NVFP4 blocks without the fp32 tensor scale, nearest-even.
+fn nvfp4_row_without_tensor_scale(x: &[f32]) -> Quantized {
+    let mut out = Quantized::default();
+    block::quantize(
+        x,
+        1,
+        x.len(),
+        BlockKind::Nvfp4,
+        Blocks::AlongRows,
+        None,
+        false,
+        true,
+        &mut out,
+    );
+    out
+}
+
 #[test]
 fn mxfp8_blocks_worked_by_hand() {
     // One outlier: amax 1000 needs X = 4 (1000 / 2 = 500 is past 448), so 1000 / 4 = 250 rounds to
@@ -96,34 +113,13 @@ fn nvfp4_blocks_worked_by_hand() {
     // No tensor scale: a block whose amax is 5376 wants s = 5376 / 6 = 896, past E4M3's 448, so the
     // scale saturates at 448 and 5376 / 448 = 12 clips to 6: it reads back 2688. -1 / 448 is below
     // half of E2M1's 0.5 and flushes to zero inside the block.
-    let mut out = Quantized::default();
     let x = [5376.0, 448.0, 0.0, -1.0];
-    block::quantize(
-        &x,
-        1,
-        4,
-        BlockKind::Nvfp4,
-        Blocks::AlongRows,
-        None,
-        false,
-        true,
-        &mut out,
-    );
+    let mut out = nvfp4_row_without_tensor_scale(&x);
     assert_eq!((out.stats.saturated, out.stats.flushed), (1, 1));
     assert_eq!(out.values, [2688.0, 448.0, 0.0, 0.0]);
     // A block of tiny values without the tensor scale: 0.001 / 6 is below half of E4M3's smallest
     // subnormal (2^-10), so the scale underflows to 0 and every value reads back as 0.
-    block::quantize(
-        &[0.001, -0.0005],
-        1,
-        2,
-        BlockKind::Nvfp4,
-        Blocks::AlongRows,
-        None,
-        false,
-        true,
-        &mut out,
-    );
+    out = nvfp4_row_without_tensor_scale(&[0.001, -0.0005]);
     assert_eq!(
         (out.stats.underflowed, out.stats.flushed, out.values.clone()),
         (1, 2, vec![0.0, 0.0])
@@ -135,17 +131,7 @@ fn nvfp4_blocks_worked_by_hand() {
     // Saturation is a wanted scale past 464: up to there nearest-even gives E4M3's 448 anyway.
     // 2760 / 6 = 460 is not saturated, 2790 / 6 = 465 is.
     for (amax, saturated) in [(2760.0, 0), (2790.0, 1)] {
-        block::quantize(
-            &[amax, 1.0],
-            1,
-            2,
-            BlockKind::Nvfp4,
-            Blocks::AlongRows,
-            None,
-            false,
-            true,
-            &mut out,
-        );
+        out = nvfp4_row_without_tensor_scale(&[amax, 1.0]);
         assert_eq!(out.stats.saturated, saturated, "amax {amax}");
     }
     // With the tensor scale the largest block wants 448 give or take S_enc's rounding: never
