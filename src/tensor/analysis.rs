@@ -95,21 +95,10 @@ impl Tally {
 
     /// [`Tally::add_with_factor`] with a kernel made once for many slices.
     pub fn add_with(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
-        // Dividing by a power of two is multiplying by its reciprocal, exactly (both are the
-        // exact quotient, rounded once); MX scales are powers of two, and a division costs
-        // several multiplications.
-        let inverse = 1.0 / factor;
-        let power_of_two = factor.is_normal() && factor.to_bits() & ((1 << 52) - 1) == 0;
+        let factor = Factor::new(factor);
         for &x in values {
             if self.admit(x) {
-                let scaled = x * factor;
-                let s = kernel.store_one(scaled);
-                let value = if power_of_two {
-                    s.value * inverse
-                } else {
-                    s.value / factor
-                };
-                self.count(x, value, s.overflowed, s.value == scaled);
+                self.store_and_count(x, kernel, factor);
             }
         }
     }
@@ -155,20 +144,23 @@ impl Tally {
             self.exact += 1;
         }
         self.noise += error * error;
-        // A division only for a candidate: the product is within 2^-53 of the quotient's bound,
-        // and the margin keeps every value that could raise the maximum.
-        if error.abs() >= self.max_rel_error * x.abs() * (1.0 - 1e-15) {
-            self.max_rel_error = self.max_rel_error.max((error / x).abs());
-        }
+        self.max_rel_error = raise_largest(self.max_rel_error, error, x);
+    }
+
+    /// Stores a finite non-zero `x` times the factor and measures what it reads back as.
+    #[inline(always)]
+    fn store_and_count(&mut self, x: f64, kernel: &Kernel, factor: Factor) {
+        let scaled = x * factor.factor;
+        let s = kernel.store_one(scaled);
+        self.count(x, factor.back(s.value), s.overflowed, s.value == scaled);
     }
 
     /// Measures finite non-zero inputs, each stored by `kernel` on its own (times `factor`, read
     /// back divided by it).
     pub(crate) fn count_each(&mut self, values: &[f64], kernel: &Kernel, factor: f64) {
+        let factor = Factor::new(factor);
         for &x in values {
-            let scaled = x * factor;
-            let s = kernel.store_one(scaled);
-            self.count(x, s.value / factor, s.overflowed, s.value == scaled);
+            self.store_and_count(x, kernel, factor);
         }
     }
 
@@ -178,7 +170,7 @@ impl Tally {
     /// that reads back as itself, so one check serves the run.
     pub(crate) fn count_run(&mut self, run: &[f64], stored: Stored, factor: f64) {
         let n = run.len() as u64;
-        let value = stored.value / factor;
+        let value = Factor::new(factor).back(stored.value);
         if stored.overflowed {
             self.overflow += n;
         }
@@ -236,16 +228,49 @@ fn largest_relative_error(run: &[f64], value: f64) -> f64 {
         (None, _) | (_, None) => 0.0,
         _ if value == 0.0 => 1.0,
         (Some(&lo), Some(&hi)) if near(lo) && near(hi) => ratio(lo).max(ratio(hi)),
-        _ => {
-            let mut largest = 0.0f64;
-            for &x in run {
-                let error = value - x;
-                // A division only for a candidate, as in `Tally::count`.
-                if error.abs() >= largest * x.abs() * (1.0 - 1e-15) {
-                    largest = largest.max((error / x).abs());
-                }
-            }
-            largest
+        _ => run
+            .iter()
+            .fold(0.0, |largest, &x| raise_largest(largest, value - x, x)),
+    }
+}
+
+/// `largest`, or `|error / x|` where that is larger: a division only for a candidate (the
+/// product is within 2^-53 of the quotient's bound, and the margin keeps every value that could
+/// raise the maximum).
+#[inline(always)]
+fn raise_largest(largest: f64, error: f64, x: f64) -> f64 {
+    if error.abs() >= largest * x.abs() * (1.0 - 1e-15) {
+        largest.max((error / x).abs())
+    } else {
+        largest
+    }
+}
+
+/// The factor values are multiplied by before they are stored, and the way back.
+#[derive(Clone, Copy)]
+struct Factor {
+    factor: f64,
+    /// `1 / factor` when `factor` is a power of two: dividing by a power of two is multiplying by
+    /// its reciprocal, exactly (both are the exact quotient, rounded once), and MX scales are
+    /// powers of two; a division costs several multiplications.
+    inverse: Option<f64>,
+}
+
+impl Factor {
+    fn new(factor: f64) -> Factor {
+        let power_of_two = factor.is_normal() && factor.to_bits() & ((1 << 52) - 1) == 0;
+        Factor {
+            factor,
+            inverse: power_of_two.then(|| 1.0 / factor),
+        }
+    }
+
+    /// A stored value read back: divided by the factor.
+    #[inline(always)]
+    fn back(self, stored: f64) -> f64 {
+        match self.inverse {
+            Some(inverse) => stored * inverse,
+            None => stored / self.factor,
         }
     }
 }

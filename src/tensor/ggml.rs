@@ -186,7 +186,7 @@ pub fn q4_k_superblock(values: &[f64]) -> Vec<(f64, bool)> {
         sub.map(|v| av_x + v.abs())
     });
     #[cfg(target_arch = "wasm32")]
-    let searched: Vec<(f32, f32, [u8; 32])> = (0..2)
+    let searched: Vec<(f32, f32, [u8; 32])> = (0..subs.len() / 4)
         .flat_map(|g| {
             let four =
                 |a: &[[f32; 32]; 8]| -> [[f32; 32]; 4] { std::array::from_fn(|k| a[4 * g + k]) };

@@ -3,8 +3,9 @@
 //! it value for value, scaled inputs and ties included), at a fraction of the cost. Binary floats
 //! with gradual underflow up to fp32 round on the input's own `f64` bits (normal range) or with the
 //! FPU's nearest-even at the subnormal spacing, so any `f64`, scaled or not, takes a few integer
-//! operations; integers are rounded arithmetically; NF4 is a 16-level search; anything else, and
-//! every value past a format's largest, goes through the exact engine.
+//! operations; integers are rounded arithmetically; NF4 is a 16-level search; past a format's
+//! largest value each saturates (a float overflows when it rounds past it, IEEE 754's rule);
+//! anything else goes through the exact engine.
 
 use crate::formats::{Format, Overflow, Rounding, Structure, Subnormals};
 
@@ -148,13 +149,14 @@ impl Kernel {
         };
         // Past the top without the exact engine: MX blocks put a value or two past the top of
         // E4M3 in most blocks.
+        let overflowed = value.abs() > self.max || !value.is_finite();
         Stored {
-            value: if value.abs() > self.max || !value.is_finite() {
+            value: if overflowed {
                 self.max.copysign(x)
             } else {
                 value
             },
-            overflowed: value.abs() > self.max || !value.is_finite(),
+            overflowed,
         }
     }
 }
@@ -192,13 +194,13 @@ fn nearest_level(x: f64, levels: &[f64; 16]) -> Stored {
             overflowed: true,
         };
     }
-    // The first level at or above x: the count of levels below it, by halving (four steps of
-    // a select each, nothing to mispredict); the nearer of it and the one below.
-    let mut below = 8 * usize::from(levels[7] < x);
-    below += 4 * usize::from(levels[below + 3] < x);
-    below += 2 * usize::from(levels[below + 1] < x);
-    below += usize::from(levels[below] < x);
-    let above = below.min(levels.len() - 1);
+    // The first level at or above x (there is one: x is not past the top): the count of levels
+    // below it, by halving (four steps of a select each, nothing to mispredict); the nearer of
+    // it and the one below.
+    let mut above = 8 * usize::from(levels[7] < x);
+    above += 4 * usize::from(levels[above + 3] < x);
+    above += 2 * usize::from(levels[above + 1] < x);
+    above += usize::from(levels[above] < x);
     let value = if above == 0 {
         levels[0]
     } else {

@@ -13,7 +13,7 @@
 //!   quantizer stores it. Block rows see whole blocks whatever the slices (a carry buffer).
 //! - [`kernel`]: how a row stores one value: binary floats up to fp32 round on the `f64`'s own bits
 //!   (the FPU's nearest-even at the subnormal spacing), integers arithmetically, NF4 by a level
-//!   search, and the exact engine past a format's range.
+//!   search, each saturating past its largest value; the exact engine for other formats.
 //! - `runs`: the whole-tensor rows in sorted batches of 65,536, a few kernel calls per run of
 //!   values that store alike.
 //! - [`analysis`]: the tally of each row (overflow, underflow, exact, SQNR, largest relative error).

@@ -246,7 +246,7 @@ impl Analysis {
             self.pending = pending;
             self.pending.drain(..whole);
         }
-        if !self.rows.iter().any(|r| !matches!(r.how, Scheme::Whole(_))) {
+        if self.rows.iter().all(|r| matches!(r.how, Scheme::Whole(_))) {
             return;
         }
         self.carry.extend_from_slice(values);

@@ -120,15 +120,15 @@ impl Sorted {
         let v = &self.sorted;
         let n = v.len();
         tally.nonzero += n as u64;
-        if factor == 1.0 && self.all_f32 && kernel.holds_every_f32() {
-            // fp32 keeps every value of an fp32 tensor: no error, nothing to store.
-            tally.exact += n as u64;
-            return;
-        }
         if kernel.holds_every_f32() {
-            // Under a scale fp32 stores nearly every value of a tensor differently: one by one
-            // costs less than finding runs of one.
-            tally.count_each(v, kernel, factor);
+            if factor == 1.0 && self.all_f32 {
+                // fp32 keeps every value of an fp32 tensor: no error, nothing to store.
+                tally.exact += n as u64;
+            } else {
+                // Otherwise it stores nearly every value differently: one by one costs less than
+                // finding runs of one.
+                tally.count_each(v, kernel, factor);
+            }
             return;
         }
         let store = |x: f64| kernel.store_one(x * factor);

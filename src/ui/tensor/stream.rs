@@ -19,7 +19,7 @@ const VALUES_PER_TURN: usize = 16384;
 const TURN_MS: f64 = 25.0;
 
 /// Gives the page a turn once `TURN_MS` of work has passed since the last one: yielding after
-/// every slice would spend most of the time waiting (a chained `setTimeout` waits at least 4 ms).
+/// every slice of 16,384 values would spend more time switching and painting than analysing.
 struct Turns {
     last: f64,
 }
@@ -158,8 +158,7 @@ async fn read_range(f: &web_sys::File, start: f64, end: f64) -> Result<Vec<u8>, 
     start_read(f, start, end).bytes().await
 }
 
-/// A read of a byte range under way: the browser reads the next slice while the page analyses
-/// the one before (reading and analysing take turns otherwise, and each waits on the other).
+/// A read of a byte range under way.
 struct Reading(Result<JsFuture, String>);
 
 fn start_read(f: &web_sys::File, start: f64, end: f64) -> Reading {
@@ -180,10 +179,52 @@ impl Reading {
     }
 }
 
+/// A byte range of a file read in slices, each read begun before the one before it is analysed
+/// (reading and analysing would take turns otherwise, each waiting on the other).
+struct Slices<'a> {
+    file: &'a web_sys::File,
+    /// Where the read after the one under way starts.
+    at: f64,
+    end: f64,
+    slice: f64,
+    reading: Option<Reading>,
+}
+
+impl<'a> Slices<'a> {
+    fn new(file: &'a web_sys::File, start: f64, end: f64, slice: f64) -> Slices<'a> {
+        let mut slices = Slices {
+            file,
+            at: start,
+            end,
+            slice,
+            reading: None,
+        };
+        slices.reading = slices.begin();
+        slices
+    }
+
+    /// Begins the next read, if any is left.
+    fn begin(&mut self) -> Option<Reading> {
+        (self.at < self.end).then(|| {
+            let to = (self.at + self.slice).min(self.end);
+            let reading = start_read(self.file, self.at, to);
+            self.at = to;
+            reading
+        })
+    }
+
+    /// The next slice's bytes (the read after it already begun), or `None` past the end.
+    async fn next(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let current = self.reading.take()?;
+        self.reading = self.begin();
+        Some(current.bytes().await)
+    }
+}
+
 /// Lets the page paint and answer input before the next slice: a message to a channel of our
-/// own, a task like a timer's without the 4 ms that browsers add to chained `setTimeout`s (about
-/// a tenth of a long analysis, yielding every 25 ms).
+/// own, a task like a timer's without the 4 ms that browsers add to chained `setTimeout`s.
 async fn next_turn() {
+    // Without a channel (it cannot fail in a browser that runs this) the work goes on unbroken.
     let Ok(channel) = web_sys::MessageChannel::new() else {
         return;
     };
@@ -212,21 +253,15 @@ async fn stream_deflated(
     };
     let size = dtype.size();
     let mut inflater = file::Inflater::default();
-    let (mut at, end) = (place.start, place.start + place.compressed);
     let (mut skip, mut left) = (t.offset, t.bytes);
     let (mut bytes, mut values) = (Vec::new(), Vec::new());
     // Compressed slices of 16 KiB: they inflate to several times their size (up to a thousand
-    // times for runs of zeros), and each is analysed before the next is read.
-    let slice = 16 * 1024;
+    // times for runs of zeros).
+    let end = place.start + place.compressed;
+    let mut slices = Slices::new(f, place.start as f64, end as f64, 16.0 * 1024.0);
     let mut turns = Turns::new();
-    let read = |at: u64| start_read(f, at as f64, (at + slice).min(end) as f64);
-    let mut reading = (at < end).then(|| read(at));
-    while let Some(current) = reading.take() {
-        let compressed = current.bytes().await?;
-        at = (at + slice).min(end);
-        if at < end {
-            reading = Some(read(at));
-        }
+    while let Some(compressed) = slices.next().await {
+        let compressed = compressed?;
         if !still() {
             return Err("Cancelled.".to_string());
         }
@@ -264,8 +299,6 @@ struct Pass {
     analysis: Option<Analysis>,
     largest: f64,
     done: u64,
-    non_finite: u64,
-    zeros: u64,
     /// Every `stride`-th value, for the histogram (at most about [`SAMPLE`] of them).
     stride: u64,
     sample: Vec<f64>,
@@ -287,8 +320,6 @@ impl Pass {
                     .skip(first as usize)
                     .step_by(self.stride as usize),
             );
-            self.non_finite += values.iter().filter(|x| !x.is_finite()).count() as u64;
-            self.zeros += values.iter().filter(|x| **x == 0.0).count() as u64;
         }
         self.largest = self.largest.max(absmax(values));
         self.done += values.len() as u64;
@@ -314,8 +345,6 @@ pub(super) async fn analyse(
             analysis: (pass + 1 == passes).then(|| Analysis::new(mode, largest)),
             largest: 0.0,
             done: 0,
-            non_finite: 0,
-            zeros: 0,
             stride: total.div_ceil(SAMPLE).max(1),
             sample: Vec::new(),
         };
@@ -346,18 +375,12 @@ pub(super) async fn analyse(
                 let dtype: Dtype = t.dtype.ok_or("This tensor's type is not read.")?;
                 let size = dtype.size() as f64;
                 let slice = (SLICE / size).floor() * size;
-                let mut at = t.offset as f64;
                 let end = (t.offset + t.bytes) as f64;
+                let mut slices = Slices::new(f, t.offset as f64, end, slice);
                 let mut values = Vec::new();
                 let mut turns = Turns::new();
-                let read = |at: f64| start_read(f, at, (at + slice).min(end));
-                let mut reading = (at < end).then(|| read(at));
-                while let Some(current) = reading.take() {
-                    let bytes = current.bytes().await?;
-                    at = (at + slice).min(end);
-                    if at < end {
-                        reading = Some(read(at));
-                    }
+                while let Some(bytes) = slices.next().await {
+                    let bytes = bytes?;
                     for part in bytes.chunks(VALUES_PER_TURN * dtype.size() as usize) {
                         if !still() {
                             return Err("Cancelled.".to_string());
@@ -379,8 +402,6 @@ pub(super) async fn analyse(
     }
     let Some(Pass {
         analysis: Some(mut analysis),
-        non_finite,
-        zeros,
         sample,
         ..
     }) = result
@@ -388,6 +409,10 @@ pub(super) async fn analyse(
         return Err("Nothing to measure.".to_string());
     };
     analysis.finish();
+    // Every row counts every value: the zeros and the NaN or infinite ones are any row's.
+    let counted = analysis.rows.first().map(|r| r.tally).unwrap_or_default();
+    let non_finite = counted.non_finite;
+    let zeros = counted.values - counted.non_finite - counted.nonzero;
     Ok(Status::Done {
         summary: format!(
             "{label}: {total} values, {zeros} zero, {non_finite} NaN or infinite; the largest \
