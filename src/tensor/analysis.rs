@@ -193,6 +193,62 @@ impl Tally {
         self.max_rel_error = self.max_rel_error.max(largest_relative_error(run, value));
     }
 
+    /// Adds the tally of a later part of the same tensor: counts and sums add, the largest error
+    /// is the larger.
+    pub fn merge(&mut self, other: &Tally) {
+        self.values += other.values;
+        self.non_finite += other.non_finite;
+        self.nonzero += other.nonzero;
+        self.overflow += other.overflow;
+        self.underflow += other.underflow;
+        self.exact += other.exact;
+        self.signal += other.signal;
+        self.noise += other.noise;
+        self.max_rel_error = self.max_rel_error.max(other.max_rel_error);
+    }
+
+    /// The tally as numbers, for a message between threads (counts are exact in an `f64`
+    /// up to 2^53 values).
+    pub fn to_numbers(&self) -> [f64; Tally::NUMBERS] {
+        [
+            self.values as f64,
+            self.non_finite as f64,
+            self.nonzero as f64,
+            self.overflow as f64,
+            self.underflow as f64,
+            self.exact as f64,
+            self.signal,
+            self.noise,
+            self.max_rel_error,
+        ]
+    }
+
+    /// Numbers in [`Tally::NUMBERS`]' order back into a tally; `None` for a count that is not a
+    /// whole number of values.
+    pub fn from_numbers(n: &[f64]) -> Option<Tally> {
+        let count =
+            |x: f64| (x >= 0.0 && x.fract() == 0.0 && x <= 2f64.powi(53)).then_some(x as u64);
+        let [values, non_finite, nonzero, overflow, underflow, exact, signal, noise, max_rel_error] =
+            *n
+        else {
+            return None;
+        };
+        Some(Tally {
+            values: count(values)?,
+            non_finite: count(non_finite)?,
+            nonzero: count(nonzero)?,
+            overflow: count(overflow)?,
+            underflow: count(underflow)?,
+            exact: count(exact)?,
+            signal,
+            noise,
+            max_rel_error,
+        })
+    }
+
+    /// How many numbers [`Tally::to_numbers`] gives.
+    pub const NUMBERS: usize = 9;
+
     /// The share of non-zero values, or `None` when there are none.
     pub fn share(&self, count: u64) -> Option<f64> {
         (self.nonzero > 0).then(|| count as f64 / self.nonzero as f64)

@@ -82,7 +82,18 @@ impl Dtype {
         Dtype::Bool,
     ];
 
-    fn from_name(name: &str) -> Option<Dtype> {
+    /// A number for the type (its place in the list of types), for messages between threads.
+    pub fn code(self) -> u8 {
+        Dtype::ALL.iter().position(|&d| d == self).unwrap_or(0) as u8
+    }
+
+    /// The type of [`Dtype::code`].
+    pub fn from_code(code: u8) -> Option<Dtype> {
+        Dtype::ALL.get(usize::from(code)).copied()
+    }
+
+    /// The type a safetensors name names.
+    pub fn from_name(name: &str) -> Option<Dtype> {
         Dtype::ALL.into_iter().find(|d| d.name() == name)
     }
 }

@@ -64,9 +64,11 @@ pub fn ggml_block(block: &[f64], kind: Ggml) -> Vec<(f64, bool)> {
             let dh = half::f16::from_f32(d).to_f32();
             xs.iter()
                 .map(|&v| {
-                    let q = (v * id + 8.5) as i8;
-                    let kept = q.min(15);
-                    (f64::from(f32::from(kept - 8) * dh), q > 15)
+                    // ggml converts to `int8_t` (a finite value gives 0 to 16 here); NaN and
+                    // infinities, which the tally leaves out, are kept in range too.
+                    let q = (v * id + 8.5) as i32;
+                    let kept = q.clamp(0, 15);
+                    (f64::from((kept - 8) as f32 * dh), q > 15)
                 })
                 .collect()
         }
@@ -169,7 +171,12 @@ fn make_qkx2_quants(
 /// back as `d x sc x q - dmin x m` (4.5 bits per value). A last super-block shorter than 256 is
 /// padded with zeros, whose read-backs are dropped.
 pub fn q4_k_superblock(values: &[f64]) -> Vec<(f64, bool)> {
-    let mut x: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+    // NaN and infinities (and f64s past f32's range) are left out of the tally; quantized as
+    // zero, they do not make the whole super-block's scales NaN, as they would in llama.cpp.
+    let mut x: Vec<f32> = values
+        .iter()
+        .map(|&v| Some(v as f32).filter(|v| v.is_finite()).unwrap_or(0.0))
+        .collect();
     x.resize(QK_K, 0.0);
     let f16 = |v: f32| half::f16::from_f32(v).to_f32();
     let mut scales = [0.0f32; QK_K / 32];

@@ -16,6 +16,8 @@
 //!   search, each saturating past its largest value; the exact engine for other formats.
 //! - `runs`: the whole-tensor rows in sorted batches of 65,536, a few kernel calls per run of
 //!   values that store alike.
+//! - [`parts`]: a tensor in parts of a million values, measured apart (in the page's workers)
+//!   and merged in order into the streamed table.
 //! - [`analysis`]: the tally of each row (overflow, underflow, exact, SQNR, largest relative error).
 //! - [`demo`]: the demo tensors, generated from stated recipes.
 
@@ -26,10 +28,12 @@ pub mod ggml;
 #[cfg(target_arch = "wasm32")]
 mod ggml_x4;
 pub mod kernel;
+pub mod parts;
 pub mod report;
 mod runs;
 
 pub use analysis::{absmax, absmax_factor, Scaling, Tally};
 pub use demo::Demo;
 pub use file::{Dtype, Endian, FileError, TensorInfo};
-pub use report::{Analysis, Mode, Row};
+pub use parts::{measure_part, PartJob, PartRequest, PartResult};
+pub use report::{Analysis, Mode, Row, PART};

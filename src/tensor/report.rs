@@ -104,7 +104,10 @@ pub struct Row {
     pub bits: f64,
     /// The scheme in words ("E8M0 scale per 32 values").
     pub scheme: &'static str,
+    /// The whole tensor's tally: each part's, added in order once the part is whole.
     pub tally: Tally,
+    /// The tally of the part under way ([`PART`]).
+    current: Tally,
     kernel: Kernel,
     how: Scheme,
 }
@@ -118,7 +121,17 @@ pub struct Analysis {
     /// Values not yet in a whole batch of the whole-tensor rows ([`runs::BATCH`]).
     pending: Vec<f64>,
     batch: Sorted,
+    /// Values of the part under way added so far.
+    in_part: usize,
 }
+
+/// Values per part: a tensor is measured part by part, each part's tallies added to the whole's
+/// in order, so that parts measured apart (in workers) and merged give the table that streaming
+/// gives, bit for bit. A multiple of [`runs::BATCH`] and of every block size, so no batch or
+/// block straddles two parts.
+pub const PART: usize = 1 << 20;
+
+const _: () = assert!(PART % runs::BATCH == 0 && PART % CHUNK == 0);
 
 /// Values per block handed to the block rows at once: a multiple of every block size.
 const CHUNK: usize = QK_K;
@@ -150,6 +163,7 @@ impl Analysis {
                 bits,
                 scheme,
                 tally: Tally::default(),
+                current: Tally::default(),
                 kernel: Kernel::new(&format),
                 how,
             });
@@ -184,6 +198,7 @@ impl Analysis {
                     bits,
                     scheme,
                     tally: Tally::default(),
+                    current: Tally::default(),
                     kernel: Kernel::new(&format),
                     how: Scheme::Ggml(kind),
                 });
@@ -199,6 +214,7 @@ impl Analysis {
                     bits: 4.0 + 32.0 / 128.0,
                     scheme: "fp32 absmax scale per 128 values",
                     tally: Tally::default(),
+                    current: Tally::default(),
                     kernel: Kernel::new(&format),
                     how: Scheme::Absmax(128),
                 });
@@ -209,6 +225,7 @@ impl Analysis {
                 bits: nvfp4::BITS_PER_ELEMENT,
                 scheme: "NVFP4: E4M3 scale per 16 values, fp32 scale per tensor",
                 tally: Tally::default(),
+                current: Tally::default(),
                 kernel: Kernel::new(&format),
                 how: Scheme::Nvfp4(
                     TensorScale::of(absmax as f32),
@@ -222,6 +239,7 @@ impl Analysis {
                 bits: 4.0 + 20.0 / GROUP as f64,
                 scheme: "fp16 scale and 4-bit zero point per 128 values (GPTQ, AWQ)",
                 tally: Tally::default(),
+                current: Tally::default(),
                 kernel: Kernel::new(&format),
                 how: Scheme::Asymmetric,
             });
@@ -231,11 +249,52 @@ impl Analysis {
             carry: Vec::new(),
             pending: Vec::new(),
             batch: Sorted::default(),
+            in_part: 0,
         }
     }
 
     /// Adds a slice of the tensor's values, in order.
-    pub fn add(&mut self, values: &[f64]) {
+    pub fn add(&mut self, mut values: &[f64]) {
+        while !values.is_empty() {
+            let (head, rest) = values.split_at((PART - self.in_part).min(values.len()));
+            self.add_to_part(head);
+            self.in_part += head.len();
+            if self.in_part == PART {
+                self.close_part();
+            }
+            values = rest;
+        }
+    }
+
+    /// Ends the tensor: a last partial batch or block is one of its own.
+    pub fn finish(&mut self) {
+        self.close_part();
+    }
+
+    /// Adds the tallies of a part measured apart (by [`measure_part`], with the same mode and
+    /// absmax): parts must come in order, each once, as `add` would have seen their values.
+    pub fn merge_part(&mut self, tallies: &[Tally]) {
+        for (row, part) in self.rows.iter_mut().zip(tallies) {
+            row.tally.merge(part);
+        }
+    }
+
+    /// Measures what is left of the part under way and adds its tallies to the whole's.
+    fn close_part(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            self.add_whole(&pending);
+        }
+        let rest = std::mem::take(&mut self.carry);
+        self.add_blocks(&rest);
+        for row in &mut self.rows {
+            row.tally.merge(&std::mem::take(&mut row.current));
+        }
+        self.in_part = 0;
+    }
+
+    /// Adds values that lie within the part under way.
+    fn add_to_part(&mut self, values: &[f64]) {
         if self.rows.iter().any(|r| matches!(r.how, Scheme::Whole(_))) {
             self.pending.extend_from_slice(values);
             let whole = self.pending.len() / runs::BATCH * runs::BATCH;
@@ -255,22 +314,12 @@ impl Analysis {
         self.add_blocks(&blocks);
     }
 
-    /// Ends the tensor: a last partial batch or block is one of its own.
-    pub fn finish(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        if !pending.is_empty() {
-            self.add_whole(&pending);
-        }
-        let rest = std::mem::take(&mut self.carry);
-        self.add_blocks(&rest);
-    }
-
     /// One batch through every whole-tensor row, sorted once for them all.
     fn add_whole(&mut self, batch: &[f64]) {
         self.batch.take(batch);
         for row in &mut self.rows {
             if let Scheme::Whole(factor) = row.how {
-                self.batch.tally(&mut row.tally, &row.kernel, factor);
+                self.batch.tally(&mut row.current, &row.kernel, factor);
             }
         }
     }
@@ -293,12 +342,12 @@ impl Analysis {
                         } else {
                             1.0
                         };
-                        row.tally.add_with(block, &row.kernel, factor);
+                        row.current.add_with(block, &row.kernel, factor);
                     }
                 }
                 Scheme::Ggml(kind) => {
                     for block in values.chunks(kind.block_len()) {
-                        row.tally.add_stored(block, &ggml_block(block, kind));
+                        row.current.add_stored(block, &ggml_block(block, kind));
                     }
                 }
                 Scheme::Nvfp4(tensor, e4m3) => {
@@ -324,12 +373,12 @@ impl Analysis {
                                 (value, nvfp4::past_range(x, &tensor, s.scale))
                             })
                             .collect();
-                        row.tally.add_stored(block, &stored);
+                        row.current.add_stored(block, &stored);
                     }
                 }
                 Scheme::Asymmetric => {
                     for group in values.chunks(GROUP) {
-                        row.tally.add_stored(group, &asymmetric_group(group));
+                        row.current.add_stored(group, &asymmetric_group(group));
                     }
                 }
                 Scheme::Absmax(size) => {
@@ -338,7 +387,7 @@ impl Analysis {
                         // The scale is stored in fp32, as bitsandbytes keeps its absmax.
                         let stored = f64::from(largest as f32);
                         let factor = absmax_factor(&row.kernel.format, stored);
-                        row.tally.add_with(block, &row.kernel, factor);
+                        row.current.add_with(block, &row.kernel, factor);
                     }
                 }
             }

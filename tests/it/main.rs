@@ -15,6 +15,7 @@ mod present_train;
 mod route;
 mod tensor;
 mod tensor_ggml;
+mod tensor_parts;
 mod tidy;
 mod train;
 mod train_block;
