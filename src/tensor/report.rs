@@ -131,7 +131,7 @@ pub struct Analysis {
 /// block straddles two parts.
 pub const PART: usize = 1 << 20;
 
-const _: () = assert!(PART % runs::BATCH == 0 && PART % CHUNK == 0);
+const _: () = assert!(PART.is_multiple_of(runs::BATCH) && PART.is_multiple_of(CHUNK));
 
 /// Values per block handed to the block rows at once: a multiple of every block size.
 const CHUNK: usize = QK_K;
