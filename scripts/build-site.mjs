@@ -122,6 +122,29 @@ const names = { js: `precision-lab-${h}.js`, wasm: `precision-lab-${h}_bg.wasm` 
 writeFileSync(join(staging, names.js), appJs);
 writeFileSync(join(staging, names.wasm), mainWasm);
 
+// The tensor view's workers run the app's own files (src/ui/tensor/workers.rs): this module
+// starts the app in a worker (which mounts nothing there) and measures each part it is sent, the
+// file's bytes read in the worker. Named by its content, which names the app's files.
+const workerJs = `import init, { measureTensorPart } from "./${names.js}";
+// An empty request brings in the tensor view's module before the first part arrives.
+const ready = init({ module_or_path: new URL("./${names.wasm}", import.meta.url) })
+  .then(() => new Promise((done) => measureTensorPart(new Float64Array(0), new Uint8Array(0), done)));
+onmessage = async ({ data }) => {
+  const { slot, file, start, end, request } = data;
+  try {
+    await ready;
+    const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
+    const out = await new Promise((done) => measureTensorPart(request, bytes, done));
+    if (typeof out === "string") throw new Error(out);
+    postMessage({ slot, out }, [out.buffer]);
+  } catch (error) {
+    postMessage({ slot, error: String(error && error.message ? error.message : error) });
+  }
+};
+`;
+names.worker = `tensor-worker-${hash(workerJs)}.js`;
+writeFileSync(join(staging, names.worker), workerJs);
+
 // The packs each entry (view or widget) needs first, for the loader to preload.
 const packsOfSplit = (split) => {
   const modulesOfSplit = graph.splits[split];

@@ -52,13 +52,15 @@ export const SLOW_SECONDS = 20;
 /// classic script that runs at once and preloads the packs the address needs, so they all start
 /// downloading as soon as the HTML arrives (a module script would wait for the stylesheet).
 /// `late` goes at the end of <head>: the module script that starts the app.
-/// `names`: the hashed file names of the main JS and wasm; `preload`: entry -> pack files;
+/// `names`: the hashed file names of the main JS and wasm and of the tensor view's worker script
+/// (its address goes to `window.plTensorWorker`, src/ui/tensor/workers.rs); `preload`: entry -> pack files;
 /// `mainWasmBytes`: the main module's size, for progress (responses may be compressed, so their
 /// Content-Length is not the byte count).
 export function loaderHtml({ names, preload, mainWasmBytes }) {
   const files = [...new Set(Object.values(preload).flat())].sort();
   const byIndex = Object.fromEntries(Object.entries(preload).map(([entry, list]) => [entry, list.map((f) => files.indexOf(f))]));
   const early = `(function () {
+  window.plTensorWorker = "./${names.worker}";
   var query = new URLSearchParams(location.search);
   var files = ${JSON.stringify(files)};
   var packs = ${JSON.stringify(byIndex)};

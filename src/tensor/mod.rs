@@ -16,7 +16,7 @@
 //!   search, each saturating past its largest value; the exact engine for other formats.
 //! - `runs`: the whole-tensor rows in sorted batches of 65,536, a few kernel calls per run of
 //!   values that store alike.
-//! - [`parts`]: a tensor in parts of a million values, measured apart (in the page's workers)
+//! - [`parts`]: a tensor in parts of 262,144 values, measured apart (in the page's workers)
 //!   and merged in order into the streamed table.
 //! - [`analysis`]: the tally of each row (overflow, underflow, exact, SQNR, largest relative error).
 //! - [`demo`]: the demo tensors, generated from stated recipes.

@@ -129,7 +129,7 @@ pub struct Analysis {
 /// in order, so that parts measured apart (in workers) and merged give the table that streaming
 /// gives, bit for bit. A multiple of [`runs::BATCH`] and of every block size, so no batch or
 /// block straddles two parts.
-pub const PART: usize = 1 << 20;
+pub const PART: usize = 1 << 18;
 
 const _: () = assert!(PART.is_multiple_of(runs::BATCH) && PART.is_multiple_of(CHUNK));
 

@@ -17,6 +17,7 @@ use crate::tensor::file::TensorInfo;
 use crate::tensor::{absmax_factor, Demo, Mode};
 
 mod stream;
+mod workers;
 
 use stream::{analyse, list_tensors};
 
@@ -59,6 +60,11 @@ pub fn TensorView(
     let source = StoredValue::new_local(None::<Source>);
     // Each run has a number; a newer run (or Cancel) makes an older one stop at its next slice.
     let run = StoredValue::new(0u64);
+    // The workers start once the view is painted: opening a file is what the view is for, and a
+    // worker takes about 0.15 s to start (the app's module compiled from the browser's cache).
+    // They outlive a run (the next scaling reuses them), not the view.
+    super::defer::AfterPaint::new().schedule(workers::warm);
+    on_cleanup(workers::release);
     let start = move || {
         let Some(current) = source.get_value() else {
             return;
@@ -98,6 +104,7 @@ pub fn TensorView(
         };
         run.set_value(run.get_value() + 1);
         status.set(Status::Busy { done: 0, total: 0 });
+        workers::warm();
         spawn_local(async move {
             let listed = list_tensors(&f).await;
             tensors.try_set(listed.as_ref().map_or(Vec::new(), Clone::clone));
@@ -170,7 +177,7 @@ pub fn TensorView(
             <div class="tensor-inputs">
                 <label class="tensor-field">
                     <span>"a .safetensors, .npy or .npz file"</span>
-                    <input type="file" accept=".safetensors,.npy,.npz" data-testid="tensor-file" on:change=on_file />
+                    <input type="file" accept=".safetensors,.npy,.npz" data-testid="tensor-file" on:click=|_| workers::warm() on:change=on_file />
                 </label>
                 <Show when=move || tensors.with(|t| !t.is_empty())>
                     <label class="tensor-field">
@@ -395,9 +402,10 @@ fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
     .into_any()
 }
 
-/// Cancel: the running run stops at its next slice.
+/// Cancel: the running run stops at its next slice, and its workers at once.
 fn stop(run: StoredValue<u64>, status: RwSignal<Status>) {
     run.set_value(run.get_value() + 1);
+    workers::release();
     status.set(Status::Failed("Cancelled.".to_string()));
 }
 

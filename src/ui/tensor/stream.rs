@@ -5,9 +5,10 @@
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{Source, Status};
+use super::{workers, Source, Status};
 use crate::present::tensor as model;
 use crate::tensor::file::{self, decode, Dtype, TensorInfo};
+use crate::tensor::parts::sampled;
 use crate::tensor::{absmax, Analysis, Mode};
 
 /// Bytes read from a file at a time (a read costs a round trip through the browser, so few and
@@ -311,15 +312,8 @@ impl Pass {
     fn eat(&mut self, values: &[f64]) {
         if let Some(a) = &mut self.analysis {
             a.add(values);
-            // Every `stride`-th value of the tensor: the first of them in this slice, then
-            // `stride` apart (no remainder per value).
-            let first = (self.stride - self.done % self.stride) % self.stride;
-            self.sample.extend(
-                values
-                    .iter()
-                    .skip(first as usize)
-                    .step_by(self.stride as usize),
-            );
+            self.sample
+                .extend(sampled(values, self.done, self.stride).copied());
         }
         self.largest = self.largest.max(absmax(values));
         self.done += values.len() as u64;
@@ -338,6 +332,20 @@ pub(super) async fn analyse(
         Source::File(_, t) => (format!("{} ({})", t.name, t.dtype_name), t.elements()),
     };
     let passes = if mode.needs_absmax() { 2 } else { 1 };
+    let stride = total.div_ceil(SAMPLE).max(1);
+    if let Source::File(f, t) = &source {
+        if t.deflated.is_none() {
+            let progress = |done| {
+                status.try_set(Status::Busy {
+                    done,
+                    total: total * passes,
+                });
+            };
+            if let Some(m) = workers::measure(f, t, mode, stride, progress, still).await? {
+                return Ok(done(&label, total, m.largest, m.analysis, m.sample));
+            }
+        }
+    }
     let mut largest = 0.0f64;
     let mut result = None;
     for pass in 0..passes {
@@ -345,7 +353,7 @@ pub(super) async fn analyse(
             analysis: (pass + 1 == passes).then(|| Analysis::new(mode, largest)),
             largest: 0.0,
             done: 0,
-            stride: total.div_ceil(SAMPLE).max(1),
+            stride,
             sample: Vec::new(),
         };
         let progress = |p: &Pass| Status::Busy {
@@ -409,11 +417,16 @@ pub(super) async fn analyse(
         return Err("Nothing to measure.".to_string());
     };
     analysis.finish();
+    Ok(done(&label, total, largest, analysis, sample))
+}
+
+/// The view's state once a tensor is measured.
+fn done(label: &str, total: u64, largest: f64, analysis: Analysis, sample: Vec<f64>) -> Status {
     // Every row counts every value: the zeros and the NaN or infinite ones are any row's.
     let counted = analysis.rows.first().map(|r| r.tally).unwrap_or_default();
     let non_finite = counted.non_finite;
     let zeros = counted.values - counted.non_finite - counted.nonzero;
-    Ok(Status::Done {
+    Status::Done {
         summary: format!(
             "{label}: {total} values, {zeros} zero, {non_finite} NaN or infinite; the largest \
              magnitude is {largest}."
@@ -421,5 +434,5 @@ pub(super) async fn analyse(
         rows: model::rows(&analysis),
         sample,
         absmax: largest,
-    })
+    }
 }

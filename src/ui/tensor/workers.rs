@@ -1,0 +1,356 @@
+//! A file's tensor measured in Web Workers, one per core: each worker runs the app's own module
+//! (`main.rs` mounts nothing there), is sent parts of [`PART`] values to read from the file and
+//! measure (`measureTensorPart`, in the tensor view's module), and sends back each part's
+//! tallies, which the page merges in order ([`Analysis::merge_part`]): the table is the one
+//! measuring in the page gives, bit for bit, on any number of cores. The page's own thread only
+//! waits, so it stays responsive.
+//!
+//! The site's build writes the worker's script and the loader names it in the global
+//! `plTensorWorker` (`scripts/build-site.mjs`); without it (the component tests), or when no worker
+//! answers its first part, the view measures in the page (`stream`).
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Float64Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::tensor::file::TensorInfo;
+use crate::tensor::{Analysis, Mode, PartJob, PartRequest, PartResult, PART};
+use crate::ui::lazy::ChunkError;
+
+/// Workers at most, whatever the number of cores.
+const MOST: usize = 8;
+
+/// The page's workers, and how to stop what they are doing.
+#[derive(Default)]
+struct Pool {
+    workers: Vec<web_sys::Worker>,
+    /// The rejections of the answers awaited: stopping the workers settles them, so the run
+    /// waiting on them ends instead of waiting forever.
+    rejects: Vec<js_sys::Function>,
+    /// The run measuring now (0 for none), and the last run's number.
+    running: u64,
+    runs: u64,
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+}
+
+/// The worker script's address, when the build made one.
+fn script() -> Option<String> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("plTensorWorker"))
+        .ok()?
+        .as_string()
+}
+
+/// The workers worth starting: one per core the browser reports, at most [`MOST`].
+fn cores() -> usize {
+    let reported = web_sys::window().map(|w| w.navigator().hardware_concurrency());
+    match reported {
+        Some(c) if c >= 1.0 => (c as usize).min(MOST),
+        _ => 2,
+    }
+}
+
+/// `n` workers, started if need be (each downloads and compiles the app's module at once, from
+/// the browser's cache); `None` when the build has no worker script or a worker cannot start.
+fn pool(n: usize) -> Option<Vec<web_sys::Worker>> {
+    let url = script()?;
+    POOL.with(|pool| {
+        let workers = &mut pool.borrow_mut().workers;
+        while workers.len() < n {
+            let options = web_sys::WorkerOptions::new();
+            options.set_type(web_sys::WorkerType::Module);
+            workers.push(web_sys::Worker::new_with_options(&url, &options).ok()?);
+        }
+        Some(workers[..n].to_vec())
+    })
+}
+
+/// Starts the workers while a file's header is read, so they are ready when its tensor is.
+pub(super) fn warm() {
+    let _ = pool(cores());
+}
+
+/// Stops every worker: a run was cancelled or replaced (a worker cannot be interrupted within a
+/// part), a worker failed, or the view is gone.
+pub(super) fn release() {
+    let (workers, rejects) = POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        pool.running = 0;
+        (
+            std::mem::take(&mut pool.workers),
+            std::mem::take(&mut pool.rejects),
+        )
+    });
+    for worker in workers {
+        worker.terminate();
+    }
+    for reject in rejects {
+        let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("Cancelled."));
+    }
+}
+
+/// A run's hold on the workers; a newer run stops the older one's work first.
+struct Running(u64);
+
+impl Running {
+    fn start() -> Running {
+        let (busy, id) = POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            pool.runs += 1;
+            (pool.running != 0, pool.runs)
+        });
+        if busy {
+            release();
+        }
+        POOL.with(|pool| pool.borrow_mut().running = id);
+        Running(id)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.running == self.0 {
+                pool.running = 0;
+                pool.rejects.clear();
+            }
+        });
+    }
+}
+
+/// What the workers measured.
+pub(super) struct Measured {
+    /// The tensor's largest finite magnitude.
+    pub largest: f64,
+    /// The table, every part merged.
+    pub analysis: Analysis,
+    /// The histogram's sample: every `stride`-th value.
+    pub sample: Vec<f64>,
+}
+
+/// Measures tensor `t` of `file` in workers, in one pass, or two when `mode` needs the absmax
+/// first. `progress` hears how many values the passes have measured in all. `Ok(None)` when no
+/// worker is there or none answered its first part (the caller measures in the page).
+pub(super) async fn measure(
+    file: &web_sys::File,
+    t: &TensorInfo,
+    mode: Mode,
+    stride: u64,
+    progress: impl Fn(u64),
+    still: impl Fn() -> bool,
+) -> Result<Option<Measured>, String> {
+    let Some(dtype) = t.dtype else {
+        return Ok(None);
+    };
+    let total = t.elements();
+    let parts = total.div_ceil(PART as u64);
+    let _running = Running::start();
+    let Some(workers) = pool(cores().min(usize::try_from(parts).unwrap_or(MOST))) else {
+        return Ok(None);
+    };
+    if workers.is_empty() {
+        return Ok(None);
+    }
+    let passes = if mode.needs_absmax() { 2 } else { 1 };
+    let (mut largest, mut answered) = (0.0f64, false);
+    let mut analysis = Analysis::new(mode, 0.0);
+    let mut sample = Vec::new();
+    for pass in 0..passes {
+        let measuring = pass + 1 == passes;
+        let job = |index| PartJob {
+            index,
+            stride,
+            measure: measuring.then_some((mode, largest)),
+        };
+        let send = |slot: usize, index: u64| {
+            let first = index * PART as u64;
+            let count = (total - first).min(PART as u64);
+            let start = t.offset + first * dtype.size();
+            let request = PartRequest {
+                dtype,
+                endian: t.endian,
+                job: job(index),
+            };
+            ask(
+                &workers[slot],
+                slot,
+                file,
+                (start as f64, (start + count * dtype.size()) as f64),
+                &request,
+            )
+        };
+        let mut results: Vec<Option<PartResult>> = vec![None; parts as usize];
+        // What each worker is doing: the part it measures and the answer it will give.
+        let mut busy: Vec<Option<(u64, Promise)>> = vec![None; workers.len()];
+        let mut next = 0u64;
+        for (slot, b) in busy.iter_mut().enumerate() {
+            if next < parts {
+                *b = Some((next, send(slot, next)));
+                next += 1;
+            }
+        }
+        let mut done = 0u64;
+        while busy.iter().any(Option::is_some) {
+            let waiting: Array = busy.iter().flatten().map(|(_, p)| p.clone()).collect();
+            let answer = JsFuture::from(Promise::race(&waiting)).await;
+            if !still() {
+                release();
+                return Err("Cancelled.".to_string());
+            }
+            let reply = answer.map_err(describe).and_then(read_reply);
+            let (slot, result) = match reply {
+                Ok(reply) => reply,
+                Err(why) => {
+                    release();
+                    if answered {
+                        return Err(format!("Measuring in the background stopped: {why}."));
+                    }
+                    // No worker has answered yet (it could not load): measure in the page.
+                    web_sys::console::warn_1(&format!("tensor workers: {why}").into());
+                    return Ok(None);
+                }
+            };
+            let Some((index, _)) = busy.get_mut(slot).and_then(Option::take) else {
+                release();
+                return Err("Measuring in the background stopped: a reply for no part.".into());
+            };
+            answered = true;
+            done += (total - index * PART as u64).min(PART as u64);
+            progress(pass * total + done);
+            results[index as usize] = Some(result);
+            if next < parts {
+                busy[slot] = Some((next, send(slot, next)));
+                next += 1;
+            }
+        }
+        let results: Vec<PartResult> = results.into_iter().flatten().collect();
+        largest = results.iter().fold(0.0, |m, r| m.max(r.largest));
+        if measuring {
+            analysis = Analysis::new(mode, largest);
+            for r in &results {
+                analysis.merge_part(&r.tallies);
+                sample.extend_from_slice(&r.sample);
+            }
+        }
+    }
+    Ok(Some(Measured {
+        largest,
+        analysis,
+        sample,
+    }))
+}
+
+/// Sends a worker one part: the file, the byte range to read, the request. The promise settles
+/// with the worker's next message (it measures one part at a time) or its error.
+fn ask(
+    worker: &web_sys::Worker,
+    slot: usize,
+    file: &web_sys::File,
+    (start, end): (f64, f64),
+    request: &PartRequest,
+) -> Promise {
+    let message = Object::new();
+    let fields: [(&str, JsValue); 5] = [
+        ("slot", (slot as f64).into()),
+        ("file", file.into()),
+        ("start", start.into()),
+        ("end", end.into()),
+        (
+            "request",
+            Float64Array::from(&request.to_numbers()[..]).into(),
+        ),
+    ];
+    for (key, value) in fields {
+        let _ = Reflect::set(&message, &JsValue::from_str(key), &value);
+    }
+    Promise::new(&mut |resolve, reject| {
+        worker.set_onmessage(Some(&resolve));
+        worker.set_onerror(Some(&reject));
+        worker.set_onmessageerror(Some(&reject));
+        if let Err(e) = worker.post_message(&message) {
+            let _ = reject.call1(&JsValue::NULL, &e);
+        }
+        POOL.with(|pool| pool.borrow_mut().rejects.push(reject));
+    })
+}
+
+/// A worker's reply, `{ slot, out }` or `{ slot, error }`, read as the worker's slot and its part's
+/// result.
+fn read_reply(event: JsValue) -> Result<(usize, PartResult), String> {
+    let data = Reflect::get(&event, &JsValue::from_str("data")).map_err(describe)?;
+    let field = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).unwrap_or_default();
+    if let Some(error) = field("error").as_string() {
+        return Err(error);
+    }
+    let slot = field("slot")
+        .as_f64()
+        .filter(|s| *s >= 0.0 && s.fract() == 0.0)
+        .ok_or("a reply without its worker")?;
+    let out = field("out")
+        .dyn_into::<Float64Array>()
+        .map_err(|_| "a reply without numbers")?;
+    let result = PartResult::from_numbers(&out.to_vec()).ok_or("a malformed reply")?;
+    Ok((slot as usize, result))
+}
+
+/// A JavaScript error or event in words.
+fn describe(error: JsValue) -> String {
+    let message = Reflect::get(&error, &JsValue::from_str("message")).unwrap_or_default();
+    message
+        .as_string()
+        .filter(|m| !m.is_empty())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "a worker failed to start".to_string())
+}
+
+/// How a worker measures one part, in the tensor view's module (downloaded with it).
+type Measure = fn(&[f64], &[u8]) -> Option<Vec<f64>>;
+
+#[cfg(feature = "split")]
+#[leptos::wasm_split::wasm_split(tensor, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn measurer() -> Result<Measure, ChunkError> {
+    Ok(measure_request)
+}
+
+#[cfg(not(feature = "split"))]
+async fn measurer() -> Result<Measure, ChunkError> {
+    Ok(measure_request)
+}
+
+fn measure_request(request: &[f64], bytes: &[u8]) -> Option<Vec<f64>> {
+    // An empty request only brings the module in (the worker script's first call).
+    if request.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(
+        PartRequest::from_numbers(request)?
+            .measure(bytes)
+            .to_numbers(),
+    )
+}
+
+/// A worker's entry point: measures one part of a tensor from its bytes and a
+/// [`PartRequest`]'s numbers, and calls `done` with a [`PartResult`]'s numbers (a
+/// `Float64Array`) or an error message. The worker script calls it for each part it is sent,
+/// and once with an empty request as it starts, which downloads the tensor view's module. A
+/// callback on Leptos's executor rather than an `async fn`: wasm-bindgen's promise for an `async`
+/// export, or a second executor, would cost the app's main module, which every page downloads,
+/// several KB.
+#[wasm_bindgen(js_name = measureTensorPart)]
+pub fn measure_tensor_part(request: Vec<f64>, bytes: Vec<u8>, done: js_sys::Function) {
+    leptos::task::spawn_local(async move {
+        let out = match measurer().await {
+            Ok(measure) => measure(&request, &bytes).map_or_else(
+                || JsValue::from_str("a malformed request"),
+                |numbers| Float64Array::from(&numbers[..]).into(),
+            ),
+            Err(_) => JsValue::from_str("the tensor module could not be downloaded"),
+        };
+        let _ = done.call1(&JsValue::NULL, &out);
+    });
+}
