@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { serve, launch, screenshot, assertClean, openApp } from './harness.mjs';
+import { serve, launch, screenshot, assertClean, openApp, openPage } from './harness.mjs';
 
 let site, browser;
 before(async () => { site = await serve(); browser = await launch(); });
@@ -211,8 +211,9 @@ test('broken files get a sentence, and the page keeps working', async () => {
 });
 
 test('a large file streams with progress and Cancel stops it', async () => {
-  const { page, context, problems } = await openApp(browser, site, '?view=tensor');
-  const n = 4_000_000; // 16 MB of fp32
+  // Block scales: the slowest table, so Cancel comes while the workers measure.
+  const { page, context, problems } = await openApp(browser, site, '?view=tensor&scale=block');
+  const n = 6_000_000; // 24 MB of fp32
   const data = Buffer.alloc(4 * n);
   for (let i = 0; i < n; i += 1) data.writeFloatLE(Math.sin(i) * 0.05, 4 * i);
   await choose(page, 'big.safetensors', safetensors({ w: { dtype: 'F32', shape: [n], data_offsets: [0, 4 * n] } }, data));
@@ -225,8 +226,62 @@ test('a large file streams with progress and Cancel stops it', async () => {
   assert.ok(frame < 500, `a frame took ${frame} ms`);
   await page.click('[data-testid=tensor-cancel]');
   await page.waitForFunction(() => /Cancelled/.test(document.querySelector('[data-testid=tensor-error]')?.textContent ?? ''));
+  // The stopped workers are replaced: the next file is measured.
+  await choose(page, 'model.safetensors', twoTensors());
+  await page.locator('[data-testid=tensor-table]').waitFor();
   assertClean(problems);
   await context.close();
+});
+
+/// Every row of the table as the page gives it: its id, shares and SQNR, and its text.
+const rows = (page) => page.$$eval('[data-testid^=tensor-row-]', (all) => all.map((r) =>
+  [r.dataset.testid, r.dataset.overflow, r.dataset.underflow, r.dataset.exact, r.dataset.sqnr, r.textContent]));
+
+test('workers measure a file as the page alone does, and the page measures when no worker starts', async () => {
+  // 600,000 values: two whole parts of 262,144 and a partial third; magnitudes from 1e-9 to 1e5,
+  // zeros, NaN and infinities.
+  const n = 600_000;
+  const data = Buffer.alloc(4 * n);
+  for (let i = 0; i < n; i += 1) {
+    const special = [0, NaN, -Infinity, 3e5][i % 1009];
+    data.writeFloatLE(special ?? Math.sin(i * 1.3) * 10 ** ((i % 15) - 9), 4 * i);
+  }
+  const file = safetensors({ w: { dtype: 'F32', shape: [600, 1000], data_offsets: [0, 4 * n] } }, data);
+  // The app's worker script: as built, hidden (window.plTensorWorker reads undefined), missing.
+  const worker = {
+    built: null,
+    hidden: () => Object.defineProperty(window, 'plTensorWorker', { get: () => undefined, set: () => {} }),
+    missing: () => Object.defineProperty(window, 'plTensorWorker', { get: () => './no-such-worker.js', set: () => {} }),
+  };
+  for (const scale of ['none', 'block']) {
+    const tables = {};
+    for (const [how, script] of Object.entries(worker)) {
+      const { page, context, problems } = await openPage(browser, site.origin);
+      await context.addInitScript(() => {
+        window.__workers = 0;
+        const Original = window.Worker;
+        window.Worker = class extends Original {
+          constructor(...args) { super(...args); window.__workers += 1; }
+        };
+      });
+      if (script) await context.addInitScript(script);
+      await page.goto(site.url(`?view=tensor&scale=${scale}`));
+      await page.locator('[data-testid=tensor-file]').waitFor();
+      await choose(page, 'w.safetensors', file);
+      await page.locator('[data-testid=tensor-table]').waitFor();
+      assert.match(await page.textContent('[data-testid=tensor-summary]'), /600000 values, 595 zero, 1190 NaN or infinite/);
+      tables[how] = await rows(page);
+      const started = await page.evaluate(() => window.__workers);
+      if (how === 'hidden') assert.equal(started, 0, 'no worker without a script');
+      else assert.ok(started >= 1, `${how}: ${started} workers started`);
+      problems.failedRequests = problems.failedRequests.filter((r) => !/no-such-worker/.test(r));
+      assertClean(problems);
+      await context.close();
+    }
+    assert.ok(tables.built.length > 10, `${scale}: ${tables.built.length} rows`);
+    assert.deepEqual(tables.built, tables.hidden, `${scale}: workers and the page alone`);
+    assert.deepEqual(tables.missing, tables.hidden, `${scale}: a worker that cannot start`);
+  }
 });
 
 test('embed=tensor shows the table without the view heading', async () => {

@@ -9,7 +9,8 @@
 //! `plTensorWorker` (`scripts/build-site.mjs`); without it (the component tests), or when no worker
 //! answers its first part, the view measures in the page (`stream`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use js_sys::{Array, Float64Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -22,10 +23,20 @@ use crate::ui::lazy::ChunkError;
 /// Workers at most, whatever the number of cores.
 const MOST: usize = 8;
 
+/// A worker, and whether it has failed (its script did not load: its error event may come before
+/// it is asked anything, and it answers nothing after).
+struct Started {
+    worker: web_sys::Worker,
+    failed: Rc<Cell<bool>>,
+    _on_error: Closure<dyn FnMut()>,
+}
+
 /// The page's workers, and how to stop what they are doing.
 #[derive(Default)]
 struct Pool {
-    workers: Vec<web_sys::Worker>,
+    workers: Vec<Started>,
+    /// A worker failed before it answered anything: this page measures without them.
+    broken: bool,
     /// The rejections of the answers awaited: stopping the workers settles them, so the run
     /// waiting on them ends instead of waiting forever.
     rejects: Vec<js_sys::Function>,
@@ -59,13 +70,31 @@ fn cores() -> usize {
 fn pool(n: usize) -> Option<Vec<web_sys::Worker>> {
     let url = script()?;
     POOL.with(|pool| {
-        let workers = &mut pool.borrow_mut().workers;
-        while workers.len() < n {
+        let mut pool = pool.borrow_mut();
+        if pool.broken {
+            return None;
+        }
+        while pool.workers.len() < n {
             let options = web_sys::WorkerOptions::new();
             options.set_type(web_sys::WorkerType::Module);
-            workers.push(web_sys::Worker::new_with_options(&url, &options).ok()?);
+            let worker = web_sys::Worker::new_with_options(&url, &options).ok()?;
+            let failed = Rc::new(Cell::new(false));
+            let on_error = Closure::<dyn FnMut()>::new({
+                let failed = failed.clone();
+                move || failed.set(true)
+            });
+            let _ = worker
+                .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+            pool.workers.push(Started {
+                worker,
+                failed,
+                _on_error: on_error,
+            });
         }
-        Some(workers[..n].to_vec())
+        if pool.workers.iter().any(|w| w.failed.get()) {
+            return None;
+        }
+        Some(pool.workers[..n].iter().map(|w| w.worker.clone()).collect())
     })
 }
 
@@ -85,12 +114,20 @@ pub(super) fn release() {
             std::mem::take(&mut pool.rejects),
         )
     });
-    for worker in workers {
-        worker.terminate();
+    for started in workers {
+        started.worker.terminate();
     }
     for reject in rejects {
         let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("Cancelled."));
     }
+}
+
+/// Workers do not work on this page (their script is missing or refused): stops them, and the
+/// page measures without them from now on.
+fn give_up(why: &str) {
+    release();
+    POOL.with(|pool| pool.borrow_mut().broken = true);
+    web_sys::console::warn_1(&format!("Precision Lab measures in the page: {why}.").into());
 }
 
 /// A run's hold on the workers; a newer run stops the older one's work first.
@@ -151,6 +188,10 @@ pub(super) async fn measure(
     let parts = total.div_ceil(PART as u64);
     let _running = Running::start();
     let Some(workers) = pool(cores().min(usize::try_from(parts).unwrap_or(MOST))) else {
+        // A worker that failed to start: this page measures without them from now on.
+        if POOL.with(|pool| !pool.borrow().workers.is_empty()) {
+            give_up("a worker failed to start");
+        }
         return Ok(None);
     };
     if workers.is_empty() {
@@ -206,12 +247,12 @@ pub(super) async fn measure(
             let (slot, result) = match reply {
                 Ok(reply) => reply,
                 Err(why) => {
-                    release();
                     if answered {
+                        release();
                         return Err(format!("Measuring in the background stopped: {why}."));
                     }
                     // No worker has answered yet (it could not load): measure in the page.
-                    web_sys::console::warn_1(&format!("tensor workers: {why}").into());
+                    give_up(&why);
                     return Ok(None);
                 }
             };
