@@ -129,11 +129,21 @@ const workerJs = `import init, { measureTensorPart } from "./${names.js}";
 // An empty request brings in the tensor view's module before the first part arrives.
 const ready = init({ module_or_path: new URL("./${names.wasm}", import.meta.url) })
   .then(() => new Promise((done) => measureTensorPart(new Float64Array(0), new Uint8Array(0), done)));
+// A first pass's bytes, kept for the second (by their place in the file), for one run.
+let run;
+const kept = new Map();
 onmessage = async ({ data }) => {
-  const { slot, file, start, end, request } = data;
+  const { slot, file, start, end, request, keep } = data;
+  if (data.run !== run) {
+    run = data.run;
+    kept.clear();
+  }
   try {
     await ready;
-    const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
+    let bytes = kept.get(start);
+    if (bytes) kept.delete(start);
+    else bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
+    if (keep) kept.set(start, bytes);
     const out = await new Promise((done) => measureTensorPart(request, bytes, done));
     if (typeof out === "string") throw new Error(out);
     postMessage({ slot, out }, [out.buffer]);

@@ -83,8 +83,8 @@ fn pool(n: usize) -> Option<Vec<web_sys::Worker>> {
                 let failed = failed.clone();
                 move || failed.set(true)
             });
-            let _ = worker
-                .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+            let _ =
+                worker.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
             pool.workers.push(Started {
                 worker,
                 failed,
@@ -186,7 +186,8 @@ pub(super) async fn measure(
     };
     let total = t.elements();
     let parts = total.div_ceil(PART as u64);
-    let _running = Running::start();
+    let running = Running::start();
+    let run = running.0;
     let Some(workers) = pool(cores().min(usize::try_from(parts).unwrap_or(MOST))) else {
         // A worker that failed to start: this page measures without them from now on.
         if POOL.with(|pool| !pool.borrow().workers.is_empty()) {
@@ -208,6 +209,10 @@ pub(super) async fn measure(
             stride,
             measure: measuring.then_some((mode, largest)),
         };
+        // A first pass asks each worker to keep its parts' bytes for the second, which then
+        // reads nothing (the file's reads cost about 3 ms a MB, and they queue): each worker
+        // measures the same parts in both passes, every `n`-th from its own number.
+        let keep = !measuring && total * dtype.size() <= KEEP_BYTES;
         let send = |slot: usize, index: u64| {
             let first = index * PART as u64;
             let count = (total - first).min(PART as u64);
@@ -217,22 +222,22 @@ pub(super) async fn measure(
                 endian: t.endian,
                 job: job(index),
             };
-            ask(
-                &workers[slot],
+            let message = Message {
+                run,
                 slot,
                 file,
-                (start as f64, (start + count * dtype.size()) as f64),
-                &request,
-            )
+                range: (start as f64, (start + count * dtype.size()) as f64),
+                keep,
+            };
+            ask(&workers[slot], &message, &request)
         };
         let mut results: Vec<Option<PartResult>> = vec![None; parts as usize];
         // What each worker is doing: the part it measures and the answer it will give.
+        let n = workers.len() as u64;
         let mut busy: Vec<Option<(u64, Promise)>> = vec![None; workers.len()];
-        let mut next = 0u64;
         for (slot, b) in busy.iter_mut().enumerate() {
-            if next < parts {
-                *b = Some((next, send(slot, next)));
-                next += 1;
+            if (slot as u64) < parts {
+                *b = Some((slot as u64, send(slot, slot as u64)));
             }
         }
         let mut done = 0u64;
@@ -264,9 +269,8 @@ pub(super) async fn measure(
             done += (total - index * PART as u64).min(PART as u64);
             progress(pass * total + done);
             results[index as usize] = Some(result);
-            if next < parts {
-                busy[slot] = Some((next, send(slot, next)));
-                next += 1;
+            if index + n < parts {
+                busy[slot] = Some((index + n, send(slot, index + n)));
             }
         }
         let results: Vec<PartResult> = results.into_iter().flatten().collect();
@@ -286,21 +290,33 @@ pub(super) async fn measure(
     }))
 }
 
-/// Sends a worker one part: the file, the byte range to read, the request. The promise settles
-/// with the worker's next message (it measures one part at a time) or its error.
-fn ask(
-    worker: &web_sys::Worker,
+/// Bytes of a tensor that its workers keep between the passes, at most (each keeps its share).
+const KEEP_BYTES: u64 = 256 << 20;
+
+/// What a worker is sent with a part's request (the worker script reads these fields).
+struct Message<'a> {
+    /// The run: a worker drops the bytes it kept for another run.
+    run: u64,
+    /// The worker's number, which its reply repeats.
     slot: usize,
-    file: &web_sys::File,
-    (start, end): (f64, f64),
-    request: &PartRequest,
-) -> Promise {
+    file: &'a web_sys::File,
+    /// The part's bytes in the file.
+    range: (f64, f64),
+    /// Keep the bytes for the next pass.
+    keep: bool,
+}
+
+/// Sends a worker one part. The promise settles with the worker's next message (it measures one
+/// part at a time) or its error.
+fn ask(worker: &web_sys::Worker, m: &Message, request: &PartRequest) -> Promise {
     let message = Object::new();
-    let fields: [(&str, JsValue); 5] = [
-        ("slot", (slot as f64).into()),
-        ("file", file.into()),
-        ("start", start.into()),
-        ("end", end.into()),
+    let fields: [(&str, JsValue); 7] = [
+        ("run", (m.run as f64).into()),
+        ("slot", (m.slot as f64).into()),
+        ("file", m.file.into()),
+        ("start", m.range.0.into()),
+        ("end", m.range.1.into()),
+        ("keep", m.keep.into()),
         (
             "request",
             Float64Array::from(&request.to_numbers()[..]).into(),
