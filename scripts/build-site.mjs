@@ -132,21 +132,41 @@ const ready = init({ module_or_path: new URL("./${names.wasm}", import.meta.url)
 // A first pass's bytes, kept for the second (by their place in the file), for one run.
 let run;
 const kept = new Map();
+// A part's bytes: kept from the first pass, or read from the file.
+function read(file, start, end) {
+  const bytes = kept.get(start);
+  if (bytes) {
+    kept.delete(start);
+    return Promise.resolve(bytes);
+  }
+  return file.slice(start, end).arrayBuffer().then((buffer) => new Uint8Array(buffer));
+}
+// One pass's parts for this worker: each measured in turn, the next read meanwhile.
 onmessage = async ({ data }) => {
-  const { slot, file, start, end, request, keep } = data;
+  const { slot, file, keep, ranges, requests } = data;
   if (data.run !== run) {
     run = data.run;
     kept.clear();
   }
+  const count = ranges.length / 2;
+  const reading = (i) => {
+    const bytes = read(file, ranges[2 * i], ranges[2 * i + 1]);
+    bytes.catch(() => {}); // awaited in turn; a failure is reported then
+    return bytes;
+  };
   try {
     await ready;
-    let bytes = kept.get(start);
-    if (bytes) kept.delete(start);
-    else bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
-    if (keep) kept.set(start, bytes);
-    const out = await new Promise((done) => measureTensorPart(request, bytes, done));
-    if (typeof out === "string") throw new Error(out);
-    postMessage({ slot, out }, [out.buffer]);
+    let next = count > 0 ? reading(0) : undefined;
+    for (let part = 0; part < count; part += 1) {
+      const bytes = await next;
+      next = part + 1 < count ? reading(part + 1) : undefined;
+      if (keep) kept.set(ranges[2 * part], bytes);
+      // Six numbers a request (src/tensor/parts.rs, PartRequest::to_numbers).
+      const request = requests.subarray(6 * part, 6 * part + 6);
+      const out = await new Promise((done) => measureTensorPart(request, bytes, done));
+      if (typeof out === "string") throw new Error(out);
+      postMessage({ slot, part, out }, [out.buffer]);
+    }
   } catch (error) {
     postMessage({ slot, error: String(error && error.message ? error.message : error) });
   }

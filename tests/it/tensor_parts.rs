@@ -148,6 +148,8 @@ fn a_request_survives_its_trip_through_numbers_and_measures_the_bytes() {
             PartRequest::from_numbers(&request.to_numbers()),
             Some(request)
         );
+        // The worker script (scripts/build-site.mjs) takes requests six numbers at a time.
+        assert_eq!(request.to_numbers().len(), 6);
     }
     for bad in [
         vec![],

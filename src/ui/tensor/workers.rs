@@ -12,7 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Float64Array, Object, Promise, Reflect};
+use js_sys::{Float64Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -37,9 +37,9 @@ struct Pool {
     workers: Vec<Started>,
     /// A worker failed before it answered anything: this page measures without them.
     broken: bool,
-    /// The rejections of the answers awaited: stopping the workers settles them, so the run
-    /// waiting on them ends instead of waiting forever.
-    rejects: Vec<js_sys::Function>,
+    /// Where the running run's replies arrive: stopping the workers posts `Stopped` there, so
+    /// the run ends instead of waiting forever.
+    mailbox: Option<Rc<Mailbox>>,
     /// The run measuring now (0 for none), and the last run's number.
     running: u64,
     runs: u64,
@@ -106,19 +106,16 @@ pub(super) fn warm() {
 /// Stops every worker: a run was cancelled or replaced (a worker cannot be interrupted within a
 /// part), a worker failed, or the view is gone.
 pub(super) fn release() {
-    let (workers, rejects) = POOL.with(|pool| {
+    let (workers, mailbox) = POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
         pool.running = 0;
-        (
-            std::mem::take(&mut pool.workers),
-            std::mem::take(&mut pool.rejects),
-        )
+        (std::mem::take(&mut pool.workers), pool.mailbox.take())
     });
     for started in workers {
         started.worker.terminate();
     }
-    for reject in rejects {
-        let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("Cancelled."));
+    if let Some(mailbox) = mailbox {
+        mailbox.post(Mail::Stopped);
     }
 }
 
@@ -154,7 +151,7 @@ impl Drop for Running {
             let mut pool = pool.borrow_mut();
             if pool.running == self.0 {
                 pool.running = 0;
-                pool.rejects.clear();
+                pool.mailbox = None;
             }
         });
     }
@@ -198,80 +195,84 @@ pub(super) async fn measure(
     if workers.is_empty() {
         return Ok(None);
     }
+    let mailbox = Rc::new(Mailbox::default());
+    POOL.with(|pool| pool.borrow_mut().mailbox = Some(mailbox.clone()));
+    let _listening = Listening::start(&workers, &mailbox);
+    let n = workers.len() as u64;
     let passes = if mode.needs_absmax() { 2 } else { 1 };
     let (mut largest, mut answered) = (0.0f64, false);
     let mut analysis = Analysis::new(mode, 0.0);
     let mut sample = Vec::new();
+    let values_in = |index: u64| (total - index * PART as u64).min(PART as u64);
     for pass in 0..passes {
         let measuring = pass + 1 == passes;
-        let job = |index| PartJob {
-            index,
-            stride,
-            measure: measuring.then_some((mode, largest)),
-        };
-        // A first pass asks each worker to keep its parts' bytes for the second, which then
-        // reads nothing (the file's reads cost about 3 ms a MB, and they queue): each worker
-        // measures the same parts in both passes, every `n`-th from its own number.
+        // Each worker is sent its parts at once, every `n`-th from its own number, and reads
+        // the next part while it measures one. A first pass asks it to keep its parts' bytes
+        // for the second, which then reads nothing (the file's reads cost about 3 ms a MB, and
+        // they queue), up to `KEEP_BYTES` a tensor.
         let keep = !measuring && total * dtype.size() <= KEEP_BYTES;
-        let send = |slot: usize, index: u64| {
-            let first = index * PART as u64;
-            let count = (total - first).min(PART as u64);
-            let start = t.offset + first * dtype.size();
-            let request = PartRequest {
-                dtype,
-                endian: t.endian,
-                job: job(index),
-            };
-            let message = Message {
-                run,
-                slot,
-                file,
-                range: (start as f64, (start + count * dtype.size()) as f64),
-                keep,
-            };
-            ask(&workers[slot], &message, &request)
-        };
-        let mut results: Vec<Option<PartResult>> = vec![None; parts as usize];
-        // What each worker is doing: the part it measures and the answer it will give.
-        let n = workers.len() as u64;
-        let mut busy: Vec<Option<(u64, Promise)>> = vec![None; workers.len()];
-        for (slot, b) in busy.iter_mut().enumerate() {
-            if (slot as u64) < parts {
-                *b = Some((slot as u64, send(slot, slot as u64)));
+        for (slot, worker) in workers.iter().enumerate() {
+            let (mut ranges, mut requests) = (Vec::new(), Vec::new());
+            for index in (slot as u64..parts).step_by(n as usize) {
+                let start = t.offset + index * PART as u64 * dtype.size();
+                ranges.extend([
+                    start as f64,
+                    (start + values_in(index) * dtype.size()) as f64,
+                ]);
+                let request = PartRequest {
+                    dtype,
+                    endian: t.endian,
+                    job: PartJob {
+                        index,
+                        stride,
+                        measure: measuring.then_some((mode, largest)),
+                    },
+                };
+                requests.extend(request.to_numbers());
             }
+            send(worker, run, slot, file, keep, &ranges, &requests);
         }
-        let mut done = 0u64;
-        while busy.iter().any(Option::is_some) {
-            let waiting: Array = busy.iter().flatten().map(|(_, p)| p.clone()).collect();
-            let answer = JsFuture::from(Promise::race(&waiting)).await;
-            if !still() {
+        let mut results: Vec<Option<PartResult>> = vec![None; parts as usize];
+        let (mut received, mut done) = (0, 0);
+        while received < parts {
+            let mail = mailbox.next().await;
+            let reply = match mail {
+                // Cancel, a newer run, or the view gone.
+                _ if !still() => None,
+                Mail::Stopped => None,
+                Mail::Reply(data) => Some(read_reply(&data)),
+                Mail::Failed(why) => Some(Err(why)),
+            };
+            let Some(reply) = reply else {
                 release();
                 return Err("Cancelled.".to_string());
-            }
-            let reply = answer.map_err(describe).and_then(read_reply);
-            let (slot, result) = match reply {
-                Ok(reply) => reply,
-                Err(why) => {
-                    if answered {
-                        release();
-                        return Err(format!("Measuring in the background stopped: {why}."));
+            };
+            let placed = reply.and_then(|(slot, position, result)| {
+                let index = slot as u64 + position * n;
+                match results.get_mut(index as usize) {
+                    Some(place @ None) if (slot as u64) < n => {
+                        *place = Some(result);
+                        Ok(index)
                     }
+                    _ => Err("a reply for no part".to_string()),
+                }
+            });
+            let index = match placed {
+                Ok(index) => index,
+                Err(why) if answered => {
+                    release();
+                    return Err(format!("Measuring in the background stopped: {why}."));
+                }
+                Err(why) => {
                     // No worker has answered yet (it could not load): measure in the page.
                     give_up(&why);
                     return Ok(None);
                 }
             };
-            let Some((index, _)) = busy.get_mut(slot).and_then(Option::take) else {
-                release();
-                return Err("Measuring in the background stopped: a reply for no part.".into());
-            };
             answered = true;
-            done += (total - index * PART as u64).min(PART as u64);
+            received += 1;
+            done += values_in(index);
             progress(pass * total + done);
-            results[index as usize] = Some(result);
-            if index + n < parts {
-                busy[slot] = Some((index + n, send(slot, index + n)));
-            }
         }
         let results: Vec<PartResult> = results.into_iter().flatten().collect();
         largest = results.iter().fold(0.0, |m, r| m.max(r.largest));
@@ -293,66 +294,139 @@ pub(super) async fn measure(
 /// Bytes of a tensor that its workers keep between the passes, at most (each keeps its share).
 const KEEP_BYTES: u64 = 256 << 20;
 
-/// What a worker is sent with a part's request (the worker script reads these fields).
-struct Message<'a> {
-    /// The run: a worker drops the bytes it kept for another run.
-    run: u64,
-    /// The worker's number, which its reply repeats.
-    slot: usize,
-    file: &'a web_sys::File,
-    /// The part's bytes in the file.
-    range: (f64, f64),
-    /// Keep the bytes for the next pass.
-    keep: bool,
+/// What arrives from the workers.
+enum Mail {
+    /// A message: a part's result or a worker's error (`read_reply`).
+    Reply(JsValue),
+    /// A worker's error event (its script failed, or an uncaught error).
+    Failed(String),
+    /// The workers were stopped.
+    Stopped,
 }
 
-/// Sends a worker one part. The promise settles with the worker's next message (it measures one
-/// part at a time) or its error.
-fn ask(worker: &web_sys::Worker, m: &Message, request: &PartRequest) -> Promise {
+/// The replies of a run's workers, in the order they arrive.
+#[derive(Default)]
+struct Mailbox {
+    mail: RefCell<std::collections::VecDeque<Mail>>,
+    /// Resolves the promise the run waits on, if it waits.
+    wake: RefCell<Option<js_sys::Function>>,
+}
+
+impl Mailbox {
+    fn post(&self, mail: Mail) {
+        self.mail.borrow_mut().push_back(mail);
+        if let Some(wake) = self.wake.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+
+    async fn next(&self) -> Mail {
+        loop {
+            if let Some(mail) = self.mail.borrow_mut().pop_front() {
+                return mail;
+            }
+            let waiting = Promise::new(&mut |resolve, _| {
+                *self.wake.borrow_mut() = Some(resolve);
+            });
+            let _ = JsFuture::from(waiting).await;
+        }
+    }
+}
+
+/// The workers' message and error handlers for a run, removed when it ends.
+struct Listening {
+    workers: Vec<web_sys::Worker>,
+    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+impl Listening {
+    fn start(workers: &[web_sys::Worker], mailbox: &Rc<Mailbox>) -> Listening {
+        let mut handlers = Vec::new();
+        for worker in workers {
+            let on_message = Closure::<dyn FnMut(JsValue)>::new({
+                let mailbox = mailbox.clone();
+                move |event: JsValue| {
+                    let data = Reflect::get(&event, &JsValue::from_str("data")).unwrap_or_default();
+                    mailbox.post(Mail::Reply(data));
+                }
+            });
+            let on_error = Closure::<dyn FnMut(JsValue)>::new({
+                let mailbox = mailbox.clone();
+                move |event: JsValue| mailbox.post(Mail::Failed(describe(event)))
+            });
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            worker.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
+            handlers.extend([on_message, on_error]);
+        }
+        Listening {
+            workers: workers.to_vec(),
+            _handlers: handlers,
+        }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        for worker in &self.workers {
+            worker.set_onmessage(None);
+            worker.set_onerror(None);
+            worker.set_onmessageerror(None);
+        }
+    }
+}
+
+/// Sends a worker its parts for one pass: the run (a worker drops the bytes it kept for another
+/// run), its number (its replies repeat it), the file, whether to keep the bytes for the next
+/// pass, each part's byte range in the file and each part's request (the worker script reads
+/// these fields).
+fn send(
+    worker: &web_sys::Worker,
+    run: u64,
+    slot: usize,
+    file: &web_sys::File,
+    keep: bool,
+    ranges: &[f64],
+    requests: &[f64],
+) {
     let message = Object::new();
-    let fields: [(&str, JsValue); 7] = [
-        ("run", (m.run as f64).into()),
-        ("slot", (m.slot as f64).into()),
-        ("file", m.file.into()),
-        ("start", m.range.0.into()),
-        ("end", m.range.1.into()),
-        ("keep", m.keep.into()),
-        (
-            "request",
-            Float64Array::from(&request.to_numbers()[..]).into(),
-        ),
+    let fields: [(&str, JsValue); 6] = [
+        ("run", (run as f64).into()),
+        ("slot", (slot as f64).into()),
+        ("file", file.into()),
+        ("keep", keep.into()),
+        ("ranges", Float64Array::from(ranges).into()),
+        ("requests", Float64Array::from(requests).into()),
     ];
     for (key, value) in fields {
         let _ = Reflect::set(&message, &JsValue::from_str(key), &value);
     }
-    Promise::new(&mut |resolve, reject| {
-        worker.set_onmessage(Some(&resolve));
-        worker.set_onerror(Some(&reject));
-        worker.set_onmessageerror(Some(&reject));
-        if let Err(e) = worker.post_message(&message) {
-            let _ = reject.call1(&JsValue::NULL, &e);
+    if let Err(error) = worker.post_message(&message) {
+        if let Some(mailbox) = POOL.with(|pool| pool.borrow().mailbox.clone()) {
+            mailbox.post(Mail::Failed(describe(error)));
         }
-        POOL.with(|pool| pool.borrow_mut().rejects.push(reject));
-    })
+    }
 }
 
-/// A worker's reply, `{ slot, out }` or `{ slot, error }`, read as the worker's slot and its part's
-/// result.
-fn read_reply(event: JsValue) -> Result<(usize, PartResult), String> {
-    let data = Reflect::get(&event, &JsValue::from_str("data")).map_err(describe)?;
-    let field = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).unwrap_or_default();
+/// A worker's reply, `{ slot, part, out }` or `{ slot, error }`, read as the worker's number, the
+/// part's place in its list and the part's result.
+fn read_reply(data: &JsValue) -> Result<(usize, u64, PartResult), String> {
+    let field = |key: &str| Reflect::get(data, &JsValue::from_str(key)).unwrap_or_default();
     if let Some(error) = field("error").as_string() {
         return Err(error);
     }
-    let slot = field("slot")
-        .as_f64()
-        .filter(|s| *s >= 0.0 && s.fract() == 0.0)
-        .ok_or("a reply without its worker")?;
+    let whole = |key: &str| {
+        field(key)
+            .as_f64()
+            .filter(|v| *v >= 0.0 && v.fract() == 0.0)
+            .ok_or_else(|| format!("a reply without its {key}"))
+    };
+    let (slot, position) = (whole("slot")?, whole("part")?);
     let out = field("out")
         .dyn_into::<Float64Array>()
         .map_err(|_| "a reply without numbers")?;
     let result = PartResult::from_numbers(&out.to_vec()).ok_or("a malformed reply")?;
-    Ok((slot as usize, result))
+    Ok((slot as usize, position as u64, result))
 }
 
 /// A JavaScript error or event in words.
