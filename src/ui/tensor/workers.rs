@@ -98,7 +98,8 @@ fn pool(n: usize) -> Option<Vec<web_sys::Worker>> {
     })
 }
 
-/// Starts the workers while a file's header is read, so they are ready when its tensor is.
+/// Starts the workers before they are needed: once the view is painted, and when the file input
+/// is clicked or a file chosen (again after Cancel).
 pub(super) fn warm() {
     let _ = pool(cores());
 }
@@ -169,7 +170,7 @@ pub(super) struct Measured {
 
 /// Measures tensor `t` of `file` in workers, in one pass, or two when `mode` needs the absmax
 /// first. `progress` hears how many values the passes have measured in all. `Ok(None)` when no
-/// worker is there or none answered its first part (the caller measures in the page).
+/// worker is there or none answered before something failed (the caller measures in the page).
 pub(super) async fn measure(
     file: &web_sys::File,
     t: &TensorInfo,
@@ -236,6 +237,9 @@ pub(super) async fn measure(
         let (mut received, mut done) = (0, 0);
         while received < parts {
             let mail = mailbox.next().await;
+            // An error event: the worker's script did not load or its module failed. (A reply
+            // with an error comes from a worker that works: the file could not be read, say.)
+            let worker_failed = matches!(mail, Mail::Failed(_));
             let reply = match mail {
                 // Cancel, a newer run, or the view gone.
                 _ if !still() => None,
@@ -264,8 +268,14 @@ pub(super) async fn measure(
                     return Err(format!("Measuring in the background stopped: {why}."));
                 }
                 Err(why) => {
-                    // No worker has answered yet (it could not load): measure in the page.
-                    give_up(&why);
+                    // Nothing measured yet: the page measures this tensor itself (and says
+                    // plainly what fails, if it fails there too); a worker that could not start
+                    // is not asked again.
+                    if worker_failed {
+                        give_up(&why);
+                    } else {
+                        release();
+                    }
                     return Ok(None);
                 }
             };
