@@ -212,25 +212,17 @@ pub(super) async fn measure(
         // for the second, which then reads nothing (the file's reads cost about 3 ms a MB, and
         // they queue), up to `KEEP_BYTES` a tensor.
         let keep = !measuring && total * dtype.size() <= KEEP_BYTES;
+        let request = |index| PartRequest {
+            dtype,
+            endian: t.endian,
+            job: PartJob {
+                index,
+                stride,
+                measure: measuring.then_some((mode, largest)),
+            },
+        };
         for (slot, worker) in workers.iter().enumerate() {
-            let (mut ranges, mut requests) = (Vec::new(), Vec::new());
-            for index in (slot as u64..parts).step_by(n as usize) {
-                let start = t.offset + index * PART as u64 * dtype.size();
-                ranges.extend([
-                    start as f64,
-                    (start + values_in(index) * dtype.size()) as f64,
-                ]);
-                let request = PartRequest {
-                    dtype,
-                    endian: t.endian,
-                    job: PartJob {
-                        index,
-                        stride,
-                        measure: measuring.then_some((mode, largest)),
-                    },
-                };
-                requests.extend(request.to_numbers());
-            }
+            let (ranges, requests) = parts_of(t, slot as u64, n, &request);
             send(worker, run, slot, file, keep, &ranges, &requests);
         }
         let mut results: Vec<Option<PartResult>> = vec![None; parts as usize];
@@ -299,6 +291,27 @@ pub(super) async fn measure(
         analysis,
         sample,
     }))
+}
+
+/// Worker `slot`'s parts of tensor `t` (every `n`-th, from its own number): each part's byte
+/// range in the file, and its request's numbers.
+fn parts_of(
+    t: &TensorInfo,
+    slot: u64,
+    n: u64,
+    request: &impl Fn(u64) -> PartRequest,
+) -> (Vec<f64>, Vec<f64>) {
+    let total = t.elements();
+    let (mut ranges, mut requests) = (Vec::new(), Vec::new());
+    for index in (slot..total.div_ceil(PART as u64)).step_by(n as usize) {
+        let r = request(index);
+        let size = r.dtype.size();
+        let start = t.offset + index * PART as u64 * size;
+        let count = (total - index * PART as u64).min(PART as u64);
+        ranges.extend([start as f64, (start + count * size) as f64]);
+        requests.extend(r.to_numbers());
+    }
+    (ranges, requests)
 }
 
 /// Bytes of a tensor that its workers keep between the passes, at most (each keeps its share).
