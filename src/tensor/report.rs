@@ -127,7 +127,7 @@ pub struct Analysis {
 
 /// Values per part: a tensor is measured part by part, each part's tallies added to the whole's
 /// in order, so that parts measured apart (in workers) and merged give the table that streaming
-/// gives, bit for bit. A multiple of [`runs::BATCH`] and of every block size, so no batch or
+/// gives, bit for bit. A multiple of `runs::BATCH` and of every block size, so no batch or
 /// block straddles two parts.
 pub const PART: usize = 1 << 18;
 
@@ -271,8 +271,9 @@ impl Analysis {
         self.close_part();
     }
 
-    /// Adds the tallies of a part measured apart (by [`measure_part`], with the same mode and
-    /// absmax): parts must come in order, each once, as `add` would have seen their values.
+    /// Adds the tallies of a part measured apart (by
+    /// [`measure_part`](super::parts::measure_part), with the same mode and absmax): parts must
+    /// come in order, each once, as `add` would have seen their values.
     pub fn merge_part(&mut self, tallies: &[Tally]) {
         for (row, part) in self.rows.iter_mut().zip(tallies) {
             row.tally.merge(part);

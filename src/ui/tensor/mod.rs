@@ -159,14 +159,6 @@ pub fn TensorView(
             Err(message) => status.set(Status::Failed(message)),
         }
     };
-    let on_scale = move |ev: leptos::ev::Event| {
-        if let Some(scale) = Mode::from_id(&event_target_value(&ev)) {
-            set_state(TensorState {
-                scale,
-                ..state.get_untracked()
-            });
-        }
-    };
     let cancel = move |_| stop(run, status);
     view! {
         <section class="tensor" aria-labelledby="view-title">
@@ -190,19 +182,37 @@ pub fn TensorView(
                     <textarea data-testid="tensor-paste" rows="3" spellcheck="false" placeholder="0.02, -0.013, 1.7e-3, ..." on:change=on_paste></textarea>
                 </label>
                 {demo_buttons(move |d| set_state(TensorState { demo: Some(d), ..state.get_untracked() }))}
-                <label class="tensor-field">
-                    <span>"scaling"</span>
-                    <select data-testid="tensor-scale" prop:value=move || state.get().scale.id() on:change=on_scale>
-                        {SCALES.map(|(id, text)| view! { <option value=id>{text}</option> })}
-                    </select>
-                </label>
+                {scale_menu(state, set_state)}
             </div>
             {move || status_view(status.get(), state.get().scale, cancel)}
         </section>
     }
 }
 
-/// The scaling menu.
+/// The scaling menu; a choice goes to the URL (which starts a run).
+fn scale_menu(
+    state: Memo<TensorState>,
+    set_state: impl Fn(TensorState) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let on_scale = move |ev: leptos::ev::Event| {
+        if let Some(scale) = Mode::from_id(&event_target_value(&ev)) {
+            set_state(TensorState {
+                scale,
+                ..state.get_untracked()
+            });
+        }
+    };
+    view! {
+        <label class="tensor-field">
+            <span>"scaling"</span>
+            <select data-testid="tensor-scale" prop:value=move || state.get().scale.id() on:change=on_scale>
+                {SCALES.map(|(id, text)| view! { <option value=id>{text}</option> })}
+            </select>
+        </label>
+    }
+}
+
+/// The scaling menu's choices.
 const SCALES: [(&str, &str); 3] = [
     ("none", "none: the values as they are"),
     ("tensor", "one absmax scale for the tensor"),
