@@ -76,6 +76,9 @@ test('a demo opens from its URL and every format gets a row', async () => {
   const { page, context, problems } = await openApp(browser, site, '?view=tensor&demo=weights');
   await page.locator('[data-testid=tensor-table]').waitFor();
   assert.match(await page.textContent('[data-testid=tensor-summary]'), /65536 values/);
+  // The help says what the largest relative error is; Q4_K's note only where Q4_K has a row.
+  assert.match(await page.textContent('[data-testid=tensor-help]'), /a value flushed to zero counts 100%/);
+  assert.doesNotMatch(await page.textContent('[data-testid=tensor-help]'), /Q4_K/);
   // Weights of std 0.02 fit fp16 and bf16 whole; E2M1's smallest step is 0.5, so every one of
   // them (all below 0.25) flushes to zero without a scale.
   assert.equal(await attr(page, 'fp16', 'overflow'), '0');
@@ -291,6 +294,7 @@ test('embed=tensor shows the table without the view heading', async () => {
   // The outlier channels: with MX blocks of 32, a block holding an outlier flushes its small
   // neighbours in MXFP4, so its flush share is far above that of the weights demo's.
   assert.ok(Number(await attr(page, 'e2m1fn', 'underflow')) > 0.01);
+  assert.match(await page.textContent('[data-testid=tensor-help]'), /Q4_K's levels are offset/);
   // A light page draws its plots once, in light colours (the dark ones are drawn only on a dark
   // page); a dark page shows them in dark colours.
   assert.equal(await page.locator('.tensor-chart-dark svg').count(), 0);

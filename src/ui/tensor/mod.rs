@@ -407,7 +407,7 @@ fn done_view(summary: String, rows: Vec<RowText>, scale: Mode) -> AnyView {
                     </tbody>
                 </table>
             </div>
-            <p class="help">"Shares are of the non-zero values. Rounding to nearest, ties to even (GGUF rows: llama.cpp's own rounding); past a format's largest value a value saturates (counted as overflow). SQNR: 10 log10 of the signal's energy over the error's. Largest relative error: the largest |stored - x| / |x| over the non-zero values; a value flushed to zero counts 100%. Q4_K's levels are offset by each sub-block's min and need not include 0, so a value near zero can be stored as a far larger one, and its largest relative error can pass 100% by far."</p>
+            <p class="help" data-testid="tensor-help">"Shares are of the non-zero values. Rounding to nearest, ties to even (GGUF rows: llama.cpp's own rounding); past a format's largest value a value saturates (counted as overflow). SQNR: 10 log10 of the signal's energy over the error's. Largest relative error: the largest |stored - x| / |x| over the non-zero values; a value flushed to zero counts 100%."{(scale == Mode::Block).then_some(" Q4_K's levels are offset by each sub-block's min and need not include 0, so a value near zero can be stored as a far larger one, and its largest relative error can pass 100% by far.")}</p>
     }
     .into_any()
 }
