@@ -256,8 +256,13 @@ test('workers measure a file as the page alone does, and the page measures when 
     hidden: () => Object.defineProperty(window, 'plTensorWorker', { get: () => undefined, set: () => {} }),
     missing: () => Object.defineProperty(window, 'plTensorWorker', { get: () => './no-such-worker.js', set: () => {} }),
   };
+  // Every table by scaling and worker script; and the block table reached from the none table
+  // by the scaling menu (the tensor's absmax then known: no first pass).
+  const all = {};
+  let switched;
   for (const scale of ['none', 'block']) {
     const tables = {};
+    all[scale] = tables;
     for (const [how, script] of Object.entries(worker)) {
       const { page, context, problems } = await openPage(browser, site.origin);
       await context.addInitScript(() => {
@@ -274,6 +279,11 @@ test('workers measure a file as the page alone does, and the page measures when 
       await page.locator('[data-testid=tensor-table]').waitFor();
       assert.match(await page.textContent('[data-testid=tensor-summary]'), /600000 values, 595 zero, 1190 NaN or infinite/);
       tables[how] = await rows(page);
+      if (scale === 'none' && how === 'built') {
+        await page.selectOption('[data-testid=tensor-scale]', 'block');
+        await page.locator('[data-testid=tensor-row-q4_k]').waitFor();
+        switched = await rows(page);
+      }
       const started = await page.evaluate(() => window.__workers);
       if (how === 'hidden') assert.equal(started, 0, 'no worker without a script');
       else assert.ok(started >= 1, `${how}: ${started} workers started`);
@@ -285,6 +295,7 @@ test('workers measure a file as the page alone does, and the page measures when 
     assert.deepEqual(tables.built, tables.hidden, `${scale}: workers and the page alone`);
     assert.deepEqual(tables.missing, tables.hidden, `${scale}: a worker that cannot start`);
   }
+  assert.deepEqual(switched, all.block.built, 'block scales reached from the none table');
 });
 
 test('embed=tensor shows the table without the view heading', async () => {

@@ -58,6 +58,9 @@ pub fn TensorView(
     let tensors = RwSignal::new(Vec::<TensorInfo>::new());
     let file = StoredValue::new_local(None::<web_sys::File>);
     let source = StoredValue::new_local(None::<Source>);
+    // The source's largest magnitude, once a run has measured it: another scaling of the same
+    // tensor then needs no first pass. Forgotten whenever the source changes.
+    let known = StoredValue::new(None::<f64>);
     // Each run has a number; a newer run (or Cancel) makes an older one stop at its next slice.
     let run = StoredValue::new(0u64);
     // The workers start once the view is painted: opening a file is what the view is for, and a
@@ -65,24 +68,7 @@ pub fn TensorView(
     // They outlive a run (the next scaling reuses them), not the view.
     super::defer::AfterPaint::new().schedule(workers::warm);
     on_cleanup(workers::release);
-    let start = move || {
-        let Some(current) = source.get_value() else {
-            return;
-        };
-        let id = run.get_value() + 1;
-        run.set_value(id);
-        let mode = state.get_untracked().scale;
-        spawn_local(async move {
-            let still = move || run.try_get_value() == Some(id);
-            let outcome = analyse(current, mode, status, still).await;
-            if still() {
-                status.try_set(match outcome {
-                    Ok(done) => done,
-                    Err(message) => Status::Failed(message),
-                });
-            }
-        });
-    };
+    let start = move || start_run(source, known, run, status, state.get_untracked().scale);
     let set_state = move |next: TensorState| {
         url.update(HistoryMode::Replace, |q| model::write(&next, q));
     };
@@ -90,6 +76,7 @@ pub fn TensorView(
     Effect::new(move |_| {
         let s = state.get();
         if let Some(demo) = s.demo {
+            known.set_value(None);
             source.set_value(Some(Source::Values(
                 demo.recipe().to_string(),
                 std::rc::Rc::new(demo.values()),
@@ -111,6 +98,7 @@ pub fn TensorView(
             match listed.and_then(first_readable) {
                 Ok(info) => {
                     file.set_value(Some(f.clone()));
+                    known.set_value(None);
                     source.set_value(Some(Source::File(f, info)));
                     set_state(TensorState {
                         demo: None,
@@ -136,6 +124,7 @@ pub fn TensorView(
         };
         match measurable(info) {
             Ok(info) => {
+                known.set_value(None);
                 source.set_value(Some(Source::File(f, info)));
                 start();
             }
@@ -146,6 +135,7 @@ pub fn TensorView(
         let text = event_target_value(&ev);
         match model::parse_numbers(&text) {
             Ok(values) => {
+                known.set_value(None);
                 source.set_value(Some(Source::Values(
                     format!("{} pasted numbers", values.len()),
                     std::rc::Rc::new(values),
@@ -187,6 +177,37 @@ pub fn TensorView(
             {move || status_view(status.get(), state.get().scale, cancel)}
         </section>
     }
+}
+
+/// Starts a run of the current source under `mode`: a newer run (or Cancel) makes it stop at its
+/// next slice, and only the current run shows its outcome and remembers the source's absmax.
+fn start_run(
+    source: StoredValue<Option<Source>, LocalStorage>,
+    known: StoredValue<Option<f64>>,
+    run: StoredValue<u64>,
+    status: RwSignal<Status>,
+    mode: Mode,
+) {
+    let Some(current) = source.get_value() else {
+        return;
+    };
+    let id = run.get_value() + 1;
+    run.set_value(id);
+    let largest = known.get_value();
+    spawn_local(async move {
+        let still = move || run.try_get_value() == Some(id);
+        let outcome = analyse(current, mode, largest, status, still).await;
+        if still() {
+            // Only the current run's source: a newer run may have changed it.
+            if let Ok(Status::Done { absmax, .. }) = &outcome {
+                known.try_set_value(Some(*absmax));
+            }
+            status.try_set(match outcome {
+                Ok(done) => done,
+                Err(message) => Status::Failed(message),
+            });
+        }
+    });
 }
 
 /// The scaling menu; a choice goes to the URL (which starts a run).

@@ -324,6 +324,7 @@ impl Pass {
 pub(super) async fn analyse(
     source: Source,
     mode: Mode,
+    known: Option<f64>,
     status: RwSignal<Status>,
     still: impl Fn() -> bool + Copy,
 ) -> Result<Status, String> {
@@ -331,7 +332,12 @@ pub(super) async fn analyse(
         Source::Values(label, v) => (label.clone(), v.len() as u64),
         Source::File(_, t) => (format!("{} ({})", t.name, t.dtype_name), t.elements()),
     };
-    let passes = if mode.needs_absmax() { 2 } else { 1 };
+    // A scale needs the absmax first: a pass of its own, unless a run of this source knows it.
+    let passes = if mode.needs_absmax() && known.is_none() {
+        2
+    } else {
+        1
+    };
     let stride = total.div_ceil(SAMPLE).max(1);
     if let Source::File(f, t) = &source {
         if t.deflated.is_none() {
@@ -341,12 +347,13 @@ pub(super) async fn analyse(
                     total: total * passes,
                 });
             };
-            if let Some(m) = workers::measure(f, t, mode, stride, progress, still).await? {
+            let measured = workers::measure(f, t, (mode, known), stride, progress, still).await?;
+            if let Some(m) = measured {
                 return Ok(done(&label, total, m.largest, m.analysis, m.sample));
             }
         }
     }
-    let mut largest = 0.0f64;
+    let mut largest = known.unwrap_or(0.0);
     let mut result = None;
     for pass in 0..passes {
         let mut p = Pass {

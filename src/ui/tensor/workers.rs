@@ -169,12 +169,12 @@ pub(super) struct Measured {
 }
 
 /// Measures tensor `t` of `file` in workers, in one pass, or two when `mode` needs the absmax
-/// first. `progress` hears how many values the passes have measured in all. `Ok(None)` when no
+/// first and it is not `known`. `progress` hears how many values the passes have measured in all. `Ok(None)` when no
 /// worker is there or none answered before something failed (the caller measures in the page).
 pub(super) async fn measure(
     file: &web_sys::File,
     t: &TensorInfo,
-    mode: Mode,
+    (mode, known): (Mode, Option<f64>),
     stride: u64,
     progress: impl Fn(u64),
     still: impl Fn() -> bool,
@@ -200,8 +200,12 @@ pub(super) async fn measure(
     POOL.with(|pool| pool.borrow_mut().mailbox = Some(mailbox.clone()));
     let _listening = Listening::start(&workers, &mailbox);
     let n = workers.len() as u64;
-    let passes = if mode.needs_absmax() { 2 } else { 1 };
-    let (mut largest, mut answered) = (0.0f64, false);
+    let passes = if mode.needs_absmax() && known.is_none() {
+        2
+    } else {
+        1
+    };
+    let (mut largest, mut answered) = (known.unwrap_or(0.0), false);
     let mut analysis = Analysis::new(mode, 0.0);
     let mut sample = Vec::new();
     let values_in = |index: u64| (total - index * PART as u64).min(PART as u64);
