@@ -11,7 +11,8 @@
 //   4. packs: chunks are small and many (hundreds), so they are grouped into a few files
 //      (`scripts/site/packs.mjs`), and the link module that replaces `__wasm_split.js` reads
 //      each module out of its pack
-//   5. one minified JS module (esbuild), content-hashed names, the stylesheet inlined, and the
+//   5. one minified JS module (esbuild), the imports' names shortened in it and in the main
+//      module (`scripts/site/imports.mjs`), content-hashed names, the stylesheet inlined, and the
 //      loader (`scripts/site/loader.mjs`) in index.html: it preloads what the address's view
 //      needs, shows download progress and real errors
 //   6. the Content Security Policy (scripts/csp.mjs, which pins the loader by hash), then
@@ -26,6 +27,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, transform } from 'esbuild';
 import { optimizeAll } from './site/optimize.mjs';
+import { shortenImports } from './site/imports.mjs';
 import { planPacks, linkModule, parseSplitJs } from './site/packs.mjs';
 import { loaderHtml, ENTRIES, WEIGHTS, REQUEST_BYTES } from './site/loader.mjs';
 
@@ -115,8 +117,11 @@ const bundle = await build({
   // same namespace each time), which esbuild rightly calls a duplicate key.
   logOverride: { 'duplicate-object-key': 'silent' },
 });
-const appJs = bundle.outputFiles[0].contents;
-const mainWasm = readFileSync(join(optDir, 'main_bg.wasm'));
+// The imports' names, short in both files (scripts/site/imports.mjs: 9 KB gzip on every page).
+const shortened = shortenImports(readFileSync(join(optDir, 'main_bg.wasm')), bundle.outputFiles[0].text, './main_bg.js');
+if (shortened.renamed < 100) throw new Error(`build-site: only ${shortened.renamed} imports renamed (has wasm-bindgen's glue changed?)`);
+const appJs = Buffer.from(shortened.js);
+const mainWasm = shortened.wasm;
 const h = hash(appJs, mainWasm);
 const names = { js: `precision-lab-${h}.js`, wasm: `precision-lab-${h}_bg.wasm` };
 writeFileSync(join(staging, names.js), appJs);
