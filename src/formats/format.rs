@@ -240,10 +240,10 @@ impl Format {
                 if scale == 1.0 {
                     base
                 } else {
-                    format!("{base} x {scale}")
+                    format!("{base} x {}", super::decimal::plain(scale))
                 }
             }
-            Structure::Nf4 { absmax } => format!("nf4 x {absmax}"),
+            Structure::Nf4 { absmax } => format!("nf4 x {}", super::decimal::plain(absmax)),
         }
     }
 
@@ -557,7 +557,8 @@ impl Format {
         // resolution = 10^-floor(-log10(eps)); eps is a power of two (never a power of ten) for floats, so
         // the f64 log10 cannot land on the wrong side of an integer.
         let digits = (-detmath::log10(epsilon)).floor() as i32;
-        let resolution = format!("1e{}", -digits).parse().unwrap_or(f64::NAN);
+        let resolution =
+            Exact::from_decimal(false, super::bignum::BigUint::from_u64(1), -digits).to_f64();
         let (
             lowest,
             min_subnormal,

@@ -14,6 +14,7 @@
 mod bignum;
 pub mod block;
 mod catalogue;
+pub mod decimal;
 mod exact;
 mod explain;
 mod fast;

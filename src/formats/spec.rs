@@ -86,7 +86,7 @@ impl FloatSpec {
 }
 
 /// Why a format could not be built or named.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum FormatError {
     /// Exponent field outside 1..=11 bits (11 keeps every value an exact `f64`).
     ExponentBits(u32),
@@ -116,6 +116,14 @@ pub enum FormatError {
     Scale(f64),
     /// Not a catalogue name.
     UnknownName(String),
+}
+
+/// The message, as `Display` writes it: a derived `Debug` would print a scale with the standard
+/// library's float formatting, which `formats::decimal` keeps out of the site's WebAssembly.
+impl fmt::Debug for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FormatError(\"{self}\")")
+    }
 }
 
 impl fmt::Display for FormatError {
@@ -152,7 +160,11 @@ impl fmt::Display for FormatError {
             ),
             FormatError::IntegerBits(bits) => write!(f, "integer formats have 2 to 32 bits, not {bits}"),
             FormatError::Scale(scale) => {
-                write!(f, "the scale must be a positive normal number with finite multiples, not {scale}")
+                write!(
+                    f,
+                    "the scale must be a positive normal number with finite multiples, not {}",
+                    super::decimal::plain(*scale)
+                )
             }
             FormatError::UnknownName(name) => write!(
                 f,

@@ -1,4 +1,8 @@
 //! Number formatting for readouts: short human text and the exact machine-readable `data-value`.
+//! Decimal digits come from `formats::decimal` (the text Rust's `{}` and `{:e}` print, without the
+//! standard library's float printing in the WebAssembly).
+
+use crate::formats::decimal;
 
 /// The `data-value` attribute of a numeric readout: a decimal string that parses back (with
 /// `parseFloat` or Rust's `str::parse`) to exactly the same `f64`; `nan`, `inf`, `-inf` for specials.
@@ -16,8 +20,8 @@ pub fn data_value(x: f64) -> String {
     } else if x.is_infinite() {
         if x > 0.0 { "inf" } else { "-inf" }.into()
     } else {
-        // `{:e}` prints the shortest digits that read back to the same f64.
-        format!("{x:e}")
+        // The shortest digits that read back to the same f64 (`{:e}`'s text).
+        decimal::scientific(x)
     }
 }
 
@@ -41,9 +45,9 @@ pub fn short(x: f64) -> String {
     }
     let magnitude = x.abs();
     if x == 0.0 || (1e-5..1e16).contains(&magnitude) {
-        format!("{x}")
+        decimal::plain(x)
     } else {
-        format!("{x:e}")
+        decimal::scientific(x)
     }
 }
 
@@ -65,7 +69,7 @@ pub fn sig(x: f64, digits: usize) -> String {
         return short(x);
     }
     let digits = digits.max(1);
-    let scientific = format!("{:.*e}", digits - 1, x);
+    let scientific = decimal::scientific_rounded(x, digits - 1);
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let mantissa = trim_zeros(mantissa);

@@ -5,6 +5,7 @@
 //! format of 16 bits or fewer (and tf32's 2^19) is checked, and every tie between neighbours. The full
 //! 2^32 fp32 sweep runs only with `PRECISION_LAB_FULL_SWEEP=1` (use `--release` for it).
 
+mod decimal;
 mod exhaustive;
 mod explain;
 mod facts;
