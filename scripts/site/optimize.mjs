@@ -6,7 +6,9 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/// Optimises each `[from, to]` pair with `threads` workers; resolves when all are written.
+/// Optimises each `[from, to, unused]` triple with `threads` workers; resolves when all are written.
+/// `unused` (optional) is a pattern of exports nothing calls: they are removed first, so the
+/// optimiser drops the code only they reach.
 export async function optimizeAll(pairs, threads) {
   const shares = Array.from({ length: Math.max(1, Math.min(threads, pairs.length)) }, () => []);
   pairs.forEach((pair, i) => shares[i % shares.length].push(pair));
@@ -25,8 +27,14 @@ export async function optimizeAll(pairs, threads) {
 
 if (!isMainThread) {
   const { default: binaryen } = await import('binaryen');
-  for (const [from, to] of workerData) {
+  for (const [from, to, unused] of workerData) {
     const module = binaryen.readBinary(readFileSync(from));
+    if (unused) {
+      const pattern = new RegExp(unused);
+      const names = Array.from({ length: module.getNumExports() },
+        (_, i) => binaryen.getExportInfo(module.getExportByIndex(i)).name);
+      for (const name of names.filter((n) => pattern.test(n))) module.removeExport(name);
+    }
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(2);
     module.optimize();
