@@ -110,7 +110,12 @@ for (const { name, index } of packFiles.values()) {
 // request), minified (the glue is written to be read: 70 KB), and content-hashed names.
 writeFileSync(join(bindgenDir, '__wasm_split.js'), linkModule(graph, whereIs, './main.js'));
 const bundle = await build({
-  entryPoints: [join(bindgenDir, 'main.js')],
+  // wasm-bindgen's module, and the link module's `precompile` for the loader.
+  stdin: {
+    contents: "export * from './main.js';\nexport { default } from './main.js';\nexport { precompile } from './__wasm_split.js';",
+    resolveDir: bindgenDir,
+    sourcefile: 'entry.js',
+  },
   bundle: true,
   format: 'esm',
   target: 'es2020',

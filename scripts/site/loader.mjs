@@ -68,6 +68,8 @@ export function loaderHtml({ names, preload, mainWasmBytes }) {
   var view = query.get("view");
   var entry = embed !== null ? (packs["embed:" + embed] ? "embed:" + embed : "embed:editor")
     : (packs["view:" + view] ? "view:" + view : "view:learn");
+  // The split points the first view needs: the app compiles their modules ahead.
+  window.plFirst = ${JSON.stringify(ENTRIES)}[entry];
   packs[entry].forEach(function (i) {
     var link = document.createElement("link");
     link.rel = "preload";
@@ -115,6 +117,9 @@ if (typeof WebAssembly !== "object") {
 } else {
   try {
     const app = await import("./${names.js}");
+    // The first view's modules compile while the main module downloads (their packs are smaller
+    // and arrive first).
+    app.precompile(window.plFirst || []);
     await app.default({ module_or_path: download("./${names.wasm}", ${mainWasmBytes}) });
     // The module's exports, as Trunk's loader offers them (the whole-page tests' hooks use it).
     window.wasmBindings = app;

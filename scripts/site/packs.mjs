@@ -124,7 +124,7 @@ export function linkModule(graph, whereIs, mainJs) {
   const loaders = Object.entries(graph.splits).map(([split, list]) => {
     const own = graph.own[split];
     const chunks = list.filter((f) => f !== own).map((f) => index[f]);
-    return `export const __wasm_split_load_${split} = loader(${JSON.stringify(runs(chunks))}, ${own ? index[own] : -1});`;
+    return `export const __wasm_split_load_${split} = loader(${JSON.stringify(runs(chunks))}, ${own ? index[own] : -1}, ${JSON.stringify(split)});`;
   });
   return `import { initSync } from ${JSON.stringify(mainJs)};
 const packs = ${JSON.stringify(packs)};
@@ -172,12 +172,14 @@ function compile(m) {
 function instantiate(m) {
   return once(instantiated, m, () => compile(m).then((module) => WebAssembly.instantiate(module, imports())));
 }
-function loader(runs, own) {
+const needs = new Map();
+function loader(runs, own, split) {
   const chunks = [];
   for (const run of runs ? runs.split(",") : []) {
     const [first, last = first] = run.split("-").map(Number);
     for (let m = first; m <= last; m += 1) chunks.push(m);
   }
+  needs.set(split, own >= 0 ? [...chunks, own] : chunks);
   return async (callback, data) => {
     let ok = true;
     try {
@@ -192,5 +194,10 @@ function loader(runs, own) {
   };
 }
 ${loaders.join('\n')}
+// Compiles the modules of these split points ahead (compiling needs no instance of the main
+// module): the loader calls it while the main module still downloads.
+export function precompile(splits) {
+  for (const split of splits) for (const m of needs.get(split) ?? []) compile(m).catch(() => {});
+}
 `;
 }
