@@ -31,13 +31,17 @@ export const ENTRIES = {
 /// The entries whose first view has a size budget (README, "Performance").
 export const LIGHT = ['view:learn', 'view:formats', 'embed:editor'];
 
+/// The entries whose first view the page's inline styles cover (base, shell, formats): the other
+/// views' stylesheet comes after they are ready.
+export const INLINE_STYLED = ['view:formats', 'embed:editor'];
+
 /// How much each light entry's bytes and requests count when modules are grouped into packs
 /// (every other entry counts once). The landing page counts most: it is every visitor's first
 /// view, and its part is small enough that a byte it fetches in vain is a large share of it.
 /// Formats and the editor at 20 (10 before): with the modules of 2026-12-05 that took 1.6 and 2.2
 /// KB gzip of unneeded modules off their first views for no more requests, and put about 3.5 KB
 /// more on each of the other entries (docs/benchmarks.md).
-export const WEIGHTS = { 'view:learn': 30, 'view:formats': 20, 'embed:editor': 20 };
+export const WEIGHTS = { 'view:learn': 30, 'view:formats': 20, 'embed:editor': 50 };
 
 /// What one request is taken to cost, in bytes, when grouping modules into packs (a round trip's
 /// worth of transfer at a few Mbit/s, spread over the browser's parallel connections). Measured
@@ -52,7 +56,7 @@ export const SLOW_SECONDS = 20;
 /// classic script that runs at once and preloads the packs the address needs, so they all start
 /// downloading as soon as the HTML arrives (a module script would wait for the stylesheet).
 /// `late` goes at the end of <head>: the module script that starts the app.
-/// `names`: the hashed file names of the main JS and wasm and of the tensor view's worker script
+/// `names`: the hashed file names of the main JS and wasm, of the other views' stylesheet and of the tensor view's worker script
 /// (its address goes to `window.plTensorWorker`, src/ui/tensor/workers.rs); `preload`: entry -> pack files;
 /// `mainWasmBytes`: the main module's size, for progress (responses may be compressed, so their
 /// Content-Length is not the byte count).
@@ -70,6 +74,24 @@ export function loaderHtml({ names, preload, mainWasmBytes }) {
     : (packs["view:" + view] ? "view:" + view : "view:learn");
   // The split points the first view needs: the app compiles their modules ahead.
   window.plFirst = ${JSON.stringify(ENTRIES)}[entry];
+  // The other views' stylesheet (scripts/build-site.mjs): at once where this address shows one
+  // of them, else once the app is ready (for the views and widgets reached from here).
+  var sheet = function () {
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = "./${names.css}";
+    document.head.appendChild(link);
+  };
+  if (${JSON.stringify(INLINE_STYLED)}.indexOf(entry) < 0) {
+    sheet();
+  } else {
+    new MutationObserver(function (changes, observer) {
+      if (document.documentElement.dataset.ready) {
+        observer.disconnect();
+        sheet();
+      }
+    }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-ready"] });
+  }
   packs[entry].forEach(function (i) {
     var link = document.createElement("link");
     link.rel = "preload";

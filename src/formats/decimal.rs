@@ -150,6 +150,19 @@ fn rounded(x: f64, count: usize) -> Digits {
     }
 }
 
+/// A finite, non-zero `x` correctly rounded to `count >= 1` significant digits (ties to even):
+/// the digits without trailing zeros, and the power of ten of the first.
+///
+/// ```
+/// use precision_lab::formats::decimal::significant_digits;
+/// assert_eq!(significant_digits(1.4901161193847656e-9, 3), ("149".to_string(), -9));
+/// assert_eq!(significant_digits(-9.9996, 4), ("1".to_string(), 1));
+/// ```
+pub fn significant_digits(x: f64, count: usize) -> (String, i32) {
+    let d = rounded(x, count.max(1));
+    (d.digits.iter().map(|&c| c as char).collect(), d.exponent)
+}
+
 /// The text for a NaN, an infinity or a zero (`Some`), as Rust prints them; `None` otherwise.
 fn special(x: f64, zero: &str) -> Option<String> {
     if x.is_nan() {

@@ -69,40 +69,33 @@ pub fn sig(x: f64, digits: usize) -> String {
         return short(x);
     }
     let digits = digits.max(1);
-    let scientific = decimal::scientific_rounded(x, digits - 1);
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let mantissa = trim_zeros(mantissa);
+    let (figures, exponent) = decimal::significant_digits(x, digits);
+    let sign = if x < 0.0 { "-" } else { "" };
     if (-4..digits as i32).contains(&exponent) {
-        // Plain notation from the rounded digits, by moving the decimal point: exactly `digits`
-        // significant digits at most, never trailing zeros that would claim more (and no
-        // decimal parse, whose tables would weigh on every page that shows a number).
-        let (sign, mantissa) = match mantissa.strip_prefix('-') {
-            Some(rest) => ("-", rest),
-            None => ("", mantissa),
-        };
-        let figures: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-        // The value is 0.<figures> x 10^point.
+        // Plain notation: the rounded digits with the decimal point moved, never trailing zeros
+        // that would claim more digits. The value is 0.<figures> x 10^point.
         let point = exponent + 1;
-        let plain = if point <= 0 {
-            format!("0.{}{figures}", "0".repeat(point.unsigned_abs() as usize))
+        if point <= 0 {
+            format!(
+                "{sign}0.{}{figures}",
+                "0".repeat(point.unsigned_abs() as usize)
+            )
         } else if point as usize >= figures.len() {
-            format!("{figures}{}", "0".repeat(point as usize - figures.len()))
+            format!(
+                "{sign}{figures}{}",
+                "0".repeat(point as usize - figures.len())
+            )
         } else {
             let (whole, fraction) = figures.split_at(point as usize);
-            format!("{whole}.{fraction}")
-        };
-        format!("{sign}{}", trim_zeros(&plain))
+            format!("{sign}{whole}.{fraction}")
+        }
     } else {
-        format!("{mantissa}e{exponent}")
-    }
-}
-
-fn trim_zeros(text: &str) -> &str {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        text
+        let (first, rest) = figures.split_at(1);
+        if rest.is_empty() {
+            format!("{sign}{first}e{exponent}")
+        } else {
+            format!("{sign}{first}.{rest}e{exponent}")
+        }
     }
 }
 

@@ -90,12 +90,13 @@ impl Editor {
         self.edit(|s| {
             if let Source::Bits(_) = s.source {
                 let value = s.format().decode(s.code());
-                s.source = Source::Text(
+                s.source = Source::Text(if value.is_nan() {
+                    "nan".into()
+                } else if value.is_infinite() {
+                    if value > 0.0 { "inf" } else { "-inf" }.into()
+                } else {
                     short(value)
-                        .replace("+Inf", "inf")
-                        .replace("-Inf", "-inf")
-                        .replace("NaN", "nan"),
-                );
+                });
             }
             s.choice = choice;
         });

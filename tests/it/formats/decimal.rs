@@ -112,3 +112,56 @@ fn every_f32_value_in_a_sample_prints_as_rust_prints_it_widened() {
         agree(f32::from_bits((rng.next_u64() >> 32) as u32) as f64);
     }
 }
+
+/// `present::number::sig` as it was written on Rust's `{:.N e}` (the reference the digits-based
+/// version must equal).
+fn sig_reference(x: f64, digits: usize) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return precision_lab::present::number::short(x);
+    }
+    let digits = digits.max(1);
+    let scientific = format!("{:.*e}", digits - 1, x);
+    let (mantissa, exponent) = scientific.split_once('e').unwrap();
+    let exponent: i32 = exponent.parse().unwrap();
+    let trim = |t: &str| -> String {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    let mantissa = trim(mantissa);
+    if (-4..digits as i32).contains(&exponent) {
+        let (sign, mantissa) = match mantissa.strip_prefix('-') {
+            Some(rest) => ("-", rest.to_string()),
+            None => ("", mantissa.clone()),
+        };
+        let figures: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        let point = exponent + 1;
+        let plain = if point <= 0 {
+            format!("0.{}{figures}", "0".repeat(point.unsigned_abs() as usize))
+        } else if point as usize >= figures.len() {
+            format!("{figures}{}", "0".repeat(point as usize - figures.len()))
+        } else {
+            let (whole, fraction) = figures.split_at(point as usize);
+            format!("{whole}.{fraction}")
+        };
+        format!("{sign}{}", trim(&plain))
+    } else {
+        format!("{mantissa}e{exponent}")
+    }
+}
+
+#[test]
+fn significant_figures_read_as_rounding_the_exact_value_does() {
+    use precision_lab::present::number::sig;
+    for x in values(5_000) {
+        for digits in [1, 2, 3, 4, 6, 17] {
+            assert_eq!(
+                sig(x, digits),
+                sig_reference(x, digits),
+                "sig({x:e}, {digits})"
+            );
+        }
+    }
+}

@@ -27,8 +27,8 @@ use crate::present::formats::{
 use crate::present::number::{data_value, short};
 use crate::route::Query;
 
-/// The widget's fixed structure; `{u}` becomes the editor's id suffix (a number).
-const SKELETON: &str = r#"<div class="editor-grid"><div class="editor-main"><div class="field-row"><label for="format-select-{u}">Format</label><select id="format-select-{u}" data-testid="format-select"></select></div><p class="format-source" data-testid="format-source"></p><div class="bit-editor"><div class="bit-legend" aria-hidden="true" data-testid="bit-legend"></div><div class="bit-cells" role="group" aria-label="Bits, most significant first. Left and Right move, Space flips, Up and Down step to the neighbouring value." data-testid="bit-cells"></div><div class="step-buttons"><button type="button" data-testid="step-down">◀ previous value</button><button type="button" data-testid="step-up">next value ▶</button></div></div><div class="field-row value-row"><label for="value-input-{u}">Value</label><input id="value-input-{u}" type="text" inputmode="decimal" autocomplete="off" spellcheck="false" data-testid="value-input" aria-describedby="value-help-{u} value-error-{u}" aria-invalid="false"></div><p id="value-help-{u}" class="help">A decimal (0.1, -3.5e-4), a fraction (1/3), a hex-float (0x1.8p3), a raw code (0x3c00, 0b0_01111_0000000000), or inf, -inf, nan, -0, max, min_normal, eps.</p><p id="value-error-{u}" class="input-error" role="alert" data-testid="value-error"></p></div><aside class="readouts" aria-live="polite" aria-label="Readouts"><dl><dt>format</dt><dd data-testid="format"></dd><dt>code</dt><dd class="mono" data-testid="code-hex"></dd><dt>stored value (exact)</dt><dd class="mono exact"><span class="num" data-testid="value-exact"></span></dd><dt>rounding error of the typed value</dt><dd data-testid="error-block"></dd></dl></aside></div>"#;
+/// The widget's fixed structure; `§` becomes the editor's id suffix (a number).
+const SKELETON: &str = r#"<div class="editor-grid"><div class="editor-main"><div class="field-row"><label for="format-select-§">Format</label><select id="format-select-§" data-testid="format-select"></select></div><p class="format-source" data-testid="format-source"></p><div class="bit-editor"><div class="bit-legend" aria-hidden="true" data-testid="bit-legend"></div><div class="bit-cells" role="group" aria-label="Bits, most significant first. Left and Right move, Space flips, Up and Down step to the neighbouring value." data-testid="bit-cells"></div><div class="step-buttons"><button type="button" data-testid="step-down">◀ previous value</button><button type="button" data-testid="step-up">next value ▶</button></div></div><div class="field-row value-row"><label for="value-input-§">Value</label><input id="value-input-§" type="text" inputmode="decimal" autocomplete="off" spellcheck="false" data-testid="value-input" aria-describedby="value-help-§ value-error-§" aria-invalid="false"></div><p id="value-help-§" class="help">A decimal (0.1, -3.5e-4), a fraction (1/3), a hex-float (0x1.8p3), a raw code (0x3c00, 0b0_01111_0000000000), or inf, -inf, nan, -0, max, min_normal, eps.</p><p id="value-error-§" class="input-error" role="alert" data-testid="value-error"></p></div><aside class="readouts" aria-live="polite" aria-label="Readouts"><dl><dt>format</dt><dd data-testid="format"></dd><dt>code</dt><dd class="mono" data-testid="code-hex"></dd><dt>stored value (exact)</dt><dd class="mono exact"><span class="num" data-testid="value-exact"></span></dd><dt>rounding error of the typed value</dt><dd data-testid="error-block"></dd></dl></aside></div>"#;
 
 /// The readouts under "More" in the compact form (an embed's default).
 const MORE: &str = r#"<dl><dt>bits</dt><dd class="mono" data-testid="bits"></dd><dt>class</dt><dd data-testid="class"></dd><dt>shortest decimal that reads back</dt><dd class="mono"><span class="num" data-testid="value-shortest"></span></dd><dt>formula</dt><dd class="mono formula" data-testid="formula"></dd><dt>next value up</dt><dd class="mono"><span class="num" data-testid="next-up"></span></dd><dt>next value down</dt><dd class="mono"><span class="num" data-testid="next-down"></span></dd></dl>"#;
@@ -216,7 +216,7 @@ pub(super) struct Dom {
 
 impl Dom {
     fn new(root: &Element, uid: u32) -> Dom {
-        root.set_inner_html(&SKELETON.replace("{u}", &uid.to_string()));
+        root.set_inner_html(&SKELETON.replace('§', &uid.to_string()));
         let select = find(root, "format-select");
         for group in Group::ALL {
             let shelf = el("optgroup");
@@ -388,7 +388,10 @@ impl Dom {
     fn render_bits(&self, state: &FormatsState, readout: &Readout) {
         let format = state.format();
         let legend = model::legend(&format);
-        let legend_key = format!("{legend:?}");
+        let legend_key: String = legend
+            .iter()
+            .map(|(field, label)| format!("{}:{label};", field.class()))
+            .collect();
         if *self.legend_for.borrow() != legend_key {
             self.legend.set_text_content(None);
             for (field, label) in legend {
