@@ -1,5 +1,5 @@
 //! An `f64` as decimal text, the same text as Rust's `{}`, `{:e}` and `{:.N e}`, computed on exact
-//! integers with the engine's own [`BigUint`] instead of the standard library's float printing
+//! integers with the engine's own big integers instead of the standard library's float printing
 //! (Grisu with a Dragon4 fallback), which would add about 16 KB of WebAssembly to every page that
 //! shows a number. `tests/it/formats/decimal.rs` holds every function here to the standard
 //! library's text, for millions of values and every boundary case.
