@@ -436,7 +436,10 @@ fn done(label: &str, total: u64, largest: f64, analysis: Analysis, sample: Vec<f
     Status::Done {
         summary: format!(
             "{label}: {total} values, {zeros} zero, {non_finite} NaN or infinite; the largest \
-             magnitude is {largest}."
+             magnitude is {}.",
+            // Shortest round-trip digits, in scientific notation past 1e16 (Rust's `{}` would pad
+            // them with zeros that read as exact digits).
+            crate::present::number::short(largest)
         ),
         rows: model::rows(&analysis),
         sample,
