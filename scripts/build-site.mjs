@@ -12,7 +12,8 @@
 //      (`scripts/site/packs.mjs`), and the link module that replaces `__wasm_split.js` reads
 //      each module out of its pack
 //   5. one minified JS module (esbuild), the imports' names shortened in it and in the main
-//      module (`scripts/site/imports.mjs`), content-hashed names, the stylesheet inlined, and the
+//      module (`scripts/site/imports.mjs`), content-hashed names, the stylesheets (the light
+//      views' inline, the other views' in one file), and the
 //      loader (`scripts/site/loader.mjs`) in index.html: it preloads what the address's view
 //      needs, shows download progress and real errors
 //   6. the Content Security Policy (scripts/csp.mjs, which pins the loader by hash), then

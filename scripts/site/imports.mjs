@@ -15,8 +15,8 @@ const LEB = (n) => {
   return out;
 };
 
-/// A short identifier for the `i`-th import (`a`, `b`, ... `Z`, `aa`, ...), never one that JS
-/// reserves or a name the glue already uses as a property.
+/// A short identifier for the `i`-th import (`$a`, `$b`, ... `$Z`, `$aa`, ...): the `$` keeps it
+/// clear of JS's reserved words and of the glue's own property names (checked by the caller).
 function shortName(i) {
   const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
   let s = '';

@@ -38,9 +38,10 @@ export const INLINE_STYLED = ['view:formats', 'embed:editor'];
 /// How much each light entry's bytes and requests count when modules are grouped into packs
 /// (every other entry counts once). The landing page counts most: it is every visitor's first
 /// view, and its part is small enough that a byte it fetches in vain is a large share of it.
-/// Formats and the editor at 20 (10 before): with the modules of 2026-12-05 that took 1.6 and 2.2
-/// KB gzip of unneeded modules off their first views for no more requests, and put about 3.5 KB
-/// more on each of the other entries (docs/benchmarks.md).
+/// Formats at 20 (10 before): with the modules of 2026-12-05 that took 1.6 KB gzip of unneeded
+/// modules off its first view for no more requests. The editor widget at 50 (20 before): with
+/// the modules of 2026-12-06, 11.1 KiB raw of its packs were modules it did not need at 20, 0.3
+/// at 50, 3 KB gzip off its first view (docs/benchmarks.md).
 export const WEIGHTS = { 'view:learn': 30, 'view:formats': 20, 'embed:editor': 50 };
 
 /// What one request is taken to cost, in bytes, when grouping modules into packs (a round trip's

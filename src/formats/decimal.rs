@@ -19,15 +19,16 @@ struct Digits {
     exponent: i32,
 }
 
-/// `n x 2^shift` for `shift >= 0`, or `n x 5^-shift / 10^-shift` otherwise: the decimal digits of
-/// an integer and how many of them are after the point.
-fn scaled(n: u64, shift: i32) -> (BigUint, u32) {
-    let n = BigUint::from_u64(n);
+/// Each of `ns` times `2^shift` for `shift >= 0`, or times `5^-shift / 10^-shift` otherwise (the
+/// power of five computed once): their decimal digits as integers, and how many of those digits
+/// are after the point.
+fn scaled<const N: usize>(ns: [u64; N], shift: i32) -> ([BigUint; N], u32) {
     if shift >= 0 {
-        (n.shl(shift as u64), 0)
+        (ns.map(|n| BigUint::from_u64(n).shl(shift as u64)), 0)
     } else {
         let places = shift.unsigned_abs();
-        (n.mul(&BigUint::pow(5, places)), places)
+        let five = BigUint::pow(5, places);
+        (ns.map(|n| BigUint::from_u64(n).mul(&five)), places)
     }
 }
 
@@ -74,9 +75,10 @@ fn shortest(x: f64) -> Digits {
     // [4m - 1, 4m + 2] at the bottom of a binade (the gap below is half the gap above). Its ends
     // round to x only when m is even (ties go to the even significand).
     let boundary = m == 1 << 52 && e > -1074;
-    let (low, _) = scaled(4 * m - if boundary { 1 } else { 2 }, e - 2);
-    let (mid, _) = scaled(4 * m, e - 2);
-    let (high, point) = scaled(4 * m + 2, e - 2);
+    let ([low, mid, high], point) = scaled(
+        [4 * m - if boundary { 1 } else { 2 }, 4 * m, 4 * m + 2],
+        e - 2,
+    );
     let inclusive = m % 2 == 0;
     let high = high.to_decimal().into_bytes();
     let width = high.len();
@@ -125,7 +127,7 @@ fn shortest(x: f64) -> Digits {
 /// A finite, non-zero `|x|` correctly rounded to `count >= 1` significant digits, ties to even.
 fn rounded(x: f64, count: usize) -> Digits {
     let (m, e) = decompose(x.abs());
-    let (n, point) = scaled(m, e);
+    let ([n], point) = scaled([m], e);
     let exact = significant(n.to_decimal().into_bytes(), point as i64);
     if exact.digits.len() <= count {
         return exact;
@@ -150,17 +152,23 @@ fn rounded(x: f64, count: usize) -> Digits {
     }
 }
 
-/// A finite, non-zero `x` correctly rounded to `count >= 1` significant digits (ties to even):
-/// the digits without trailing zeros, and the power of ten of the first.
+/// A finite, non-zero `x` correctly rounded to `count >= 1` significant digits (ties to even),
+/// without trailing zeros: in plain notation when `plain` accepts the power of ten of the rounded
+/// value's first digit, else in scientific notation.
 ///
 /// ```
-/// use precision_lab::formats::decimal::significant_digits;
-/// assert_eq!(significant_digits(1.4901161193847656e-9, 3), ("149".to_string(), -9));
-/// assert_eq!(significant_digits(-9.9996, 4), ("1".to_string(), 1));
+/// use precision_lab::formats::decimal::rounded_text;
+/// assert_eq!(rounded_text(1.4901161193847656e-9, 3, |_| false), "1.49e-9");
+/// assert_eq!(rounded_text(-9.9996, 4, |_| true), "-10");
+/// assert_eq!(rounded_text(0.00390625, 3, |_| true), "0.00391");
 /// ```
-pub fn significant_digits(x: f64, count: usize) -> (String, i32) {
+pub fn rounded_text(x: f64, count: usize, plain: impl Fn(i32) -> bool) -> String {
     let d = rounded(x, count.max(1));
-    (d.digits.iter().map(|&c| c as char).collect(), d.exponent)
+    if plain(d.exponent) {
+        placed(x, &d)
+    } else {
+        exponential(x, &d, 0)
+    }
 }
 
 /// The text for a NaN, an infinity or a zero (`Some`), as Rust prints them; `None` otherwise.
@@ -176,6 +184,24 @@ fn special(x: f64, zero: &str) -> Option<String> {
         ))
     } else {
         None
+    }
+}
+
+/// Digits in plain notation, never an exponent, with a sign.
+fn placed(x: f64, d: &Digits) -> String {
+    let sign = if x < 0.0 { "-" } else { "" };
+    let digits: String = d.digits.iter().map(|&c| c as char).collect();
+    let count = digits.len() as i32;
+    if d.exponent < 0 {
+        format!("{sign}0.{}{digits}", "0".repeat((-d.exponent - 1) as usize))
+    } else if d.exponent + 1 >= count {
+        format!(
+            "{sign}{digits}{}",
+            "0".repeat((d.exponent + 1 - count) as usize)
+        )
+    } else {
+        let (whole, fraction) = digits.split_at(d.exponent as usize + 1);
+        format!("{sign}{whole}.{fraction}")
     }
 }
 
@@ -208,21 +234,7 @@ pub fn plain(x: f64) -> String {
     if let Some(text) = special(x, "0") {
         return text;
     }
-    let d = shortest(x);
-    let sign = if x < 0.0 { "-" } else { "" };
-    let digits: String = d.digits.iter().map(|&c| c as char).collect();
-    let count = digits.len() as i32;
-    if d.exponent < 0 {
-        format!("{sign}0.{}{digits}", "0".repeat((-d.exponent - 1) as usize))
-    } else if d.exponent + 1 >= count {
-        format!(
-            "{sign}{digits}{}",
-            "0".repeat((d.exponent + 1 - count) as usize)
-        )
-    } else {
-        let (whole, fraction) = digits.split_at(d.exponent as usize + 1);
-        format!("{sign}{whole}.{fraction}")
-    }
+    placed(x, &shortest(x))
 }
 
 /// The shortest round-trip digits in scientific notation: Rust's `{:e}` for `f64`.

@@ -69,34 +69,10 @@ pub fn sig(x: f64, digits: usize) -> String {
         return short(x);
     }
     let digits = digits.max(1);
-    let (figures, exponent) = decimal::significant_digits(x, digits);
-    let sign = if x < 0.0 { "-" } else { "" };
-    if (-4..digits as i32).contains(&exponent) {
-        // Plain notation: the rounded digits with the decimal point moved, never trailing zeros
-        // that would claim more digits. The value is 0.<figures> x 10^point.
-        let point = exponent + 1;
-        if point <= 0 {
-            format!(
-                "{sign}0.{}{figures}",
-                "0".repeat(point.unsigned_abs() as usize)
-            )
-        } else if point as usize >= figures.len() {
-            format!(
-                "{sign}{figures}{}",
-                "0".repeat(point as usize - figures.len())
-            )
-        } else {
-            let (whole, fraction) = figures.split_at(point as usize);
-            format!("{sign}{whole}.{fraction}")
-        }
-    } else {
-        let (first, rest) = figures.split_at(1);
-        if rest.is_empty() {
-            format!("{sign}{first}e{exponent}")
-        } else {
-            format!("{sign}{first}.{rest}e{exponent}")
-        }
-    }
+    // Plain notation for moderate magnitudes: never trailing zeros that would claim more digits.
+    decimal::rounded_text(x, digits, |exponent| {
+        (-4..digits as i32).contains(&exponent)
+    })
 }
 
 /// `x` as a power of two when it is one (`2^-14`), for facts like min normal.

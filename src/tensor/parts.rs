@@ -1,7 +1,7 @@
 //! A tensor measured in parts of [`PART`] values, each part on its own: the page hands parts to
 //! workers, one per core, and merges their tallies in the parts' order with
 //! [`Analysis::merge_part`]. [`Analysis::add`] measures part by part too, so both give the same
-//! table, bit for bit (`tests/it/tensor.rs`:
+//! table, bit for bit (`tests/it/tensor_parts.rs`:
 //! `parts_measured_apart_and_merged_give_the_streamed_table`).
 
 use super::analysis::{absmax, Tally};

@@ -208,7 +208,6 @@ pub(super) async fn measure(
     let (mut largest, mut answered) = (known.unwrap_or(0.0), false);
     let mut analysis = Analysis::new(mode, 0.0);
     let mut sample = Vec::new();
-    let values_in = |index: u64| (total - index * PART as u64).min(PART as u64);
     for pass in 0..passes {
         let measuring = pass + 1 == passes;
         // Each worker is sent its parts at once, every `n`-th from its own number, and reads
@@ -277,7 +276,7 @@ pub(super) async fn measure(
             };
             answered = true;
             received += 1;
-            done += values_in(index);
+            done += values_in(total, index);
             progress(pass * total + done);
         }
         let results: Vec<PartResult> = results.into_iter().flatten().collect();
@@ -311,11 +310,16 @@ fn parts_of(
         let r = request(index);
         let size = r.dtype.size();
         let start = t.offset + index * PART as u64 * size;
-        let count = (total - index * PART as u64).min(PART as u64);
+        let count = values_in(total, index);
         ranges.extend([start as f64, (start + count * size) as f64]);
         requests.extend(r.to_numbers());
     }
     (ranges, requests)
+}
+
+/// How many of a tensor's `total` values part `index` holds (`PART`, fewer for the last).
+fn values_in(total: u64, index: u64) -> u64 {
+    (total - index * PART as u64).min(PART as u64)
 }
 
 /// Bytes of a tensor that its workers keep between the passes, at most (each keeps its share).
