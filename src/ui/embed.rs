@@ -1,14 +1,13 @@
 //! Embedding: `?embed=<widget>` renders one widget with no site chrome, posts its height to the
-//! parent page (which `embed.js` uses to size the iframe), and links back to the full view. The
-//! Embed button in every view writes the iframe snippet for the current state.
+//! parent page (which `embed.js` uses to size the iframe), and links back to the full view. (The
+//! Embed button that writes the iframe code is `ui::share`.)
 
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
 
 use super::lazy::{part, Lazy, Part};
 use super::url::UrlState;
-use crate::plot::escape;
-use crate::route::{View, Widget};
+use crate::route::Widget;
 
 /// The message type the page posts to its parent with its height.
 pub const HEIGHT_MESSAGE: &str = "precision-lab:height";
@@ -157,66 +156,6 @@ fn post_height_on_resize() {
         std::mem::forget(observer);
     }
     callback.forget();
-}
-
-/// A button that shows and copies the iframe snippet embedding one of this view's widgets in its
-/// current state.
-#[component]
-pub fn EmbedButton(
-    /// The view whose widgets are offered.
-    view: View,
-) -> impl IntoView {
-    let url = expect_context::<UrlState>();
-    let widgets = Widget::of_view(view);
-    let chosen = RwSignal::new(widgets[0]);
-    let open = RwSignal::new(false);
-    let status = RwSignal::new(String::new());
-    let snippet = move || {
-        let base = site_base();
-        let search = url.query().embed_of(chosen.get()).to_search();
-        let src = escape(&format!("{base}{search}"));
-        format!(
-            "<iframe src=\"{src}\" title=\"Precision Lab: {}\" loading=\"lazy\" style=\"width:100%;min-height:360px;border:0\"></iframe>\n<script src=\"{}embed.js\" async></script>",
-            chosen.get().title(),
-            escape(&base)
-        )
-    };
-    let copy = move |_| {
-        let promise = window().navigator().clipboard().write_text(&snippet());
-        leptos::task::spawn_local(async move {
-            let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-            status.set(if done {
-                "Copied.".into()
-            } else {
-                "Select the code and copy it.".into()
-            });
-        });
-    };
-    let options = move || {
-        widgets
-            .iter()
-            .map(|w| view! { <option value=w.slug()>{w.title()}</option> })
-            .collect_view()
-    };
-    view! {
-        <div class="embed-button">
-            <button type="button" data-testid="embed-button" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>"Embed"</button>
-            <Show when=move || open.get()>
-                <div class="embed-panel" data-testid="embed-panel">
-                    <label>
-                        <span>"widget"</span>
-                        <select data-testid="embed-widget" on:change=move |ev| {
-                            if let Some(w) = Widget::from_slug(&event_target_value(&ev)) { chosen.set(w) }
-                        }>{options()}</select>
-                    </label>
-                    <textarea readonly rows="4" data-testid="embed-code" aria-label="Embed code" prop:value=snippet></textarea>
-                    <button type="button" data-testid="embed-copy" on:click=copy>"Copy embed code"</button>
-                    <span role="status">{move || status.get()}</span>
-                    <a href=super::url::view_href(View::Embed) data-testid="embed-reference">"Every widget and its parameters"</a>
-                </div>
-            </Show>
-        </div>
-    }
 }
 
 /// The address of this site's page (origin and directory, without the query), which embed code

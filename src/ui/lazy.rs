@@ -17,6 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyViewState;
 
 /// A part's download failed (the network dropped, the server is gone). Built from the split
 /// loader's error; a later call tries again from scratch.
@@ -147,6 +148,11 @@ pub fn Lazy(
 /// Shows `part` once its place comes near the screen (within about a screen's height), so a
 /// long page downloads only the widgets a reader scrolls to. Until then, a placeholder keeps the
 /// part's space.
+///
+/// Built on the DOM (`ui::dom`) rather than with `view!`: it is on the Formats view's first
+/// screen, where a `<Show>` with an effect on a node reference was 8 KB gzip of view code. The
+/// placeholder is static HTML; when it comes near, an [`Lazy`] is built under this component's
+/// owner (so the part sees the view's contexts) and mounted in its place.
 #[component]
 pub fn Deferred(
     /// What to load.
@@ -157,35 +163,85 @@ pub fn Deferred(
     #[prop(optional)]
     placeholder_class: &'static str,
 ) -> impl IntoView {
-    let near = RwSignal::new(false);
-    let anchor = NodeRef::<leptos::html::Div>::new();
-    let observer = StoredValue::new_local(None::<NearObserver>);
-    Effect::new(move |_| {
-        if let Some(element) = anchor.get() {
-            if observer.with_value(Option::is_none) {
-                observer.set_value(NearObserver::watch(&element, move || near.set(true)));
+    let waiting = Waiting {
+        part,
+        what,
+        placeholder_class,
+        owner: Owner::new(),
+        slot: StoredValue::new_local((None, None)),
+    };
+    let (slot, owner) = (waiting.slot, waiting.owner.clone());
+    on_cleanup(move || {
+        slot.update_value(|(observer, shown)| {
+            drop(observer.take());
+            drop(shown.take());
+        });
+        owner.cleanup();
+    });
+    view! { <div class="deferred" use:wait=waiting></div> }
+}
+
+/// A [`Deferred`] part until it is shown: what to show, the owner it is built under, and (in
+/// `slot`) the observer that waits and then the part's mounted view.
+#[derive(Clone)]
+struct Waiting {
+    part: Part,
+    what: &'static str,
+    placeholder_class: &'static str,
+    owner: Owner,
+    slot: StoredValue<(Option<NearObserver>, Option<AnyViewState>), LocalStorage>,
+}
+
+/// Puts the placeholder in `root` and, when it comes near the screen, the part in its place.
+fn wait(root: web_sys::Element, waiting: Waiting) {
+    use leptos::tachys::view::{Mountable, Render};
+    let placeholder = super::dom::el("div");
+    let _ = placeholder.set_attribute(
+        "class",
+        &format!("lazy-placeholder {}", waiting.placeholder_class),
+    );
+    let _ = placeholder.set_attribute("data-testid", "lazy-waiting");
+    let text = super::dom::el("p");
+    text.set_text_content(Some(&format!(
+        "{} loads when you scroll to it.",
+        waiting.what
+    )));
+    let _ = placeholder.append_child(&text);
+    let _ = root.append_child(&placeholder);
+    let slot = waiting.slot;
+    let show = {
+        let root = root.clone();
+        move || {
+            if slot.try_with_value(|(_, shown)| shown.is_none()) != Some(true) {
+                return; // shown already, or the component is gone
             }
+            placeholder.remove();
+            let Waiting {
+                part,
+                what,
+                placeholder_class,
+                owner,
+                ..
+            } = waiting.clone();
+            let shown = owner.with(|| {
+                let mut state =
+                    view! { <Lazy part=part what=what placeholder_class=placeholder_class /> }
+                        .into_any()
+                        .build();
+                state.mount(&root, None);
+                state
+            });
+            slot.update_value(|(_, s)| *s = Some(shown));
+            // The observer is done; not dropped from inside its own callback.
+            leptos::task::spawn_local(async move {
+                slot.try_update_value(|(observer, _)| drop(observer.take()));
+            });
         }
-    });
-    Effect::new(move |_| {
-        if near.get() {
-            observer.update_value(|o| drop(o.take()));
-        }
-    });
-    on_cleanup(move || observer.update_value(|o| drop(o.take())));
-    view! {
-        <div class="deferred" node_ref=anchor>
-            <Show
-                when=move || near.get()
-                fallback=move || view! {
-                    <div class=format!("lazy-placeholder {placeholder_class}") data-testid="lazy-waiting">
-                        <p>{what} " loads when you scroll to it."</p>
-                    </div>
-                }
-            >
-                <Lazy part=part what=what placeholder_class=placeholder_class />
-            </Show>
-        </div>
+    };
+    match NearObserver::watch(&root, show.clone()) {
+        Some(observer) => slot.update_value(|(o, _)| *o = Some(observer)),
+        // No observer in this browser: show it now rather than never.
+        None => show(),
     }
 }
 

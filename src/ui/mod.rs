@@ -4,6 +4,7 @@
 //! `formats`, `memory`, `plot` and `train`, which know nothing of this module).
 
 mod defer;
+mod dom;
 mod embed;
 mod formats;
 mod lazy;
@@ -12,6 +13,7 @@ mod memory;
 pub mod panic;
 mod plots;
 mod reference;
+mod share;
 mod shell;
 mod tensor;
 mod theme;

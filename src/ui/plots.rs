@@ -8,7 +8,6 @@ use wasm_bindgen::{closure::Closure, JsCast};
 use super::formats::EditorWidget;
 use super::theme::use_theme;
 use super::url::{HistoryMode, UrlState};
-use super::widgets::CopyLink;
 use crate::formats::catalogue;
 use crate::plot::{number_line, precision, quantize, range, rounding, NamedFormat, Plot};
 use crate::present::formats::{FormatsState, MxState};
@@ -95,7 +94,7 @@ pub fn PlotsView() -> impl IntoView {
         <section class="plots" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Range & precision"</h1>
-                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Plots /></div>
+                <super::share::ShareButtons view=crate::route::View::Plots />
             </div>
             <p class="lede">
                 "How far each format reaches, how coarse it gets, and what storing real data in it does. The plots follow the editor: change its format, value or rounding and watch them move."

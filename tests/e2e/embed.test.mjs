@@ -68,12 +68,36 @@ test('the Embed button writes the iframe snippet for the current state', async (
   assert.equal(await page.getAttribute('[data-testid=embed-reference]', 'href'), '?view=embed');
   await page.selectOption('[data-testid=embed-widget]', 'same-value');
   assert.match(await page.inputValue('[data-testid=embed-code]'), /embed=same-value/);
+  // The code follows the state while the panel is open (the panel covers the bits, so the click
+  // is dispatched): bf16 0x3f80 is 1; its lowest bit makes 0x3f81.
+  await page.dispatchEvent('[data-testid=bit-0]', 'click');
+  assert.match(await page.inputValue('[data-testid=embed-code]'), /embed=same-value&amp;format=bf16&amp;bits=0x3f81"/);
+  await page.click('[data-testid=embed-button]');
+  assert.equal(await page.locator('[data-testid=embed-panel]').count(), 0, 'a second click closes the panel');
+  assert.equal(await page.getAttribute('[data-testid=embed-button]', 'aria-expanded'), 'false');
   for (const view of ['plots', 'memory', 'train']) {
     await page.goto(site.url(`?view=${view}`));
     await appReady(page);
     await page.click('[data-testid=embed-button]');
     assert.match(await page.inputValue('[data-testid=embed-code]'), /\?embed=/);
   }
+  assertClean(problems);
+  await context.close();
+});
+
+test('Copy link and Copy embed code put the address and the code on the clipboard', async () => {
+  const { page, context, problems } = await openPage(browser, site.origin, { permissions: ['clipboard-read', 'clipboard-write'] });
+  await page.goto(site.url('?view=formats&format=fp16&bits=0x3c00'));
+  await appReady(page);
+  await page.click('[data-testid=bit-0]');
+  await page.click('[data-testid=copy-link]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=copy-status]').textContent === 'Link copied.');
+  // The edit made just before the click is in the copied address.
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), site.url('?view=formats&format=fp16&bits=0x3c01'));
+  await page.click('[data-testid=embed-button]');
+  await page.click('[data-testid=embed-copy]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=embed-status]').textContent === 'Copied.');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.inputValue('[data-testid=embed-code]'));
   assertClean(problems);
   await context.close();
 });

@@ -16,7 +16,6 @@ use leptos::prelude::*;
 use super::embed::widget_part;
 use super::lazy::{part, Deferred};
 use super::url::{HistoryMode, UrlState};
-use super::widgets::CopyLink;
 use crate::present::formats::{FormatChoice, FormatsState, Readout, Source};
 use crate::present::number::short;
 use crate::route::Widget;
@@ -111,7 +110,7 @@ pub fn FormatsView() -> impl IntoView {
         <section class="formats" aria-labelledby="view-title">
             <div class="view-head">
                 <h1 id="view-title">"Formats"</h1>
-                <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Formats /></div>
+                <super::share::ShareButtons view=crate::route::View::Formats />
             </div>
             <p class="lede">
                 "Pick a format, then click bits, step with the arrow keys, or type a number. Every figure is exact."

@@ -12,7 +12,6 @@ mod inputs;
 use inputs::{CustomArchitecture, InferenceInputs, TrainingInputs};
 
 use super::url::{HistoryMode, UrlState};
-use super::widgets::CopyLink;
 use crate::memory::{estimate, Inputs, MemoryError, Mode, ModelChoice, Report, UnitLead};
 use crate::plot::memory::memory_chart;
 use crate::plot::Theme;
@@ -168,7 +167,7 @@ pub fn MemoryView(
             <Show when=move || !inline>
                 <div class="view-head">
                     <h1 id="view-title">"Memory"</h1>
-                    <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Memory /></div>
+                    <super::share::ShareButtons view=crate::route::View::Memory />
                 </div>
                 <p class="lede">
                     "Will this model fit, and where does the memory go? Every term is counted from first principles, in exact bytes, with its formula. GB means 10^9 bytes and GiB means 2^30 bytes; every figure says which."

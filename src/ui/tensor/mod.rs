@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::url::{HistoryMode, UrlState};
-use super::widgets::{CopyLink, DownloadLink};
+use super::widgets::DownloadLink;
 use crate::plot::{errors, quantize};
 use crate::plot::{NamedFormat, Plot, Theme};
 use crate::present::tensor::{self as model, RowText, TensorState};
@@ -446,7 +446,7 @@ fn head(inline: bool) -> impl IntoView {
             <Show when=move || !inline>
                 <div class="view-head">
                     <h1 id="view-title">"Your tensor"</h1>
-                    <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Tensor /></div>
+                    <super::share::ShareButtons view=crate::route::View::Tensor />
                 </div>
             </Show>
             <p class="lede">

@@ -19,7 +19,6 @@ use trainer::Trainer;
 use leptos::prelude::*;
 
 use super::url::{HistoryMode, UrlState};
-use super::widgets::CopyLink;
 use crate::present::number::data_value;
 use crate::present::train::{
     dataset_label, hidden_text, policy_label, policy_short_label, progress_text, recipe_text,
@@ -68,7 +67,7 @@ pub fn TrainView() -> impl IntoView {
                 <h1 id="view-title">"Trainer"</h1>
                 // An embed links back to the full view instead (its footer).
                 {(!super::embed::in_embed()).then(|| view! {
-                    <div class="share-buttons"><CopyLink /><super::embed::EmbedButton view=crate::route::View::Train /></div>
+                    <super::share::ShareButtons view=crate::route::View::Train />
                 })}
             </div>
             <p class="lede">

@@ -2,66 +2,29 @@
 //! clicks, keys and edits into [`Editor`] calls.
 
 use leptos::prelude::*;
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlElement, KeyboardEvent};
 
-use super::{prop, set_attr, Dom};
+use super::Dom;
 use crate::formats::{catalogue, parse_input, FloatSpec, Overflow, Rounding, Structure};
 use crate::present::formats::{self as model, FormatChoice, FormatsState, Source};
 use crate::route::Query;
+use crate::ui::dom::{prop, set_attr, target, Listeners};
 use crate::ui::formats::Editor;
 use std::rc::Rc;
 
-type Handler = Closure<dyn FnMut(Event)>;
-
-/// The editor's event listeners, one per event type on its root; removed (and their closures
-/// freed) when dropped.
-pub(super) struct Listeners {
-    root: Element,
-    list: Vec<(&'static str, Handler)>,
-}
-
-impl Listeners {
-    pub(super) fn attach(
-        root: &Element,
-        dom: Rc<Dom>,
-        editor: Editor,
-        custom_error: RwSignal<Option<String>>,
-    ) -> Listeners {
-        let list = ["click", "keydown", "focusin", "input", "change"]
-            .into_iter()
-            .map(|kind| {
-                let dom = dom.clone();
-                let handler = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
-                    handle(kind, &dom, editor, custom_error, &ev)
-                });
-                // Capturing, so that events which do not bubble (a script's
-                // `new Event("input")`) reach it too.
-                let _ = root.add_event_listener_with_callback_and_bool(
-                    kind,
-                    handler.as_ref().unchecked_ref(),
-                    true,
-                );
-                (kind, handler)
-            })
-            .collect();
-        Listeners {
-            root: root.clone(),
-            list,
-        }
-    }
-}
-
-impl Drop for Listeners {
-    fn drop(&mut self) {
-        for (kind, handler) in &self.list {
-            let _ = self.root.remove_event_listener_with_callback_and_bool(
-                kind,
-                handler.as_ref().unchecked_ref(),
-                true,
-            );
-        }
-    }
+/// The editor's listeners on its root `div`.
+pub(super) fn attach(
+    root: &Element,
+    dom: Rc<Dom>,
+    editor: Editor,
+    custom_error: RwSignal<Option<String>>,
+) -> Listeners {
+    Listeners::attach(
+        root,
+        &["click", "keydown", "focusin", "input", "change"],
+        move |kind, ev| handle(kind, &dom, editor, custom_error, ev),
+    )
 }
 
 /// The value of a form field.
@@ -84,7 +47,7 @@ fn handle(
     custom_error: RwSignal<Option<String>>,
     ev: &Event,
 ) {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+    let Some(target) = target(ev) else {
         return;
     };
     // A bit button, or the digit or index drawn inside one.

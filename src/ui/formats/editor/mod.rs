@@ -26,6 +26,7 @@ use crate::present::formats::{
 };
 use crate::present::number::{data_value, short};
 use crate::route::Query;
+use crate::ui::dom::{el, find, fragment, option, place, set_attr, set_prop, set_text, set_value};
 
 /// The widget's fixed structure; `§` becomes the editor's id suffix (a number).
 const SKELETON: &str = r#"<div class="editor-grid"><div class="editor-main"><div class="field-row"><label for="format-select-§">Format</label><select id="format-select-§" data-testid="format-select"></select></div><p class="format-source" data-testid="format-source"></p><div class="bit-editor"><div class="bit-legend" aria-hidden="true" data-testid="bit-legend"></div><div class="bit-cells" role="group" aria-label="Bits, most significant first. Left and Right move, Space flips, Up and Down step to the neighbouring value." data-testid="bit-cells"></div><div class="step-buttons"><button type="button" data-testid="step-down">◀ previous value</button><button type="button" data-testid="step-up">next value ▶</button></div></div><div class="field-row value-row"><label for="value-input-§">Value</label><input id="value-input-§" type="text" inputmode="decimal" autocomplete="off" spellcheck="false" data-testid="value-input" aria-describedby="value-help-§ value-error-§" aria-invalid="false"></div><p id="value-help-§" class="help">A decimal (0.1, -3.5e-4), a fraction (1/3), a hex-float (0x1.8p3), a raw code (0x3c00, 0b0_01111_0000000000), or inf, -inf, nan, -0, max, min_normal, eps.</p><p id="value-error-§" class="input-error" role="alert" data-testid="value-error"></p></div><aside class="readouts" aria-live="polite" aria-label="Readouts"><dl><dt>format</dt><dd data-testid="format"></dd><dt>code</dt><dd class="mono" data-testid="code-hex"></dd><dt>stored value (exact)</dt><dd class="mono exact"><span class="num" data-testid="value-exact"></span></dd><dt>rounding error of the typed value</dt><dd data-testid="error-block"></dd></dl></aside></div>"#;
@@ -68,7 +69,7 @@ pub(super) fn build(root: Element, editor: Editor) {
             });
         }
     });
-    let listeners = events::Listeners::attach(&root, dom, editor, custom_error);
+    let listeners = events::attach(&root, dom, editor, custom_error);
     // Both go with the widget's owner: the effect stops, the listeners are removed.
     StoredValue::new_local((effect, listeners));
 }
@@ -83,88 +84,15 @@ struct View<'a> {
     custom_error: Option<String>,
 }
 
-fn document() -> web_sys::Document {
-    leptos::prelude::document()
-}
-
-/// A new element.
-fn el(tag: &str) -> Element {
-    document().create_element(tag).expect("a valid tag name")
-}
-
-/// The first element of a static HTML fragment (the fragments above: no data in them).
-fn fragment(html: &str) -> Element {
-    let holder = el("div");
-    holder.set_inner_html(html);
-    holder
-        .first_element_child()
-        .expect("the fragment has an element")
-}
-
-/// The element with `data-testid=id` under `root` (the skeleton has each once).
-fn find(root: &Element, id: &str) -> Element {
-    root.query_selector(&format!("[data-testid=\"{id}\"]"))
-        .ok()
-        .flatten()
-        .expect("the skeleton has this element")
-}
-
-pub(super) fn set_attr(e: &Element, name: &str, value: &str) {
-    if e.get_attribute(name).as_deref() != Some(value) {
-        let _ = e.set_attribute(name, value);
-    }
-}
-
-fn set_text(e: &Element, text: &str) {
-    if e.text_content().as_deref() != Some(text) {
-        e.set_text_content(Some(text));
-    }
-}
-
 /// A readout with its exact value in `data-value` (for tests and tools).
 fn set_num(e: &Element, value: f64, text: &str) {
     set_attr(e, "data-value", &data_value(value));
     set_text(e, text);
 }
 
-/// Sets a form field's value unless it already shows it (so typing keeps its caret).
-fn set_value(e: &Element, value: &str) {
-    if prop(e, "value").as_string().as_deref() != Some(value) {
-        set_prop(e, "value", &value.into());
-    }
-}
-
-/// A property of a form field (`value`, `checked`), through `Reflect` as Leptos's `prop:` does:
-/// typed bindings for each element type would each be one more import of the main module.
-pub(super) fn prop(e: &Element, name: &str) -> wasm_bindgen::JsValue {
-    js_sys::Reflect::get(e, &name.into()).unwrap_or_default()
-}
-
-fn set_prop(e: &Element, name: &str, value: &wasm_bindgen::JsValue) {
-    let _ = js_sys::Reflect::set(e, &name.into(), value);
-}
-
 /// Sets the `class` attribute (one binding shared with every other attribute).
 fn set_class(e: &Element, class: &str) {
     let _ = e.set_attribute("class", class);
-}
-
-fn option(value: &str, label: &str) -> Element {
-    let o = el("option");
-    let _ = o.set_attribute("value", value);
-    o.set_text_content(Some(label));
-    o
-}
-
-/// `node` is a child of `parent` (after `after`, or last) when `shown`, nowhere otherwise.
-fn place(node: &Element, shown: bool, parent: &Element, after: Option<&Element>) {
-    let here = node.parent_element().is_some_and(|p| p == *parent);
-    if shown && !here {
-        let next = after.and_then(|a| a.next_element_sibling());
-        let _ = parent.insert_before(node, next.as_ref().map(|n| n.as_ref()));
-    } else if !shown && node.parent_element().is_some() {
-        node.remove();
-    }
 }
 
 /// The editor's nodes.
