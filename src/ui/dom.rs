@@ -8,16 +8,17 @@
 //! (docs/benchmarks.md, "Loading in parts"). Data reaches the page only through `textContent`,
 //! attribute values and form-field properties, never as markup.
 
+use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyViewState;
+use leptos::tachys::view::{Mountable, Render};
 use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{Element, Event};
 
-pub fn document() -> web_sys::Document {
-    leptos::prelude::document()
-}
-
 /// A new element.
 pub fn el(tag: &str) -> Element {
-    document().create_element(tag).expect("a valid tag name")
+    leptos::prelude::document()
+        .create_element(tag)
+        .expect("a valid tag name")
 }
 
 /// The first element of a static HTML fragment (constants with no data in them), in no parent.
@@ -139,4 +140,40 @@ impl Drop for Listeners {
             );
         }
     }
+}
+
+/// Shows in `parent` the view that `make` builds for the current value of `key`, and builds a new
+/// one whenever `key` changes: the old one is taken off the page and its reactive owner (its
+/// effects, its contexts) cleaned up. Each view is built under a new owner below the current
+/// one, so it sees the contexts provided above. This is what `{move || ...}` in a `view!` does,
+/// without the view types: the app's shell is built on the DOM like the editor.
+pub fn show_keyed<K>(parent: Element, key: Memo<K>, make: fn(K) -> AnyView)
+where
+    K: Clone + PartialEq + Send + Sync + 'static,
+{
+    let parent_owner = Owner::current().expect("called under a reactive owner");
+    let shown = StoredValue::new_local(None::<(Owner, AnyViewState)>);
+    let take_down = move || {
+        if let Some((owner, mut state)) = shown.try_update_value(Option::take).flatten() {
+            state.unmount();
+            drop(state);
+            owner.cleanup();
+        }
+    };
+    let effect = RenderEffect::new(move |_: Option<()>| {
+        let value = key.get();
+        take_down();
+        let owner = parent_owner.with(Owner::new);
+        let state = owner.with(|| {
+            untrack(|| {
+                let mut state = make(value).build();
+                state.mount(&parent, None);
+                state
+            })
+        });
+        shown.set_value(Some((owner, state)));
+    });
+    // The effect goes with the current owner; so do the view and its owner.
+    StoredValue::new_local(effect);
+    on_cleanup(take_down);
 }

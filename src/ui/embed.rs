@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
 
+use super::dom::{find, fragment, set_attr, show_keyed};
 use super::lazy::{part, Lazy, Part};
 use super::url::UrlState;
 use crate::route::Widget;
@@ -52,39 +53,44 @@ pub fn render_widget(widget: Widget) -> AnyView {
         .into_any()
 }
 
+/// An embed's fixed structure: its notices, the widget, the link to the full view.
+const EMBED: &str = r#"<div class="embed" data-testid="embed"><div data-testid="notices"></div><div class="embed-widget" data-testid="widget"></div><p class="embed-footer"><a target="_blank" rel="noopener" data-testid="open-full">Open in Precision Lab ↗</a></p></div>"#;
+
 /// The page of an embed: the widget, notices about its parameters, and a link to the full view.
-/// An unknown widget shows a notice and the editor, never an empty frame.
-#[component]
-pub fn EmbedApp() -> impl IntoView {
-    let url = expect_context::<UrlState>();
+/// An unknown widget shows a notice and the editor, never an empty frame. Built on the DOM, as
+/// the site's shell is (`ui::shell`).
+pub fn embed_app(url: UrlState) -> web_sys::Element {
     let choice = Memo::new(move |_| url.query().embed());
     let widget = Memo::new(move |_| match choice.get() {
         Some(Ok(widget)) => widget,
         _ => Widget::Editor,
     });
-    let notices = move || {
-        let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
-        if let Some(Err(notice)) = choice.get() {
-            all.push(notice.0);
-        }
-        all
-    };
-    let open_href = move || url.query().open_in_full(widget.get()).to_search();
     Effect::new(move |_| document().set_title(&super::shell::page_title(widget.get().title())));
     post_height_on_resize();
     if url.query().theme() == crate::route::ThemeChoice::Auto {
         follow_host_theme();
     }
     provide_context(InEmbed);
-    view! {
-        <div class="embed" data-testid="embed" data-widget=move || widget.get().slug()>
-            {move || notices().into_iter().map(|text| view! { <p class="notice" role="status" data-testid="url-notice">{text}</p> }).collect_view()}
-            {move || render_widget(widget.get())}
-            <p class="embed-footer">
-                <a href=open_href target="_blank" rel="noopener" data-testid="open-full">"Open in Precision Lab ↗"</a>
-            </p>
-        </div>
-    }
+    let holder = fragment(EMBED);
+    let tree = holder.clone();
+    let notices = find(&holder, "notices");
+    let open_full = find(&holder, "open-full");
+    let effect = RenderEffect::new(move |_: Option<()>| {
+        let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
+        if let Some(Err(notice)) = choice.get() {
+            all.push(notice.0);
+        }
+        super::shell::show_notices(&notices, &all);
+        set_attr(
+            &open_full,
+            "href",
+            &url.query().open_in_full(widget.get()).to_search(),
+        );
+        set_attr(&tree, "data-widget", widget.get().slug());
+    });
+    StoredValue::new_local(effect);
+    show_keyed(find(&holder, "widget"), widget, render_widget);
+    holder
 }
 
 /// Marks the widgets of an embed (in context): they leave out what belongs to the full view, such

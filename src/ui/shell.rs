@@ -2,6 +2,10 @@
 
 use leptos::prelude::*;
 
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use super::dom::{el, find, fragment, set_attr, show_keyed, target, Listeners};
 use super::url::{view_href, UrlState};
 use crate::plot::Theme;
 use crate::route::{ThemeChoice, View};
@@ -27,11 +31,12 @@ pub fn App() -> impl IntoView {
             panic!("deliberate panic requested by ?debug=panic");
         }
     });
-    if embedded {
-        view! { <super::embed::EmbedApp /> }.into_any()
+    let tree = if embedded {
+        super::embed::embed_app(url)
     } else {
-        view! { <Site /> }.into_any()
-    }
+        site(url)
+    };
+    view! { <div class="app" use:adopt=tree></div> }
 }
 
 /// The document title of a view or widget: "Formats · Precision Lab".
@@ -39,87 +44,94 @@ pub fn page_title(what: &str) -> String {
     format!("{what} \u{b7} Precision Lab")
 }
 
-/// The full site: header, navigation, notices, the current view, footer.
-#[component]
-fn Site() -> impl IntoView {
-    let url = expect_context::<UrlState>();
+/// The site's fixed structure; the navigation's links, the notices and the view are filled in.
+const SITE: &str = r##"<div class="site"><a class="skip-link" href="#main">Skip to content</a><header class="site-header"><div class="brand"><a class="brand-name" data-testid="brand"><span class="brand-mark" aria-hidden="true"></span>Precision Lab</a><p class="tagline">See how the number formats of deep learning store, round and break your values.</p></div><nav class="site-nav" aria-label="Views"><ul data-testid="nav"></ul></nav></header><div class="notices" aria-live="polite" data-testid="notices"></div><main id="main" class="view" data-testid="view"></main><footer class="site-footer"><p>Precision Lab is a teaching tool: every figure comes from an exact engine written in Rust and run in your browser as WebAssembly. Facts carry their sources.</p></footer></div>"##;
+
+/// The full site: header, navigation, notices, the current view, footer. Built on the DOM
+/// (`ui::dom`): as `view!` trees the shell was 11 KB gzip of the module every page downloads
+/// (docs/benchmarks.md, "Session 7").
+fn site(url: UrlState) -> Element {
     let current = Memo::new(move |_| url.view().0);
     // Each view has its own title, so tabs, history and bookmarks tell them apart.
     Effect::new(move |_| document().set_title(&page_title(current.get().title())));
-    let notices = move || {
-        let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
-        if let (_, Some(n)) = url.view() {
-            all.push(n.0);
+    let root = fragment(SITE);
+    set_attr(&find(&root, "brand"), "href", &view_href(View::DEFAULT));
+    let list = find(&root, "nav");
+    let links: Vec<(View, Element)> = View::ALL
+        .into_iter()
+        .map(|view| {
+            let item = el("li");
+            let link = el("a");
+            set_attr(&link, "href", &view_href(view));
+            set_attr(&link, "data-testid", &format!("nav-{}", view.slug()));
+            link.set_text_content(Some(view.title()));
+            let _ = item.append_child(&link);
+            let _ = list.append_child(&item);
+            (view, link)
+        })
+        .collect();
+    let notices = find(&root, "notices");
+    let main = find(&root, "view");
+    let effect = RenderEffect::new({
+        let main = main.clone();
+        move |_: Option<()>| {
+            let now = current.get();
+            for (view, link) in &links {
+                let here = *view == now;
+                set_attr(link, "class", if here { "active" } else { "" });
+                if here {
+                    set_attr(link, "aria-current", "page");
+                } else {
+                    let _ = link.remove_attribute("aria-current");
+                }
+            }
+            set_attr(&main, "data-view", now.slug());
+            let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
+            if let (_, Some(n)) = url.view() {
+                all.push(n.0);
+            }
+            show_notices(&notices, &all);
         }
-        all
-    };
+    });
+    // A plain click on a link navigates in place through the history API; a modified one
+    // (new tab, new window) is left to the browser, as is any other link.
+    let listeners = Listeners::attach(&list, &["click"], move |_, ev| {
+        let Some(link) = target(ev).and_then(|t| t.closest("a").ok().flatten()) else {
+            return;
+        };
+        let Some(view) = link
+            .get_attribute("data-testid")
+            .and_then(|id| View::from_slug(id.strip_prefix("nav-")?))
+        else {
+            return;
+        };
+        let modified = ev.dyn_ref::<web_sys::MouseEvent>().is_none_or(|m| {
+            m.ctrl_key() || m.meta_key() || m.shift_key() || m.alt_key() || m.button() != 0
+        });
+        if !modified {
+            ev.prevent_default();
+            url.navigate(view);
+        }
+    });
+    StoredValue::new_local((effect, listeners));
+    show_keyed(main, current, super::render_view);
+    root
+}
 
-    view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
-        <header class="site-header">
-            <div class="brand">
-                <a class="brand-name" href=view_href(View::DEFAULT)>
-                    <span class="brand-mark" aria-hidden="true"></span>
-                    "Precision Lab"
-                </a>
-                <p class="tagline">"See how the number formats of deep learning store, round and break your values."</p>
-            </div>
-            <Nav current=current />
-        </header>
-        <div class="notices" aria-live="polite">
-            {move || notices().into_iter().map(|text| view! { <p class="notice" role="status" data-testid="url-notice">{text}</p> }).collect_view()}
-        </div>
-        <main id="main" class="view" data-testid="view" data-view=move || current.get().slug()>
-            {move || super::render_view(current.get())}
-        </main>
-        <footer class="site-footer">
-            <p>
-                "Precision Lab is a teaching tool: every figure comes from an exact engine written in Rust and run in your browser as WebAssembly. Facts carry their sources."
-            </p>
-        </footer>
+/// Replaces the notices in `holder` with one paragraph per text.
+pub(super) fn show_notices(holder: &Element, texts: &[String]) {
+    holder.set_text_content(None);
+    for text in texts {
+        let p = el("p");
+        set_attr(&p, "class", "notice");
+        set_attr(&p, "role", "status");
+        set_attr(&p, "data-testid", "url-notice");
+        p.set_text_content(Some(text));
+        let _ = holder.append_child(&p);
     }
 }
 
-/// The navigation bar. Links are real links (they work in a new tab); a plain click navigates
-/// in place through the history API.
-#[component]
-fn Nav(
-    /// The view being shown.
-    current: Memo<View>,
-) -> impl IntoView {
-    let url = expect_context::<UrlState>();
-    let links = View::ALL
-        .into_iter()
-        .map(|view| {
-            let on_click = move |ev: leptos::ev::MouseEvent| {
-                let modified = ev.ctrl_key()
-                    || ev.meta_key()
-                    || ev.shift_key()
-                    || ev.alt_key()
-                    || ev.button() != 0;
-                if !modified {
-                    ev.prevent_default();
-                    url.navigate(view);
-                }
-            };
-            view! {
-                <li>
-                    <a
-                        href=view_href(view)
-                        data-testid=format!("nav-{}", view.slug())
-                        class:active=move || current.get() == view
-                        aria-current=move || (current.get() == view).then_some("page")
-                        on:click=on_click
-                    >
-                        {view.title()}
-                    </a>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <nav class="site-nav" aria-label="Views">
-            <ul>{links}</ul>
-        </nav>
-    }
+/// Puts `tree` (built on the DOM) into the element the directive is on.
+fn adopt(root: Element, tree: Element) {
+    let _ = root.append_child(&tree);
 }
