@@ -142,6 +142,16 @@ impl Drop for Listeners {
     }
 }
 
+/// A tree built on the DOM as a Leptos view: a `div` with `display: contents` that holds it. One
+/// view type for every such tree, so its code is in the main module once.
+pub fn dom_view(tree: Element) -> AnyView {
+    view! { <div class="dom" use:adopt=tree></div> }.into_any()
+}
+
+fn adopt(holder: Element, tree: Element) {
+    let _ = holder.append_child(&tree);
+}
+
 /// Shows in `parent` the view that `make` builds for the current value of `key`, and builds a new
 /// one whenever `key` changes: the old one is taken off the page and its reactive owner (its
 /// effects, its contexts) cleaned up. Each view is built under a new owner below the current

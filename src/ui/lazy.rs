@@ -178,7 +178,10 @@ pub fn Deferred(
         });
         owner.cleanup();
     });
-    view! { <div class="deferred" use:wait=waiting></div> }
+    let root = super::dom::el("div");
+    let _ = root.set_attribute("class", "deferred");
+    wait(&root, waiting);
+    super::dom::dom_view(root)
 }
 
 /// A [`Deferred`] part until it is shown: what to show, the owner it is built under, and (in
@@ -193,7 +196,7 @@ struct Waiting {
 }
 
 /// Puts the placeholder in `root` and, when it comes near the screen, the part in its place.
-fn wait(root: web_sys::Element, waiting: Waiting) {
+fn wait(root: &web_sys::Element, waiting: Waiting) {
     use leptos::tachys::view::{Mountable, Render};
     let placeholder = super::dom::el("div");
     let _ = placeholder.set_attribute(

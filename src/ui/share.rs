@@ -21,7 +21,7 @@ use crate::plot::escape;
 use crate::route::{Query, View, Widget};
 
 /// The buttons; `data-testid`s are what the whole-page tests and readers' scripts find.
-const BUTTONS: &str = r#"<div><div class="copy-link"><button type="button" data-testid="copy-link">Copy link</button><span class="copy-status" role="status" data-testid="copy-status"></span></div><div class="embed-button"><button type="button" data-testid="embed-button" aria-expanded="false">Embed</button></div></div>"#;
+const BUTTONS: &str = r#"<div class="share-buttons"><div class="copy-link"><button type="button" data-testid="copy-link">Copy link</button><span class="copy-status" role="status" data-testid="copy-status"></span></div><div class="embed-button"><button type="button" data-testid="embed-button" aria-expanded="false">Embed</button></div></div>"#;
 
 /// The Embed panel; the widget options, the code and the reference link are filled in.
 const PANEL: &str = r#"<div class="embed-panel" data-testid="embed-panel"><label><span>widget</span><select data-testid="embed-widget"></select></label><textarea readonly rows="4" data-testid="embed-code" aria-label="Embed code"></textarea><button type="button" data-testid="embed-copy">Copy embed code</button><span role="status" data-testid="embed-status"></span><a data-testid="embed-reference">Every widget and its parameters</a></div>"#;
@@ -32,8 +32,7 @@ pub fn ShareButtons(
     /// The view whose widgets the Embed panel offers.
     view: View,
 ) -> impl IntoView {
-    let url = expect_context::<UrlState>();
-    view! { <div class="share-buttons" use:build=(url, view)></div> }
+    super::dom::dom_view(build(expect_context::<UrlState>(), view))
 }
 
 /// The nodes and state of one pair of buttons.
@@ -50,11 +49,8 @@ struct Share {
     embed_status: Element,
 }
 
-fn build(root: Element, (url, view): (UrlState, View)) {
-    let buttons = fragment(BUTTONS);
-    while let Some(child) = buttons.first_element_child() {
-        let _ = root.append_child(&child);
-    }
+fn build(url: UrlState, view: View) -> Element {
+    let root = fragment(BUTTONS);
     let widgets = Widget::of_view(view);
     let panel = fragment(PANEL);
     let select = find(&panel, "embed-widget");
@@ -97,6 +93,7 @@ fn build(root: Element, (url, view): (UrlState, View)) {
     });
     // Both go with the component's owner: the effect stops, the listeners are removed.
     StoredValue::new_local((effect, listeners));
+    root
 }
 
 impl Share {

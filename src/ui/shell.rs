@@ -36,7 +36,7 @@ pub fn App() -> impl IntoView {
     } else {
         site(url)
     };
-    view! { <div class="app" use:adopt=tree></div> }
+    super::dom::dom_view(tree)
 }
 
 /// The document title of a view or widget: "Formats · Precision Lab".
@@ -129,9 +129,4 @@ pub(super) fn show_notices(holder: &Element, texts: &[String]) {
         p.set_text_content(Some(text));
         let _ = holder.append_child(&p);
     }
-}
-
-/// Puts `tree` (built on the DOM) into the element the directive is on.
-fn adopt(root: Element, tree: Element) {
-    let _ = root.append_child(&tree);
 }

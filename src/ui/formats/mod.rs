@@ -132,7 +132,7 @@ part!(fn editor_plots in editor_plots { view! { <super::plots::EditorPlots /> }.
 #[component]
 pub fn EditorWidget() -> impl IntoView {
     let editor = Editor::from_context();
-    view! { <div class="editor-widget" data-testid="editor-widget" use:build_editor=editor></div> }
+    super::dom::dom_view(build_editor(editor))
 }
 
 /// The editor's number in every format (embeddable: `embed=same-value`).

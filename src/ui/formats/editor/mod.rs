@@ -49,8 +49,11 @@ const NO_ERROR: &str = r#"<span class="muted">none: a raw code is stored as it i
 
 const ERRORS: &str = r#"<span>absolute <span class="num" data-testid="abs-error"></span>, relative <span class="num" data-testid="rel-error"></span><span data-testid="error-summary"></span></span>"#;
 
-/// Fills `root` (the widget's `div`) with the editor of `editor`, and keeps it in step.
-pub(super) fn build(root: Element, editor: Editor) {
+/// The widget's `div`, holding the editor of `editor` and kept in step with it.
+pub(super) fn build(editor: Editor) -> Element {
+    let root = el("div");
+    set_attr(&root, "class", "editor-widget");
+    set_attr(&root, "data-testid", "editor-widget");
     let dom = Rc::new(Dom::new(&root, editor.uid));
     let custom_error = RwSignal::new(None::<String>);
     let effect = RenderEffect::new({
@@ -72,6 +75,7 @@ pub(super) fn build(root: Element, editor: Editor) {
     let listeners = events::attach(&root, dom, editor, custom_error);
     // Both go with the widget's owner: the effect stops, the listeners are removed.
     StoredValue::new_local((effect, listeners));
+    root
 }
 
 /// What one render shows.
