@@ -241,7 +241,7 @@ fn wait(root: &web_sys::Element, waiting: Waiting) {
             });
         }
     };
-    match NearObserver::watch(&root, show.clone()) {
+    match NearObserver::watch(root, show.clone()) {
         Some(observer) => slot.update_value(|(o, _)| *o = Some(observer)),
         // No observer in this browser: show it now rather than never.
         None => show(),
