@@ -151,7 +151,7 @@ pub fn Lazy(
 ///
 /// Built on the DOM (`ui::dom`) rather than with `view!`: it is on the Formats view's first
 /// screen, where a `<Show>` with an effect on a node reference was 8 KB gzip of view code. The
-/// placeholder is static HTML; when it comes near, an [`Lazy`] is built under this component's
+/// placeholder is static HTML; when it comes near, a [`Lazy`] is built under this component's
 /// owner (so the part sees the view's contexts) and mounted in its place.
 #[component]
 pub fn Deferred(

@@ -24,17 +24,25 @@ use crate::route::Widget;
 #[derive(Clone, Copy)]
 pub(super) struct Editor {
     url: UrlState,
-    state: Memo<FormatsState>,
+    /// What the URL says, read in one memo: each memo of another type is code of its own in
+    /// the editor's first-screen download.
+    parsed: Memo<Parsed>,
     readout: Memo<Readout>,
     /// Text typed that could not be read, with the reason; the editor keeps the last good value.
     rejected: RwSignal<Option<(String, String)>>,
-    /// Notices about the state's parameters.
-    notices: Memo<Vec<String>>,
     /// Makes element ids unique when several editors share a page (the Learn article).
     uid: u32,
+}
+
+/// The editor's parameters as the URL gives them.
+#[derive(Clone, PartialEq)]
+struct Parsed {
+    state: FormatsState,
+    /// Notices about the state's parameters.
+    notices: Vec<String>,
     /// The compact form (an embed's default): the rounding controls and the longer readouts
     /// fold into "More".
-    compact: Memo<bool>,
+    compact: bool,
 }
 
 impl Editor {
@@ -45,20 +53,33 @@ impl Editor {
     }
 
     fn new(url: UrlState) -> Editor {
-        let parsed = Memo::new(move |_| FormatsState::from_query(&url.query()));
-        let state = Memo::new(move |_| parsed.get().0);
-        let readout = Memo::new(move |_| Readout::compute(&state.get()));
-        let notices =
-            Memo::new(move |_| parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>());
+        let parsed = Memo::new(move |_| {
+            let query = url.query();
+            let (state, notices) = FormatsState::from_query(&query);
+            Parsed {
+                state,
+                notices: notices.into_iter().map(|n| n.0).collect(),
+                compact: query.compact(),
+            }
+        });
+        let readout = Memo::new(move |_| parsed.with(|p| Readout::compute(&p.state)));
         Editor {
             url,
-            state,
+            parsed,
             readout,
             rejected: RwSignal::new(None),
-            notices,
             uid: crate::ui::next_uid(),
-            compact: Memo::new(move |_| url.query().compact()),
         }
+    }
+
+    /// The state (reactive).
+    fn state(&self) -> FormatsState {
+        self.parsed.with(|p| p.state.clone())
+    }
+
+    /// Reads the state without tracking it.
+    fn with_state_untracked<T>(&self, read: impl FnOnce(&FormatsState) -> T) -> T {
+        self.parsed.with_untracked(|p| read(&p.state))
     }
 
     /// An element id unique to this editor.
@@ -75,7 +96,7 @@ impl Editor {
     }
 
     fn edit(&self, change: impl FnOnce(&mut FormatsState)) {
-        let mut next = self.state.get_untracked();
+        let mut next = self.with_state_untracked(FormatsState::clone);
         change(&mut next);
         self.set(next);
     }

@@ -12,14 +12,14 @@ use leptos::prelude::*;
 /// The editor's number rounded into every catalogue format; a row click switches the editor.
 #[component]
 pub(super) fn SameValueTable(editor: Editor) -> impl IntoView {
-    let rows = Memo::new(move |_| model::same_value_rows(&editor.state.get()));
+    let rows = Memo::new(move |_| model::same_value_rows(&editor.state()));
     let current = move || editor.readout.with(|r| r.format_name.clone());
     view! {
         <section class="same-value" aria-labelledby=editor.id("same-value-title")>
             <h2 id=editor.id("same-value-title")>"The same value in every format"</h2>
             <p class="help" data-testid="same-value-caption">
                 {move || if crate::ui::embed::in_embed() {
-                    model::same_value_caption(&editor.state.get())
+                    model::same_value_caption(&editor.state())
                 } else {
                     "Your number rounded into each format with the rounding and overflow chosen above. Pick a format to edit it there.".to_string()
                 }}

@@ -109,7 +109,7 @@ fn bit_key(editor: Editor, button: &Element, key: &KeyboardEvent) {
         "End" => button.parent_element().and_then(|p| p.last_element_child()),
         up_down @ ("ArrowUp" | "ArrowDown") => {
             key.prevent_default();
-            let format = editor.state.with_untracked(FormatsState::format);
+            let format = editor.with_state_untracked(FormatsState::format);
             let code = editor.readout.with_untracked(|r| r.code);
             let next = if up_down == "ArrowUp" {
                 format.next_up(code)
@@ -132,7 +132,7 @@ fn bit_key(editor: Editor, button: &Element, key: &KeyboardEvent) {
 /// Typed text: kept when it reads as a value or a code of the format, else shown with the
 /// reason while the editor keeps the last good value.
 fn value_typed(editor: Editor, text: String) {
-    let format = editor.state.with_untracked(FormatsState::format);
+    let format = editor.with_state_untracked(FormatsState::format);
     match parse_input(&format, &text) {
         Ok(_) if text.len() <= crate::route::MAX_VALUE_LEN => {
             editor.edit(|s| s.source = Source::Text(text))
@@ -150,8 +150,7 @@ fn changed(editor: Editor, custom_error: RwSignal<Option<String>>, target: &Elem
     match testid {
         "format-select" if value == "custom" => {
             let spec = match editor
-                .state
-                .with_untracked(FormatsState::format)
+                .with_state_untracked(FormatsState::format)
                 .structure()
             {
                 Structure::Float(spec) => spec,
@@ -165,7 +164,7 @@ fn changed(editor: Editor, custom_error: RwSignal<Option<String>>, target: &Elem
             }
         }
         "rounding-select" => {
-            let seed = match editor.state.with_untracked(|s| s.rounding) {
+            let seed = match editor.with_state_untracked(|s| s.rounding) {
                 Rounding::Stochastic { seed } => seed,
                 _ => 1,
             };
@@ -193,7 +192,7 @@ fn changed(editor: Editor, custom_error: RwSignal<Option<String>>, target: &Elem
                 return;
             };
             let mut q = Query::default();
-            editor.state.with_untracked(|s| s.write(&mut q));
+            editor.with_state_untracked(|s| s.write(&mut q));
             q.set(&key, &value);
             match model::custom_spec_from_query(&q) {
                 Ok(spec) => {

@@ -59,14 +59,14 @@ pub(super) fn build(editor: Editor) -> Element {
     let effect = RenderEffect::new({
         let dom = dom.clone();
         move |_: Option<()>| {
-            let state = editor.state.get();
+            let parsed = editor.parsed.get();
             editor.readout.with(|readout| {
                 dom.render(&View {
-                    state: &state,
+                    state: &parsed.state,
                     readout,
                     rejected: editor.rejected.get(),
-                    notices: editor.notices.get(),
-                    compact: editor.compact.get(),
+                    notices: parsed.notices,
+                    compact: parsed.compact,
                     custom_error: custom_error.get(),
                 })
             });
