@@ -241,7 +241,7 @@ fn FinfoTable() -> impl IntoView {
 /// and the four steps as a diagram that follows it.
 #[component]
 fn ScalingDemo() -> impl IntoView {
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let demo = Memo::new(move |_| Demo::from_query(&url.query()));
     let start = demo.get_untracked();
     let session = StoredValue::new(start.session());

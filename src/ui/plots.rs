@@ -37,7 +37,7 @@ impl Inputs {
         if let Some(inputs) = use_context::<Inputs>() {
             return inputs;
         }
-        let url = expect_context::<UrlState>();
+        let url = UrlState::current();
         let inputs = Inputs::over(url, Signal::derive(move || url.query()));
         provide_context(inputs);
         inputs
@@ -166,7 +166,7 @@ fn CompareControls() -> impl IntoView {
 /// that frame is painted, once for any number of clicks within it.
 #[component]
 pub fn EditorPlots() -> impl IntoView {
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let query = super::defer::after_paint(move || url.query());
     provide_context(Inputs::over(url, query));
     view! {

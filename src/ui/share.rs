@@ -32,7 +32,7 @@ pub fn ShareButtons(
     /// The view whose widgets the Embed panel offers.
     view: View,
 ) -> impl IntoView {
-    super::dom::dom_view(build(expect_context::<UrlState>(), view))
+    super::dom::dom_view(build(UrlState::current(), view))
 }
 
 /// The nodes and state of one pair of buttons.

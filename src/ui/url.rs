@@ -68,6 +68,13 @@ impl UrlState {
         state
     }
 
+    /// The state in context: the page's address bar, or an inlined widget's local store. The
+    /// app provides one above every view; a component mounted alone gets a local store over an
+    /// empty query (and no panic, whose message formatting would be code in every part).
+    pub fn current() -> UrlState {
+        use_context::<UrlState>().unwrap_or_else(|| UrlState::local(""))
+    }
+
     /// A store for one inlined widget, starting from `search` (e.g. `"format=fp16&value=65504"`).
     pub fn local(search: &str) -> UrlState {
         let (query, notices) = Query::parse(search);

@@ -49,7 +49,7 @@ impl Editor {
     /// The editor of the page's `FormatsView` if there is one, else a new one over the state in
     /// context (an embedded or inlined widget).
     fn from_context() -> Editor {
-        use_context::<Editor>().unwrap_or_else(|| Editor::new(expect_context::<UrlState>()))
+        use_context::<Editor>().unwrap_or_else(|| Editor::new(UrlState::current()))
     }
 
     fn new(url: UrlState) -> Editor {
@@ -126,7 +126,7 @@ impl Editor {
 /// The Formats view: the editor, the same-value table, the facts table and the MX editor.
 #[component]
 pub fn FormatsView() -> impl IntoView {
-    provide_context(Editor::new(expect_context::<UrlState>()));
+    provide_context(Editor::new(UrlState::current()));
     view! {
         <section class="formats" aria-labelledby="view-title">
             <div class="view-head">

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 pub(super) fn MxEditor() -> impl IntoView {
     let title_id = format!("mx-title-{}", crate::ui::next_uid());
     let labelled_by = title_id.clone();
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let parsed = Memo::new(move |_| MxState::from_query(&url.query()));
     let state = Memo::new(move |_| parsed.get().0);
     let block = Memo::new(move |_| state.get().block());

@@ -53,7 +53,7 @@ pub(super) fn SameValueTable(editor: Editor) -> impl IntoView {
 /// Facts for every catalogue format, downloadable for course notes.
 #[component]
 pub(super) fn FactsTable() -> impl IntoView {
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let title_id = format!("facts-title-{}", crate::ui::next_uid());
     let labelled_by = title_id.clone();
     let chosen = Memo::new(move |_| {

@@ -122,7 +122,7 @@ pub fn MemoryView(
     #[prop(optional)]
     inline: bool,
 ) -> impl IntoView {
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let parsed = Memo::new(move |_| model::read(&url.query()));
     let inputs = Memo::new(move |_| parsed.with(|p| p.0));
     // What is budgeted: the inputs, with values the model cannot take brought within it.

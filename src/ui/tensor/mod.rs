@@ -51,7 +51,7 @@ pub fn TensorView(
     #[prop(optional)]
     inline: bool,
 ) -> impl IntoView {
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let parsed = Memo::new(move |_| model::read(&url.query()));
     let state = Memo::new(move |_| parsed.with(|p| p.0));
     let status = RwSignal::new(Status::Idle);

@@ -31,7 +31,7 @@ use crate::train::{Activation, DatasetKind, Policy, MAX_HIDDEN_LAYERS};
 /// The Trainer view.
 #[component]
 pub fn TrainView() -> impl IntoView {
-    let url = expect_context::<UrlState>();
+    let url = UrlState::current();
     let parsed = Memo::new(move |_| TrainState::from_query(&url.query()));
     let state = Memo::new(move |_| parsed.get().0);
     let notices = move || parsed.get().1.into_iter().map(|n| n.0).collect::<Vec<_>>();
