@@ -118,8 +118,18 @@ fn site(url: UrlState) -> Element {
     root
 }
 
-/// Replaces the notices in `holder` with one paragraph per text.
+/// Shows one paragraph per text in `holder`, unless it shows those texts already: the holder is
+/// a live region, and a notice written again is announced again.
 pub(super) fn show_notices(holder: &Element, texts: &[String]) {
+    let mut shown = Vec::new();
+    let mut next = holder.first_element_child();
+    while let Some(p) = next {
+        next = p.next_element_sibling();
+        shown.push(p.text_content().unwrap_or_default());
+    }
+    if shown == texts {
+        return;
+    }
     holder.set_text_content(None);
     for text in texts {
         let p = el("p");

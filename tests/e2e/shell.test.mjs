@@ -105,6 +105,13 @@ test('an unknown or hostile view shows the default view with a notice', async ()
   await page.goto(site.url(`?view=nope&x=${'a'.repeat(10_000)}`));
   await appReady(page);
   assert.equal(await page.locator('[data-testid=url-notice]').count(), 2);
+  // The notices sit in a live region: an edit that changes the address does not write them again.
+  await page.goto(site.url(`?view=formats&format=fp16&bits=0x3c00&x=${'a'.repeat(10_000)}`));
+  await appReady(page);
+  await page.evaluate(() => { window.firstNotice = document.querySelector('[data-testid=url-notice]'); });
+  await page.click('[data-testid=bit-0]');
+  await page.waitForFunction(() => location.search.includes('bits=0x3c01'));
+  assert.equal(await page.evaluate(() => window.firstNotice.isConnected), true, 'the notice was not written again');
   assertClean(problems);
   await context.close();
 });
