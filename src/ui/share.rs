@@ -167,9 +167,16 @@ impl Share {
     }
 }
 
-/// Copies `text` to the clipboard and says how it went in `status`.
+/// Copies `text` to the clipboard and says how it went in `status`. A page served over plain
+/// HTTP (other than localhost) has no clipboard API at all: it says so instead of failing.
 fn copy(text: &str, status: &Element, pending: &str, done: &'static str, failed: &'static str) {
-    let promise = window().navigator().clipboard().write_text(text);
+    let navigator = window().navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into());
+    if !clipboard.is_ok_and(|c| c.is_object()) {
+        set_text(status, failed);
+        return;
+    }
+    let promise = navigator.clipboard().write_text(text);
     set_text(status, pending);
     let status = status.clone();
     leptos::task::spawn_local(async move {

@@ -102,6 +102,21 @@ test('Copy link and Copy embed code put the address and the code on the clipboar
   await context.close();
 });
 
+test('without a clipboard API (a page served over plain HTTP) the copy buttons say so', async () => {
+  const { page, context, problems } = await openPage(browser, site.origin);
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined }));
+  await page.goto(site.url('?view=formats'));
+  await appReady(page);
+  await page.click('[data-testid=copy-link]');
+  assert.equal(await page.textContent('[data-testid=copy-status]'), 'Could not copy: copy the address bar instead.');
+  await page.click('[data-testid=embed-button]');
+  await page.click('[data-testid=embed-copy]');
+  assert.equal(await page.textContent('[data-testid=embed-status]'), 'Select the code and copy it.');
+  assert.equal(await page.locator('[data-testid=editor-widget]').count(), 1, 'the page goes on');
+  assertClean(problems);
+  await context.close();
+});
+
 test('the site works from a sub-path', async () => {
   const server = await serve(DIST, { prefix: '/any/sub/path/' });
   const { page, context, problems } = await openPage(browser, server.origin);
