@@ -173,17 +173,28 @@ where
     let effect = RenderEffect::new(move |_: Option<()>| {
         let value = key.get();
         take_down();
-        let owner = parent_owner.with(Owner::new);
-        let state = owner.with(|| {
-            untrack(|| {
-                let mut state = make(value).build();
-                state.mount(&parent, None);
-                state
-            })
-        });
-        shown.set_value(Some((owner, state)));
+        shown.set_value(Some(mount_under(&parent_owner, &parent, || make(value))));
     });
     // The effect goes with the current owner; so do the view and its owner.
     StoredValue::new_local(effect);
     on_cleanup(take_down);
+}
+
+/// Builds the view `make` returns under a new reactive owner below `parent_owner` (so it sees
+/// the contexts provided above, and goes when that owner is cleaned up) and mounts it at the end
+/// of `parent`. Returns the owner and the mounted view, for whoever takes it down earlier.
+pub fn mount_under(
+    parent_owner: &Owner,
+    parent: &Element,
+    make: impl FnOnce() -> AnyView,
+) -> (Owner, AnyViewState) {
+    let owner = parent_owner.with(Owner::new);
+    let state = owner.with(|| {
+        untrack(|| {
+            let mut state = make().build();
+            state.mount(parent, None);
+            state
+        })
+    });
+    (owner, state)
 }

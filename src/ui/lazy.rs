@@ -19,6 +19,8 @@ use std::pin::Pin;
 use leptos::prelude::*;
 use leptos::tachys::view::any_view::AnyViewState;
 
+use super::dom::{dom_view, el, mount_under};
+
 /// A part's download failed (the network dropped, the server is gone). Built from the split
 /// loader's error; a later call tries again from scratch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,8 +153,8 @@ pub fn Lazy(
 ///
 /// Built on the DOM (`ui::dom`) rather than with `view!`: it is on the Formats view's first
 /// screen, where a `<Show>` with an effect on a node reference was 8 KB gzip of view code. The
-/// placeholder is static HTML; when it comes near, a [`Lazy`] is built under this component's
-/// owner (so the part sees the view's contexts) and mounted in its place.
+/// placeholder is static HTML; when it comes near, a [`Lazy`] is built below this component's
+/// owner (so the part sees the view's contexts) and mounted in its place (`dom::mount_under`).
 #[component]
 pub fn Deferred(
     /// What to load.
@@ -163,55 +165,19 @@ pub fn Deferred(
     #[prop(optional)]
     placeholder_class: &'static str,
 ) -> impl IntoView {
-    let waiting = Waiting {
-        part,
-        what,
-        placeholder_class,
-        owner: Owner::new(),
-        slot: StoredValue::new_local((None, None)),
-    };
-    let (slot, owner) = (waiting.slot, waiting.owner.clone());
-    on_cleanup(move || {
-        slot.update_value(|(observer, shown)| {
-            drop(observer.take());
-            drop(shown.take());
-        });
-        owner.cleanup();
-    });
-    let root = super::dom::el("div");
+    let owner = Owner::current().expect("components run under a reactive owner");
+    // The observer while it waits, then the part's owner and mounted view; dropped (the observer
+    // disconnected, the view's owner cleaned up as a child of `owner`) with this component.
+    let slot = StoredValue::new_local((None::<NearObserver>, None::<(Owner, AnyViewState)>));
+    let root = el("div");
     let _ = root.set_attribute("class", "deferred");
-    wait(&root, waiting);
-    super::dom::dom_view(root)
-}
-
-/// A [`Deferred`] part until it is shown: what to show, the owner it is built under, and (in
-/// `slot`) the observer that waits and then the part's mounted view.
-#[derive(Clone)]
-struct Waiting {
-    part: Part,
-    what: &'static str,
-    placeholder_class: &'static str,
-    owner: Owner,
-    slot: StoredValue<(Option<NearObserver>, Option<AnyViewState>), LocalStorage>,
-}
-
-/// Puts the placeholder in `root` and, when it comes near the screen, the part in its place.
-fn wait(root: &web_sys::Element, waiting: Waiting) {
-    use leptos::tachys::view::{Mountable, Render};
-    let placeholder = super::dom::el("div");
-    let _ = placeholder.set_attribute(
-        "class",
-        &format!("lazy-placeholder {}", waiting.placeholder_class),
-    );
+    let placeholder = el("div");
+    let _ = placeholder.set_attribute("class", &format!("lazy-placeholder {placeholder_class}"));
     let _ = placeholder.set_attribute("data-testid", "lazy-waiting");
-    let text = super::dom::el("p");
-    text.set_text_content(Some(&format!(
-        "{} loads when you scroll to it.",
-        waiting.what
-    )));
+    let text = el("p");
+    text.set_text_content(Some(&format!("{what} loads when you scroll to it.")));
     let _ = placeholder.append_child(&text);
     let _ = root.append_child(&placeholder);
-    let slot = waiting.slot;
     let show = {
         let root = root.clone();
         move || {
@@ -219,20 +185,9 @@ fn wait(root: &web_sys::Element, waiting: Waiting) {
                 return; // shown already, or the component is gone
             }
             placeholder.remove();
-            let Waiting {
-                part,
-                what,
-                placeholder_class,
-                owner,
-                ..
-            } = waiting.clone();
-            let shown = owner.with(|| {
-                let mut state =
-                    view! { <Lazy part=part what=what placeholder_class=placeholder_class /> }
-                        .into_any()
-                        .build();
-                state.mount(&root, None);
-                state
+            let shown = mount_under(&owner, &root, || {
+                view! { <Lazy part=part what=what placeholder_class=placeholder_class /> }
+                    .into_any()
             });
             slot.update_value(|(_, s)| *s = Some(shown));
             // The observer is done; not dropped from inside its own callback.
@@ -241,11 +196,12 @@ fn wait(root: &web_sys::Element, waiting: Waiting) {
             });
         }
     };
-    match NearObserver::watch(root, show.clone()) {
+    match NearObserver::watch(&root, show.clone()) {
         Some(observer) => slot.update_value(|(o, _)| *o = Some(observer)),
         // No observer in this browser: show it now rather than never.
         None => show(),
     }
+    dom_view(root)
 }
 
 /// An `IntersectionObserver` that calls back once its element is within a screen of the

@@ -72,7 +72,8 @@ fn site(url: UrlState) -> Element {
         .collect();
     let notices = find(&root, "notices");
     let main = find(&root, "view");
-    let effect = RenderEffect::new({
+    // Follows the view only (navigation), not every edit of the address.
+    let marks = RenderEffect::new({
         let main = main.clone();
         move |_: Option<()>| {
             let now = current.get();
@@ -86,12 +87,14 @@ fn site(url: UrlState) -> Element {
                 }
             }
             set_attr(&main, "data-view", now.slug());
-            let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
-            if let (_, Some(n)) = url.view() {
-                all.push(n.0);
-            }
-            show_notices(&notices, &all);
         }
+    });
+    let notices = RenderEffect::new(move |_: Option<()>| {
+        let mut all: Vec<String> = url.notices().into_iter().map(|n| n.0).collect();
+        if let (_, Some(n)) = url.view() {
+            all.push(n.0);
+        }
+        show_notices(&notices, &all);
     });
     // A plain click on a link navigates in place through the history API; a modified one
     // (new tab, new window) is left to the browser, as is any other link.
@@ -113,7 +116,7 @@ fn site(url: UrlState) -> Element {
             url.navigate(view);
         }
     });
-    StoredValue::new_local((effect, listeners));
+    StoredValue::new_local((marks, notices, listeners));
     show_keyed(main, current, super::render_view);
     root
 }
